@@ -1,0 +1,29 @@
+// Lint rules keep the layer arrows of ARCHITECTURE.md true: imports point down only.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+const upper = (...names) => names.map((n) => ({ group: [`**/${n}/**`, `**/${n}`], message: `this layer may not import ${n}` }));
+const vscodeBan = { group: ['vscode'], message: 'only src/host may import vscode' };
+const llamaBan = { group: ['node-llama-cpp'], message: 'only src/runtime may import node-llama-cpp' };
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.tools/**', 'test-results/**', 'src/engine/kernels/wasm/assembly/**', 'src/engine/kernels/wasm/build/**', '**/*.cjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { console: 'readonly', process: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  { files: ['src/engine/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'runtime', 'jobs')]) },
+  { files: ['src/protocol/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'runtime', 'jobs', 'engine')]) },
+  { files: ['src/runtime/**'], rules: restrict([vscodeBan, ...upper('host', 'cli', 'jobs')]) },
+  { files: ['src/jobs/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'runtime')]) },
+  { files: ['src/cli/**'], rules: restrict([vscodeBan, ...upper('host')]) },
+  { files: ['src/host/**'], rules: restrict([llamaBan, ...upper('cli')]) },
+  { files: ['webview/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'runtime', 'jobs', 'engine')]) },
+);

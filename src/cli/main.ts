@@ -1,0 +1,41 @@
+// `model-lab` command line. Every command lives in src/cli/commands/<name>.ts and exports
+// `run(args: string[]): Promise<void>` writing its result to stdout. Errors: one line on stderr, exit 1;
+// usage errors exit 2; nothing on stdout in either case.
+import { CliUsageError } from './CliUsageError.js';
+
+type Command = { summary: string; load: () => Promise<{ run(args: string[]): Promise<void> }> };
+
+const commands: Record<string, Command> = {
+  inspect: { summary: 'inspect FILE [--json]                        model card and tensor table of a GGUF file', load: () => import('./commands/inspect.js') },
+  generate: { summary: 'generate MODEL --prompt TEXT [options]       generate text with llama.cpp', load: () => import('./commands/generate.js') },
+  logprobs: { summary: 'logprobs MODEL --text TEXT [--engine llama|lab] [--json]   per-token log-probabilities', load: () => import('./commands/logprobs.js') },
+  ppl: { summary: 'ppl MODEL --file FILE [--lora FILE] [--context N] [--json]   perplexity of a text', load: () => import('./commands/ppl.js') },
+};
+
+function usage(): string {
+  return ['usage: model-lab <command> [options]', '', ...Object.values(commands).map((c) => `  ${c.summary}`)].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  try {
+    if (!command) throw new CliUsageError(`unknown command '${name}' (try: ${Object.keys(commands).join(', ')})`);
+    const mod = await command.load();
+    await mod.run(rest);
+    return 0;
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    const line = (e?.message ?? String(err)).split('\n')[0];
+    process.stderr.write(`model-lab ${name}: ${line}\n`);
+    return e instanceof CliUsageError ? 2 : 1;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+// Let pending stdout drain, then exit even if a native library keeps handles open.
+process.stdout.write('', () => process.exit(code));
