@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// `npm run bench [name…]`: builds, then runs bench/<name>.bench.ts (all of them by default) one after another.
+// Each benchmark prints its figures and the ratios it measured side by side in the same run.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { ensureDependencies } from './lib/ensure.mjs';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+ensureDependencies(root);
+const b = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+if (b.status !== 0) process.exit(1);
+const wanted = process.argv.slice(2);
+const files = readdirSync(path.join(root, 'bench'))
+  .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)))
+  .sort();
+let failed = 0;
+for (const f of files) {
+  console.log(`\n=== ${f}`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join('bench', f)], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);
