@@ -1,0 +1,56 @@
+import { ModelLabError } from '../errors.js';
+
+/** A weight kept by a backend in its stored GGUF type. ne = [cols (in), rows (out)]; rows are contiguous. */
+export interface WeightHandle {
+  readonly type: number;
+  readonly cols: number;
+  readonly rows: number;
+  /** stored bytes (cols / blockSize · typeSize · rows) */
+  readonly byteLength: number;
+}
+
+/**
+ * The compute kernels the transformer engine runs on (CONTRACTS.md, "Kernels"). All calls are synchronous and
+ * deterministic for a fixed backend (and thread count). Activations are row-major Float32Array.
+ */
+export interface KernelBackend {
+  readonly name: string;
+  readonly threads: number;
+  /** Keep a stored weight (raw GGUF bytes in its own type) once; ne = [cols (in), rows (out)]. No F32 copy. */
+  uploadWeight(type: number, bytes: Uint8Array, cols: number, rows: number): WeightHandle;
+  /** y[m, rows] = x[m, cols] · Wᵀ   (y_t = W x_t for each of m tokens) */
+  matmul(x: Float32Array, w: WeightHandle, m: number, y?: Float32Array): Float32Array;
+  /** dx[m, cols] = dy[m, rows] · W   (gradient w.r.t. the input) */
+  matmulBackwardInput(dy: Float32Array, w: WeightHandle, m: number, dx?: Float32Array): Float32Array;
+  /** dense F32: C[m,n] = alpha·op(A)·op(B) + beta·C, row-major; op = transpose when the flag is set.
+   *  A is [m,k] (or [k,m] when transA), B is [k,n] (or [n,k] when transB). beta = 0 ignores C's old values. */
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    a: Float32Array, b: Float32Array, beta: number, c: Float32Array): void;
+  freeWeight(w: WeightHandle): void;
+  /** Frees the weights and stops the workers; every later call throws KernelDisposedError. */
+  dispose(): void;
+}
+
+/** A kernel call got arguments it cannot work with (sizes, types, a freed weight). */
+export class KernelArgumentError extends ModelLabError {
+  override name = 'KernelArgumentError';
+  constructor(message: string) {
+    super('KERNEL_ARGUMENT', message);
+  }
+}
+
+/** The backend was disposed; create a new one. */
+export class KernelDisposedError extends ModelLabError {
+  override name = 'KernelDisposedError';
+  constructor() {
+    super('KERNEL_DISPOSED', 'The compute backend was disposed; create a new one.');
+  }
+}
+
+/** The WASM kernels could not start (missing build output, no shared memory, out of memory). */
+export class KernelStartError extends ModelLabError {
+  override name = 'KernelStartError';
+  constructor(message: string) {
+    super('KERNEL_START', message);
+  }
+}

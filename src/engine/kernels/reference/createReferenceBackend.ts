@@ -1,0 +1,100 @@
+import { KernelArgumentError, KernelDisposedError, type KernelBackend, type WeightHandle } from '../KernelBackend.js';
+import { weightLayout } from '../weightTypes.js';
+import { dequantizeRow } from './dequantizeRow.js';
+
+interface RefWeight extends WeightHandle { bytes: Uint8Array; rowBytes: number; freed: boolean }
+
+/**
+ * The reference twin of every kernel: plain loops, one row of W dequantized at a time, sums in float64. Slow
+ * (a few GFLOP/s at best); it exists to be obviously right, and for tests.
+ */
+export function createReferenceBackend(): KernelBackend {
+  let disposed = false;
+  const live = new Set<RefWeight>();
+  const alive = (): void => { if (disposed) throw new KernelDisposedError(); };
+  const own = (w: WeightHandle): RefWeight => {
+    const r = w as RefWeight;
+    if (!live.has(r)) throw new KernelArgumentError('This weight was freed or belongs to another backend.');
+    return r;
+  };
+  const out = (given: Float32Array | undefined, n: number, what: string): Float32Array => {
+    if (!given) return new Float32Array(n);
+    if (given.length < n) throw new KernelArgumentError(`${what} has ${given.length} values; it needs ${n}.`);
+    return given;
+  };
+  const need = (a: Float32Array, n: number, what: string): void => {
+    if (a.length < n) throw new KernelArgumentError(`${what} has ${a.length} values; it needs ${n}.`);
+  };
+
+  return {
+    name: 'reference',
+    threads: 1,
+    uploadWeight(type, bytes, cols, rows) {
+      alive();
+      const l = weightLayout(type, cols, rows, bytes.byteLength);
+      const w: RefWeight = { type, cols, rows, byteLength: l.byteLength, bytes: bytes.slice(), rowBytes: l.rowBytes, freed: false };
+      live.add(w);
+      return w;
+    },
+    matmul(x, wh, m, y) {
+      alive();
+      const w = own(wh);
+      need(x, m * w.cols, 'x');
+      const res = out(y, m * w.rows, 'y');
+      const row = new Float32Array(w.cols);
+      // y[t, r] = Σ_c x[t, c] · W[r, c]
+      for (let r = 0; r < w.rows; r++) {
+        dequantizeRow(w.type, w.bytes, r * w.rowBytes, w.cols, row);
+        for (let t = 0; t < m; t++) {
+          let s = 0;
+          const xo = t * w.cols;
+          for (let c = 0; c < w.cols; c++) s += x[xo + c] * row[c];
+          res[t * w.rows + r] = s;
+        }
+      }
+      return res;
+    },
+    matmulBackwardInput(dy, wh, m, dx) {
+      alive();
+      const w = own(wh);
+      need(dy, m * w.rows, 'dy');
+      const res = out(dx, m * w.cols, 'dx');
+      const acc = new Float64Array(m * w.cols);
+      const row = new Float32Array(w.cols);
+      // dx[t, c] = Σ_r dy[t, r] · W[r, c]
+      for (let r = 0; r < w.rows; r++) {
+        dequantizeRow(w.type, w.bytes, r * w.rowBytes, w.cols, row);
+        for (let t = 0; t < m; t++) {
+          const g = dy[t * w.rows + r];
+          if (g === 0) continue;
+          const o = t * w.cols;
+          for (let c = 0; c < w.cols; c++) acc[o + c] += g * row[c];
+        }
+      }
+      for (let i = 0; i < m * w.cols; i++) res[i] = acc[i];
+      return res;
+    },
+    gemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
+      alive();
+      need(a, m * k, 'A'); need(b, k * n, 'B'); need(c, m * n, 'C');
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let p = 0; p < k; p++) s += (transA ? a[p * m + i] : a[i * k + p]) * (transB ? b[j * k + p] : b[p * n + j]);
+          c[i * n + j] = beta === 0 ? alpha * s : alpha * s + beta * c[i * n + j];
+        }
+      }
+    },
+    freeWeight(wh) {
+      alive();
+      const w = own(wh);
+      w.freed = true;
+      w.bytes = new Uint8Array(0);
+      live.delete(w);
+    },
+    dispose() {
+      disposed = true;
+      live.clear();
+    },
+  };
+}
