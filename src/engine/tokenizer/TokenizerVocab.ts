@@ -1,0 +1,37 @@
+/**
+ * An SPM-style ("llama") vocabulary as GGUF stores it: parallel arrays of token text, score and type, plus the
+ * special ids and flags llama.cpp reads from `tokenizer.ggml.*`.
+ */
+export interface TokenizerVocab {
+  /** Token text; spaces are written as "▁" (U+2581); byte tokens are "<0xXX>". */
+  tokens: string[];
+  /** Merge priority for llama.cpp's SPM tokenizer: a higher score merges first. */
+  scores: number[];
+  /** llama.cpp token types (TOKEN_TYPE below). */
+  types: number[];
+  bosId: number;
+  eosId: number;
+  unkId: number;
+  addBos: boolean;
+  addEos: boolean;
+  /** When true llama.cpp prepends a space to the text (and strips it again when detokenizing). */
+  addSpacePrefix: boolean;
+}
+
+/** llama.cpp's `llama_token_type` values as stored in `tokenizer.ggml.token_type`. */
+export const TOKEN_TYPE = {
+  NORMAL: 1,
+  UNKNOWN: 2,
+  CONTROL: 3,
+  USER_DEFINED: 4,
+  UNUSED: 5,
+  BYTE: 6,
+} as const;
+
+/** The character SPM vocabularies use for a space. */
+export const SPACE_MARK = '\u2581';
+
+/** Text of the byte-fallback token for byte b, as llama.cpp looks it up ("<0x0A>"). */
+export function byteTokenText(b: number): string {
+  return `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
+}

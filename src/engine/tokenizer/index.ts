@@ -1,0 +1,6 @@
+// Tokenizers our engine trains on and writes into GGUF files, matching llama.cpp token for token.
+export { SpmTokenizer, TokenizerError } from './SpmTokenizer.js';
+export { trainSpmVocab, type TrainSpmVocabOptions } from './trainSpmVocab.js';
+export { splitIntoChunks } from './splitIntoChunks.js';
+export { tokenizerGgufMetadata, tokenizerVocabFromGguf } from './tokenizerGguf.js';
+export { TOKEN_TYPE, SPACE_MARK, byteTokenText, type TokenizerVocab } from './TokenizerVocab.js';
