@@ -1,0 +1,212 @@
+import path from 'node:path';
+import type { HostApi, LogChannel, QuickPickItem } from '../vscodeApi/HostApi.js';
+import type { ModelRegistry } from '../models/ModelRegistry.js';
+import type { RuntimeService } from '../runtime/RuntimeService.js';
+import type { ModelLabSettings } from '../settings/readSettings.js';
+import { resolveModelArg, type ModelTarget } from '../models/resolveModelArg.js';
+import { toErrorInfo } from '../panels/toErrorInfo.js';
+import { formatBytes } from '../status/formatBytes.js';
+import { backendLabel } from '../status/StatusBarController.js';
+import { COMMANDS, NOT_YET_AVAILABLE, notAvailableMessage } from './commandIds.js';
+
+export interface ModelLabCommandDeps {
+  api: HostApi;
+  registry: ModelRegistry;
+  runtime: RuntimeService;
+  log: LogChannel;
+  settings: () => ModelLabSettings;
+  /** Our GGUF reader's validation; throws a one-line error (GgufFormatError) for a bad file. */
+  validateModel: (filePath: string, signal?: AbortSignal) => Promise<void>;
+  openPlayground: (target: ModelTarget | undefined) => void;
+  openInspector: (target: ModelTarget) => void;
+}
+
+const MODEL_FILTERS = { 'GGUF model': ['gguf'] };
+
+/** Where downloads go: the models directory when set (and allowed), else the extension's global storage. */
+export function downloadDirectory(settings: ModelLabSettings, globalStoragePath: string): string {
+  return settings.modelsDirectory ?? path.join(globalStoragePath, 'models');
+}
+
+export function isModelUri(v: string): boolean {
+  return /^hf:[^\s/]+\/[^\s]+$/.test(v) || /^https?:\/\/\S+$/.test(v);
+}
+
+/** Handlers for every contributed command, keyed by command id. */
+export function createCommandHandlers(d: ModelLabCommandDeps): Record<string, (...args: unknown[]) => Promise<unknown>> {
+  const { api, registry, runtime } = d;
+  const fail = (e: unknown, what: string) => {
+    const info = toErrorInfo(e);
+    d.log.appendLine(`[host] ${what} failed: ${info.code}: ${info.message}`);
+    void api.window.showError(`Model Lab: ${what} failed: ${info.message}`);
+  };
+
+  const pickModel = async (title: string, models = registry.list()): Promise<ModelTarget | undefined> => {
+    if (models.length === 0) {
+      void api.window.showInformation('Model Lab: no models yet. Add a GGUF file or download a model first.');
+      return undefined;
+    }
+    const items = models.map((m) => ({ label: m.name, description: m.source, detail: m.path, target: { id: m.id, name: m.name, path: m.path } }));
+    return (await api.window.pickOne(items, { title }))?.target;
+  };
+
+  const handlers: Record<string, (...args: unknown[]) => Promise<unknown>> = {
+    [COMMANDS.addModelFile]: async (arg) => {
+      const given = resolveModelArg(arg, registry)?.path;
+      const file = given ?? (await api.window.pickFile({ title: 'Add a GGUF model', filters: MODEL_FILTERS }));
+      if (!file) return undefined;
+      try {
+        await d.validateModel(file);
+      } catch (e) {
+        const info = toErrorInfo(e);
+        d.log.appendLine(`[host] rejected ${file}: ${info.code}: ${info.message}`);
+        void api.window.showError(`Model Lab: ${path.basename(file)} is not a usable GGUF model: ${info.message}`);
+        return undefined;
+      }
+      const entry = await registry.addUserModel(file);
+      void api.window.showInformation(`Model Lab: added ${entry.name}.`);
+      return entry;
+    },
+
+    [COMMANDS.downloadModel]: async () => {
+      let catalog: Awaited<ReturnType<Awaited<ReturnType<RuntimeService['get']>>['catalog']>> = [];
+      try {
+        catalog = await (await runtime.get()).catalog();
+      } catch (e) {
+        d.log.appendLine(`[host] model catalog unavailable: ${toErrorInfo(e).message}`);
+      }
+      type Item = QuickPickItem & { uri?: string };
+      const items: Item[] = [
+        ...catalog.map((c) => ({
+          label: `${c.recommended ? '$(star-full) ' : ''}${c.name}`,
+          description: c.sizeBytes ? formatBytes(c.sizeBytes) : undefined,
+          detail: c.description || c.uri,
+          uri: c.uri,
+        })),
+        { label: '$(link) Enter a Hugging Face URI or URL…', detail: 'hf:<user>/<repo>/<file>.gguf or https://…' },
+      ];
+      const picked = await api.window.pickOne(items, { title: 'Download a model', placeholder: 'Pick a model to download' });
+      if (!picked) return undefined;
+      const uri =
+        picked.uri ??
+        (await api.window.input({
+          title: 'Download a model',
+          prompt: 'A Hugging Face URI (hf:user/repo/file.gguf) or an https URL of a .gguf file',
+          placeholder: 'hf:microsoft/Phi-3-mini-4k-instruct-gguf/Phi-3-mini-4k-instruct-q4.gguf',
+          validate: (v) => (isModelUri(v.trim()) ? undefined : 'Enter hf:<user>/<repo>/<file> or an http(s) URL'),
+        }))?.trim();
+      if (!uri) return undefined;
+      const dir = downloadDirectory(d.settings(), api.globalStoragePath);
+      try {
+        const rt = await runtime.get();
+        const result = await api.window.withProgress(`Model Lab: downloading ${picked.uri ? picked.label.replace(/^\$\([^)]*\)\s*/, '') : uri}`, (report, signal) => {
+          let lastPct = 0;
+          return rt.download(
+            uri,
+            dir,
+            (p) => {
+              const pct = p.totalBytes ? Math.floor((p.downloadedBytes / p.totalBytes) * 100) : 0;
+              report({
+                message: p.totalBytes ? `${formatBytes(p.downloadedBytes)} of ${formatBytes(p.totalBytes)}` : formatBytes(p.downloadedBytes),
+                increment: pct > lastPct ? pct - lastPct : undefined,
+              });
+              lastPct = Math.max(lastPct, pct);
+            },
+            signal,
+          );
+        });
+        await d.validateModel(result.path);
+        const entry = await registry.addUserModel(result.path);
+        void api.window.showInformation(`Model Lab: downloaded ${entry.name}.`);
+        return entry;
+      } catch (e) {
+        if (toErrorInfo(e).code === 'ABORTED') {
+          void api.window.showInformation('Model Lab: download cancelled.');
+          return undefined;
+        }
+        fail(e, 'Download');
+        return undefined;
+      }
+    },
+
+    [COMMANDS.inspectModel]: async (arg) => {
+      let target = resolveModelArg(arg, registry);
+      if (!target) {
+        const listed = registry.list();
+        target = listed.length
+          ? await pickModel('Inspect a model')
+          : await api.window.pickFile({ title: 'Inspect a GGUF file', filters: MODEL_FILTERS }).then((p) => (p ? resolveModelArg(p, registry) : undefined));
+      }
+      if (target) d.openInspector(target);
+      return target;
+    },
+
+    [COMMANDS.openPlayground]: async (arg) => {
+      d.openPlayground(resolveModelArg(arg, registry));
+      return undefined;
+    },
+
+    [COMMANDS.showRuntimeLog]: async () => {
+      d.log.show(true);
+      return undefined;
+    },
+
+    [COMMANDS.loadModel]: async (arg) => {
+      const target = resolveModelArg(arg, registry) ?? (await pickModel('Load a model'));
+      if (!target) return undefined;
+      try {
+        await d.validateModel(target.path);
+        const st = await api.window.withProgress(`Model Lab: loading ${target.name}`, (_r, signal) => runtime.ensureLoaded(target.id, target.name, target.path, signal));
+        const i = st.info;
+        const where = i.backend.toLowerCase() === 'cpu' ? 'CPU' : `${backendLabel(i.backend)}, ${i.gpuLayers ?? '?'}${i.totalLayers !== null ? `/${i.totalLayers}` : ''} layers on the GPU`;
+        void api.window.showInformation(`Model Lab: ${target.name} is loaded (${where}).`);
+        return st;
+      } catch (e) {
+        if (toErrorInfo(e).code !== 'ABORTED') fail(e, `Loading ${target.name}`);
+        return undefined;
+      }
+    },
+
+    [COMMANDS.unloadModel]: async (arg) => {
+      const loaded = runtime.listLoaded();
+      let id = resolveModelArg(arg, registry)?.id;
+      if (!id) {
+        if (loaded.length === 0) {
+          void api.window.showInformation('Model Lab: no model is loaded.');
+          return undefined;
+        }
+        id = (await api.window.pickOne(loaded.map((l) => ({ label: l.name, detail: l.info.path, id: l.modelId })), { title: 'Unload a model' }))?.id;
+      }
+      if (!id) return undefined;
+      try {
+        if (!(await runtime.unload(id))) void api.window.showInformation('Model Lab: that model is not loaded.');
+      } catch (e) {
+        fail(e, 'Unloading');
+      }
+      return undefined;
+    },
+
+    [COMMANDS.removeModel]: async (arg) => {
+      let target = resolveModelArg(arg, registry);
+      if (!target) target = await pickModel('Remove a model from the list', registry.list().filter((m) => m.source === 'user'));
+      if (!target) return undefined;
+      if (runtime.isLoaded(target.id)) await runtime.unload(target.id).catch((e) => fail(e, 'Unloading'));
+      if (await registry.removeUserModel(target.id)) void api.window.showInformation(`Model Lab: removed ${target.name} from the list (the file stays on disk).`);
+      else void api.window.showInformation(`Model Lab: ${target.name} was not added by you, so it cannot be removed from the list.`);
+      return undefined;
+    },
+
+    [COMMANDS.refreshModels]: async () => {
+      await registry.refresh();
+      return undefined;
+    },
+  };
+
+  for (const [id, title] of Object.entries(NOT_YET_AVAILABLE)) {
+    handlers[id] = async () => {
+      void api.window.showInformation(notAvailableMessage(title));
+      return undefined;
+    };
+  }
+  return handlers;
+}

@@ -1,0 +1,169 @@
+import type { Disposable, HostApi, LogChannel } from '../vscodeApi/HostApi.js';
+import { readSettings, type ModelLabSettings } from '../settings/readSettings.js';
+import { ModelRegistry } from '../models/ModelRegistry.js';
+import { ModelsTreeSource } from '../models/ModelsTreeSource.js';
+import type { ModelTarget } from '../models/resolveModelArg.js';
+import { RuntimeService } from '../runtime/RuntimeService.js';
+import type { ModelRuntime } from '../runtime/ModelRuntime.js';
+import { StatusBarController } from '../status/StatusBarController.js';
+import { InspectPanel, type ReadInspectSource } from '../inspect/InspectPanel.js';
+import { PlaygroundPanel } from '../playground/PlaygroundPanel.js';
+import { toErrorInfo } from '../panels/toErrorInfo.js';
+import { COMMANDS } from './commandIds.js';
+import { createCommandHandlers } from './ModelLabCommands.js';
+
+export interface ActivationDeps {
+  /** Starts the runtime process; called lazily, on first use. */
+  createRuntime: (settings: ModelLabSettings) => ModelRuntime | Promise<ModelRuntime>;
+  /** Our GGUF validation of a model or adapter file (throws a one-line error). */
+  validateModel: (filePath: string, signal?: AbortSignal) => Promise<void>;
+  readInspectSource: ReadInspectSource;
+}
+
+export interface ModelLab {
+  log: LogChannel;
+  registry: ModelRegistry | null;
+  runtime: RuntimeService | null;
+  /** Names of the features that failed to start (they log why and stay off). */
+  failedFeatures: string[];
+  /** Resolves when the first model scan is done. */
+  ready: Promise<void>;
+}
+
+export const OUTPUT_CHANNEL_NAME = 'Model Lab Runtime';
+
+/**
+ * Wires Model Lab into VS Code through `api`. Everything it creates goes into `subscriptions`. Each feature starts
+ * on its own: one that throws is logged and stays off, and the rest still activate.
+ */
+export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptions: Disposable[]): ModelLab {
+  const log = api.window.createOutput(OUTPUT_CHANNEL_NAME);
+  subscriptions.push(log);
+  const failedFeatures: string[] = [];
+  const feature = <T>(name: string, start: () => T): T | null => {
+    try {
+      return start();
+    } catch (e) {
+      failedFeatures.push(name);
+      const info = toErrorInfo(e);
+      log.appendLine(`[host] ${name} is off: ${info.code}: ${info.message}`);
+      return null;
+    }
+  };
+  const line = (s: string) => log.appendLine(s);
+  const settings = () => readSettings(api.workspace);
+
+  const runtime = feature('runtime', () => {
+    const r = new RuntimeService({
+      create: () => deps.createRuntime(settings()),
+      log,
+      loadOptions: () => {
+        const s = settings();
+        return { gpu: s.gpu, gpuLayers: s.gpuLayers, threads: s.threads, contextSize: s.contextSize };
+      },
+      warn: (m, ...a) => api.window.showWarning(m, ...a),
+      showLog: () => log.show(true),
+    });
+    subscriptions.push(r);
+    return r;
+  });
+
+  const registry = feature('models', () => {
+    const r = new ModelRegistry({
+      state: api.state,
+      extensionPath: api.extensionPath,
+      settings,
+      workspaceFolders: () => api.workspace.folders(),
+      log: line,
+      extraRoots: () => [`${api.globalStoragePath}/models`],
+    });
+    subscriptions.push(r);
+    return r;
+  });
+
+  let ready: Promise<void> = Promise.resolve();
+  if (registry) {
+    ready = registry.refresh().catch((e) => line(`[host] model scan failed: ${toErrorInfo(e).message}`));
+    feature('settings watcher', () => {
+      subscriptions.push(
+        api.workspace.onDidChangeSettings((affects) => {
+          if (affects('modelLab.modelsDirectory') || affects('modelLab.dataDirectory')) void registry.refresh();
+        }),
+        api.workspace.onDidGrantTrust(() => void registry.refresh()),
+      );
+    });
+  }
+
+  if (registry && runtime) {
+    feature('models view', () => subscriptions.push(api.window.createTree('modelLab.models', new ModelsTreeSource(registry, runtime))));
+    feature('status bar', () => subscriptions.push(new StatusBarController(api.window.createStatusItem('modelLab.status'), runtime)));
+  }
+
+  const openInspector = (target: ModelTarget) => {
+    const panel = api.window.createPanel({ viewType: 'modelLab.inspectPanel', title: `Inspect ${target.name}`, script: 'inspect' });
+    const p = new InspectPanel(target.path, panel, deps.readInspectSource, line);
+    panel.onDidDispose(() => p.dispose());
+  };
+  feature('GGUF inspector', () =>
+    subscriptions.push(
+      api.window.registerReadonlyEditor('modelLab.inspect', 'inspect', (filePath, panel) => {
+        const p = new InspectPanel(filePath, panel, deps.readInspectSource, line);
+        panel.onDidDispose(() => p.dispose());
+      }),
+    ),
+  );
+
+  let playground: PlaygroundPanel | null = null;
+  const openPlayground = (target: ModelTarget | undefined) => {
+    if (!registry || !runtime) {
+      void api.window.showError('Model Lab: the playground is off because the model list or the runtime failed to start; see the "Model Lab Runtime" output.');
+      return;
+    }
+    if (playground) {
+      playground.panel.reveal();
+      playground.selectModel(target?.id ?? null);
+      return;
+    }
+    const panel = api.window.createPanel({ viewType: 'modelLab.playground', title: 'Model Lab Playground', script: 'playground' });
+    const p = new PlaygroundPanel(
+      panel,
+      {
+        registry,
+        runtime,
+        window: api.window,
+        contextSize: () => settings().contextSize,
+        validateAdapter: (f, signal) => deps.validateModel(f, signal),
+        log: line,
+      },
+      target?.id ?? null,
+    );
+    playground = p;
+    panel.onDidDispose(() => {
+      p.dispose();
+      if (playground === p) playground = null;
+    });
+  };
+  subscriptions.push({ dispose: () => playground?.dispose() });
+
+  feature('commands', () => {
+    if (!registry || !runtime) throw new Error('the model list or the runtime failed to start');
+    const handlers = createCommandHandlers({ api, registry, runtime, log, settings, validateModel: deps.validateModel, openPlayground, openInspector });
+    for (const id of Object.values(COMMANDS)) {
+      const h = handlers[id];
+      subscriptions.push(
+        api.commands.register(id, async (...args: unknown[]) => {
+          try {
+            return await h(...args);
+          } catch (e) {
+            const info = toErrorInfo(e);
+            line(`[host] ${id} failed: ${info.code}: ${info.message}`);
+            void api.window.showError(`Model Lab: ${info.message}`);
+            return undefined;
+          }
+        }),
+      );
+    }
+  });
+
+  return { log, registry, runtime, failedFeatures, ready };
+}
