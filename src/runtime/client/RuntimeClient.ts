@@ -1,0 +1,486 @@
+// Client of the runtime process: forks it, speaks JSON-RPC over the IPC channel, and survives its crashes.
+// No vscode import: the host, the CLI and tests all use it. When the child dies, every pending call rejects with
+// RuntimeCrashedError, the child restarts with backoff and reloads the models and sessions it held.
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CancellationTokenSource,
+  createMessageConnection,
+  IPCMessageReader,
+  IPCMessageWriter,
+  ResponseError,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node.js';
+import type {
+  BackendInfo,
+  CreateSessionParams,
+  DownloadParams,
+  DownloadProgress,
+  DownloadResult,
+  GenerateChunk,
+  GenerateParams,
+  GenerateResult,
+  GpuSetting,
+  LoadedModelInfo,
+  LoadModelParams,
+  LoadProgress,
+  LogprobsParams,
+  LogprobsResult,
+  PerplexityParams,
+  PerplexityResult,
+  RuntimeErrorData,
+  RuntimeLogLevel,
+  RuntimeMethod,
+  RuntimeRequests,
+  SessionInfo,
+  TokenizeParams,
+  TokenizeResult,
+} from '../../protocol/runtime.js';
+import { RemoteRuntimeError, RuntimeCrashedError, RuntimeUnavailableError } from '../errors.js';
+import { LineBuffer } from './LineBuffer.js';
+import { Backoff } from './Backoff.js';
+
+export type RuntimeState = 'stopped' | 'starting' | 'ready' | 'restarting' | 'failed' | 'disposed';
+
+export interface RuntimeClientLogLine {
+  level: RuntimeLogLevel;
+  message: string;
+  time: number;
+  /** runtime: the runtime's own log; process: its stdout/stderr; client: this side (starts, crashes, reloads) */
+  source: 'runtime' | 'process' | 'client';
+}
+
+export interface RuntimeClientEvents {
+  log: [RuntimeClientLogLine];
+  state: [RuntimeState];
+  crash: [RuntimeCrashedError];
+  loadProgress: [LoadProgress];
+  downloadProgress: [DownloadProgress];
+}
+
+export interface RuntimeClientOptions {
+  /** Script to fork. Default: dist/runtime.js next to the bundle, or src/runtime/main.ts (under tsx) from source. */
+  entry?: string;
+  /** Node flags for the child. Default: ['--import', 'tsx'] for a .ts entry, none otherwise. */
+  execArgv?: string[];
+  env?: NodeJS.ProcessEnv;
+  gpu?: GpuSetting;
+  logLevel?: RuntimeLogLevel;
+  /** CPU threads per context (0 = automatic). */
+  threads?: number;
+  /** Restart delays: first, factor 2, up to max. A child that lived `stableMs` resets the delay. */
+  restart?: { initialDelayMs?: number; maxDelayMs?: number; maxAttempts?: number; stableMs?: number };
+  /** How many log lines to keep for `recentLog` and crash messages. Default 500. */
+  logCapacity?: number;
+}
+
+interface Incarnation {
+  child: ChildProcess;
+  connection: MessageConnection;
+  exited: Promise<void>;
+  startedAt: number;
+  /** Last lines the process printed (stdout/stderr): a native abort explains itself there. */
+  output: string[];
+}
+
+interface Pending {
+  reject: (err: Error) => void;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface Disposable {
+  dispose(): void;
+}
+
+/** dist/runtime.js beside the running bundle, or src/runtime/main.ts when this file runs from source. */
+export function defaultRuntimeEntry(): { entry: string; execArgv: string[] } {
+  const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) return { entry: path.resolve(path.dirname(here), '../main.ts'), execArgv: ['--import', 'tsx'] };
+  return { entry: path.join(path.dirname(here), 'runtime.js'), execArgv: [] };
+}
+
+export class RuntimeClient {
+  private readonly emitter = new EventEmitter<RuntimeClientEvents>();
+  private readonly opts: RuntimeClientOptions;
+  private readonly backoff: Backoff;
+  private readonly logLines: RuntimeClientLogLine[] = [];
+  private current?: Incarnation;
+  private ready?: Promise<Incarnation>;
+  private _state: RuntimeState = 'stopped';
+  private readonly pending = new Set<Pending>();
+  /** What to reload after a restart, in load order. */
+  private readonly models = new Map<string, LoadModelParams>();
+  private readonly sessions = new Map<string, CreateSessionParams>();
+  private readonly chunkListeners = new Map<string, (c: GenerateChunk) => void>();
+  private readonly downloadListeners = new Map<string, (p: DownloadProgress) => void>();
+  private restartTimer?: NodeJS.Timeout;
+
+  constructor(opts: RuntimeClientOptions = {}) {
+    this.opts = opts;
+    const r = opts.restart ?? {};
+    this.backoff = new Backoff(r.initialDelayMs ?? 500, r.maxDelayMs ?? 30_000, r.maxAttempts ?? 8, r.stableMs ?? 60_000);
+  }
+
+  get state(): RuntimeState {
+    return this._state;
+  }
+  /** Process id of the running child (undefined while none runs). */
+  get pid(): number | undefined {
+    return this.current?.child.pid;
+  }
+  /** The last log lines, oldest first. */
+  get recentLog(): readonly RuntimeClientLogLine[] {
+    return this.logLines;
+  }
+  /** Models the client holds (and reloads after a crash). */
+  get loadedModels(): LoadModelParams[] {
+    return [...this.models.values()];
+  }
+
+  on<K extends keyof RuntimeClientEvents>(event: K, listener: (...args: RuntimeClientEvents[K]) => void): Disposable {
+    this.emitter.on(event, listener as never);
+    return { dispose: () => this.emitter.off(event, listener as never) };
+  }
+
+  private setState(s: RuntimeState): void {
+    if (this._state === s) return;
+    this._state = s;
+    this.emitter.emit('state', s);
+  }
+
+  private log(level: RuntimeLogLevel, message: string, source: RuntimeClientLogLine['source'] = 'client'): void {
+    const line = { level, message, time: Date.now(), source };
+    this.logLines.push(line);
+    if (this.logLines.length > (this.opts.logCapacity ?? 500)) this.logLines.shift();
+    this.emitter.emit('log', line);
+  }
+
+  /** Starts the child (if needed) and resolves when it is ready, with everything reloaded. */
+  async start(): Promise<void> {
+    await this.connection();
+  }
+
+  private connection(): Promise<Incarnation> {
+    if (this._state === 'disposed') return Promise.reject(new RuntimeUnavailableError('The model runtime was shut down'));
+    this.ready ??= this.spawn();
+    return this.ready;
+  }
+
+  private async spawn(): Promise<Incarnation> {
+    this.setState(this._state === 'stopped' ? 'starting' : 'restarting');
+    const def = defaultRuntimeEntry();
+    const entry = this.opts.entry ?? def.entry;
+    if (!existsSync(entry)) {
+      this.setState('failed');
+      this.ready = undefined;
+      throw new RuntimeUnavailableError(`The runtime entry ${entry} does not exist (build with npm run build)`);
+    }
+    const execArgv = this.opts.execArgv ?? (entry.endsWith('.ts') ? ['--import', 'tsx'] : def.execArgv);
+    // ELECTRON_RUN_AS_NODE: inside VS Code, process.execPath is the editor binary; this makes it a plain Node
+    const child = fork(entry, [], {
+      execArgv,
+      env: { ...process.env, ...this.opts.env, ELECTRON_RUN_AS_NODE: '1' },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const output: string[] = [];
+    const keep = (l: string): void => {
+      output.push(l);
+      if (output.length > 5) output.shift();
+    };
+    const out = new LineBuffer((l) => (keep(l), this.log('info', l, 'process')));
+    const err = new LineBuffer((l) => (keep(l), this.log('warn', l, 'process')));
+    child.stdout?.on('data', (d: Buffer) => out.push(d));
+    child.stderr?.on('data', (d: Buffer) => err.push(d));
+    const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', (code, signal) => {
+        out.flush();
+        err.flush();
+        resolve();
+        this.onExit(inc, code, signal);
+      });
+    });
+    const inc: Incarnation = { child, connection, exited, startedAt: Date.now(), output };
+    child.once('error', (e) => this.log('error', `runtime process error: ${e.message}`));
+    connection.onNotification('runtime/log', (l: { level: RuntimeLogLevel; message: string }) => this.log(l.level, l.message, 'runtime'));
+    connection.onNotification('runtime/generateChunk', (c: GenerateChunk) => this.chunkListeners.get(c.generationId)?.(c));
+    connection.onNotification('runtime/loadProgress', (p: LoadProgress) => this.emitter.emit('loadProgress', p));
+    connection.onNotification('runtime/downloadProgress', (p: DownloadProgress) => {
+      this.downloadListeners.get(p.downloadId)?.(p);
+      this.emitter.emit('downloadProgress', p);
+    });
+    connection.onError(() => {});
+    connection.listen();
+    this.current = inc;
+    this.log('info', `runtime process started (pid ${child.pid})`);
+
+    try {
+      const info = await this.send(inc, 'runtime/initialize', { gpu: this.opts.gpu ?? 'auto', logLevel: this.opts.logLevel ?? 'warn', threads: this.opts.threads });
+      this.log('info', `runtime backend: ${info.backend}${info.devices.length ? ` (${info.devices.join(', ')})` : ''}`);
+      await this.reload(inc);
+    } catch (err) {
+      // a crash is handled by onExit (restart); anything else leaves a process we cannot use
+      if (!(err instanceof RuntimeCrashedError) && this.current === inc) {
+        this.current = undefined;
+        this.ready = undefined;
+        inc.child.kill('SIGKILL');
+        this.setState('failed');
+        this.log('error', `runtime could not start: ${(err as Error).message}`);
+      }
+      throw err;
+    }
+    if (this.current === inc) {
+      this.setState('ready');
+    }
+    return inc;
+  }
+
+  /** After a restart: load again what was loaded, with the same ids and options. */
+  private async reload(inc: Incarnation): Promise<void> {
+    for (const [id, params] of [...this.models]) {
+      try {
+        await this.send(inc, 'runtime/loadModel', params);
+        this.log('info', `reloaded model ${id}`);
+      } catch (err) {
+        if (err instanceof RuntimeCrashedError) {
+          // the model itself may be what kills the process: do not load it again in a loop
+          this.models.delete(id);
+          this.log('error', `model ${id} was not reloaded: the runtime stopped while loading it`);
+          throw err;
+        }
+        this.models.delete(id);
+        this.log('error', `model ${id} could not be reloaded: ${(err as Error).message}`);
+      }
+    }
+    for (const [id, params] of [...this.sessions]) {
+      if (!this.models.has(params.modelId)) {
+        this.sessions.delete(id);
+        continue;
+      }
+      try {
+        await this.send(inc, 'runtime/createSession', params);
+      } catch (err) {
+        if (err instanceof RuntimeCrashedError) throw err;
+        this.sessions.delete(id);
+        this.log('error', `session ${id} could not be recreated: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private onExit(inc: Incarnation, code: number | null, signal: NodeJS.Signals | null): void {
+    inc.connection.dispose();
+    if (this.current !== inc) return;
+    this.current = undefined;
+    this.ready = undefined;
+    if (this._state === 'disposed' || this._state === 'stopped') return;
+    const lastLog = [...inc.output];
+    const crash = new RuntimeCrashedError(code, signal, lastLog);
+    for (const p of [...this.pending]) p.reject(crash);
+    this.pending.clear();
+    this.log('error', `runtime process ${inc.child.pid} stopped (${signal ? `signal ${signal}` : `exit code ${code}`})${lastLog.length ? `; last output: ${lastLog[lastLog.length - 1]}` : ''}`);
+    this.emitter.emit('crash', crash);
+    const delay = this.backoff.next(Date.now() - inc.startedAt);
+    if (delay === undefined) {
+      this.log('error', 'runtime keeps stopping; not restarting it again (run Show Runtime Log, then reload the window)');
+      this.setState('failed');
+      return;
+    }
+    this.setState('restarting');
+    this.log('info', `restarting the runtime in ${delay} ms`);
+    // calls made meanwhile wait for the restart instead of failing
+    this.ready = new Promise<Incarnation>((resolve, reject) => {
+      this.restartTimer = setTimeout(() => {
+        this.restartTimer = undefined;
+        this.ready = undefined;
+        this.connection().then(resolve, reject);
+      }, delay);
+    });
+    this.ready.catch(() => {});
+  }
+
+  private send<M extends RuntimeMethod>(
+    inc: Incarnation,
+    method: M,
+    params: RuntimeRequests[M]['params'],
+    signal?: AbortSignal,
+  ): Promise<RuntimeRequests[M]['result']> {
+    return new Promise((resolve, reject) => {
+      const entry: Pending = { reject };
+      this.pending.add(entry);
+      const cts = new CancellationTokenSource();
+      const onAbort = (): void => cts.cancel();
+      signal?.addEventListener('abort', onAbort);
+      const done = (): void => {
+        this.pending.delete(entry);
+        signal?.removeEventListener('abort', onAbort);
+        cts.dispose();
+      };
+      inc.connection.sendRequest(method, params, cts.token).then(
+        (r) => {
+          done();
+          resolve(r as RuntimeRequests[M]['result']);
+        },
+        async (err: unknown) => {
+          if (err instanceof ResponseError) {
+            done();
+            const data = err.data as RuntimeErrorData | undefined;
+            reject(new RemoteRuntimeError(data?.name ?? 'RuntimeError', data?.code ?? 'INTERNAL', err.message));
+            return;
+          }
+          // the channel broke: the exit handler rejects with RuntimeCrashedError (give it a moment to arrive)
+          await Promise.race([inc.exited, new Promise((r) => setTimeout(r, 2000))]);
+          done();
+          reject(new RuntimeUnavailableError(`The model runtime stopped answering: ${(err as Error)?.message ?? err}`));
+        },
+      );
+    });
+  }
+
+  private async call<M extends RuntimeMethod>(method: M, params: RuntimeRequests[M]['params'], signal?: AbortSignal): Promise<RuntimeRequests[M]['result']> {
+    const inc = await this.connection();
+    return this.send(inc, method, params, signal);
+  }
+
+  // ---- typed API ------------------------------------------------------------------------------------------
+
+  backendInfo(): Promise<BackendInfo> {
+    return this.call('runtime/backendInfo', {});
+  }
+
+  async loadModel(params: Omit<LoadModelParams, 'id'> & { id?: string }, opts: CallOptions = {}): Promise<LoadedModelInfo> {
+    const full: LoadModelParams = { ...params, id: params.id ?? `model-${randomUUID().slice(0, 8)}` };
+    const info = await this.call('runtime/loadModel', full, opts.signal);
+    this.models.delete(full.id);
+    this.models.set(full.id, full);
+    return info;
+  }
+
+  async unloadModel(id: string): Promise<void> {
+    this.models.delete(id);
+    for (const [sid, s] of this.sessions) if (s.modelId === id) this.sessions.delete(sid);
+    await this.call('runtime/unloadModel', { id });
+  }
+
+  listModels(): Promise<LoadedModelInfo[]> {
+    return this.call('runtime/listModels', {});
+  }
+
+  async createSession(params: Omit<CreateSessionParams, 'id'> & { id?: string }, opts: CallOptions = {}): Promise<SessionInfo> {
+    const full: CreateSessionParams = { ...params, id: params.id ?? `session-${randomUUID().slice(0, 8)}` };
+    const info = await this.call('runtime/createSession', full, opts.signal);
+    this.sessions.set(full.id, full);
+    return info;
+  }
+
+  async disposeSession(id: string): Promise<void> {
+    this.sessions.delete(id);
+    await this.call('runtime/disposeSession', { id });
+  }
+
+  resetSession(id: string): Promise<void> {
+    return this.call('runtime/resetSession', { id });
+  }
+
+  /**
+   * Streams a generation. Aborting `signal` stops it: the promise then resolves with the text so far and
+   * stopReason 'cancelled'.
+   */
+  async generate(
+    params: Omit<GenerateParams, 'generationId'> & { generationId?: string },
+    opts: CallOptions & { onChunk?: (c: GenerateChunk) => void } = {},
+  ): Promise<GenerateResult> {
+    const generationId = params.generationId ?? randomUUID();
+    if (opts.onChunk) this.chunkListeners.set(generationId, opts.onChunk);
+    const onAbort = (): void => void this.cancel(generationId).catch(() => {});
+    opts.signal?.addEventListener('abort', onAbort);
+    try {
+      const inc = await this.connection();
+      if (opts.signal?.aborted) onAbort();
+      return await this.send(inc, 'runtime/generate', { ...params, generationId });
+    } finally {
+      this.chunkListeners.delete(generationId);
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Stops a generation by id; false when it is not running. */
+  async cancel(generationId: string): Promise<boolean> {
+    if (!this.current) return false;
+    return this.send(this.current, 'runtime/cancel', { generationId });
+  }
+
+  tokenize(params: TokenizeParams): Promise<TokenizeResult> {
+    return this.call('runtime/tokenize', params);
+  }
+
+  async detokenize(modelId: string, tokens: number[]): Promise<string> {
+    return (await this.call('runtime/detokenize', { modelId, tokens })).text;
+  }
+
+  logprobs(params: LogprobsParams, opts: CallOptions = {}): Promise<LogprobsResult> {
+    return this.call('runtime/logprobs', params, opts.signal);
+  }
+
+  perplexity(params: PerplexityParams, opts: CallOptions = {}): Promise<PerplexityResult> {
+    return this.call('runtime/perplexity', params, opts.signal);
+  }
+
+  /** Downloads a model into dirPath (resumes a partial download), then validates it. */
+  async download(
+    params: Omit<DownloadParams, 'downloadId'>,
+    opts: CallOptions & { onProgress?: (p: DownloadProgress) => void } = {},
+  ): Promise<DownloadResult> {
+    const downloadId = randomUUID();
+    if (opts.onProgress) this.downloadListeners.set(downloadId, opts.onProgress);
+    const onAbort = (): void => {
+      if (this.current) void this.send(this.current, 'runtime/cancelDownload', { downloadId }).catch(() => {});
+    };
+    opts.signal?.addEventListener('abort', onAbort);
+    try {
+      const inc = await this.connection();
+      if (opts.signal?.aborted) onAbort();
+      return await this.send(inc, 'runtime/download', { ...params, downloadId });
+    } finally {
+      this.downloadListeners.delete(downloadId);
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Stops the child and starts a fresh one (e.g. after the GPU setting changed); reloads what was loaded. */
+  async restart(gpu?: GpuSetting): Promise<void> {
+    if (gpu) this.opts.gpu = gpu;
+    await this.stopChild('restarted');
+    this.setState('stopped');
+    await this.start();
+  }
+
+  private async stopChild(why: string): Promise<void> {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    const inc = this.current;
+    this.current = undefined;
+    this.ready = undefined;
+    for (const p of [...this.pending]) p.reject(new RuntimeUnavailableError(`The model runtime was ${why}`));
+    this.pending.clear();
+    if (!inc) return;
+    const timer = setTimeout(() => inc.child.kill('SIGKILL'), 3000);
+    inc.child.kill('SIGTERM');
+    await inc.exited;
+    clearTimeout(timer);
+  }
+
+  /** Kills the child; pending calls reject with RuntimeUnavailableError. */
+  async dispose(): Promise<void> {
+    if (this._state === 'disposed') return;
+    this.setState('disposed');
+    await this.stopChild('shut down');
+    this.emitter.removeAllListeners();
+  }
+}

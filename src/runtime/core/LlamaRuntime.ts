@@ -1,0 +1,348 @@
+// Everything the runtime does with node-llama-cpp, in-process. The runtime child (src/runtime/main.ts) serves it
+// over JSON-RPC; the CLI calls it directly. One place, so the two never drift apart.
+import type { LlamaChatSession, LlamaCompletion, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
+import type { GgufFile } from '../../engine/gguf/index.js';
+import type {
+  BackendInfo,
+  CreateSessionParams,
+  DetokenizeParams,
+  DetokenizeResult,
+  GenerateChunk,
+  GenerateParams,
+  GenerateResult,
+  InitializeParams,
+  LoadedModelInfo,
+  LoadModelParams,
+  LoadProgress,
+  LogprobsParams,
+  LogprobsResult,
+  LoraAdapterRef,
+  PerplexityParams,
+  PerplexityResult,
+  ScoringTarget,
+  SessionInfo,
+  TokenizeParams,
+  TokenizeResult,
+} from '../../protocol/runtime.js';
+import { ModelLabError } from '../../engine/errors.js';
+import { LlamaError, NotLoadedError } from '../errors.js';
+import { firstLine, initLlama, type InitializedLlama, type RuntimeLogger } from './initLlama.js';
+import { validateAdapterFile, validateModelFile } from './validateModelFile.js';
+import { generateText } from './generateText.js';
+import { scoreTokens } from './scoreTokens.js';
+
+interface ModelEntry {
+  model: LlamaModel;
+  gguf: GgufFile;
+  info: LoadedModelInfo;
+}
+interface SessionEntry {
+  info: SessionInfo;
+  params: CreateSessionParams;
+  context: LlamaContext;
+  sequence: LlamaContextSequence;
+  completion?: LlamaCompletion;
+  chat?: LlamaChatSession;
+  busy: boolean;
+}
+
+export interface LlamaRuntimeEvents {
+  log?: RuntimeLogger;
+  loadProgress?: (p: LoadProgress) => void;
+}
+
+const DEFAULT_CONTEXT = 4096;
+
+export class LlamaRuntime {
+  private init?: Promise<InitializedLlama>;
+  private initParams: InitializeParams = {};
+  private readonly models = new Map<string, ModelEntry>();
+  private readonly sessions = new Map<string, SessionEntry>();
+  private readonly generations = new Map<string, AbortController>();
+
+  constructor(private readonly events: LlamaRuntimeEvents = {}) {}
+
+  private log(level: 'error' | 'warn' | 'info' | 'debug', message: string): void {
+    this.events.log?.(level, message);
+  }
+
+  /** Chooses the GPU backend. Only before anything is loaded: llama.cpp's backend is fixed per process. */
+  async initialize(params: InitializeParams = {}): Promise<BackendInfo> {
+    if (this.init && (params.gpu ?? 'auto') !== (this.initParams.gpu ?? 'auto')) {
+      throw new ModelLabError('RUNTIME_INITIALIZED', 'The GPU backend is chosen once per runtime process; restart the runtime to change it');
+    }
+    this.initParams = params;
+    return this.backendInfo();
+  }
+
+  private llama(): Promise<InitializedLlama> {
+    this.init ??= initLlama(this.initParams.gpu ?? 'auto', (l, m) => this.log(l, m), this.initParams.logLevel ?? 'warn');
+    return this.init;
+  }
+
+  async backendInfo(): Promise<BackendInfo> {
+    const { llama, lib, requested, backend, fallback } = await this.llama();
+    const vram = await llama.getVramState();
+    const devices = backend === 'cpu' ? [] : await llama.getGpuDeviceNames();
+    return {
+      requested,
+      backend,
+      fallback,
+      devices,
+      vram: { total: vram.total, used: vram.used, free: vram.free },
+      cpuMathCores: llama.cpuMathCores,
+      maxThreads: llama.maxThreads,
+      nodeLlamaCppVersion: await lib.getModuleVersion(),
+      pid: process.pid,
+    };
+  }
+
+  async loadModel(params: LoadModelParams, signal?: AbortSignal): Promise<LoadedModelInfo> {
+    if (this.models.has(params.id)) await this.unloadModel(params.id);
+    const gguf = await validateModelFile(params.path, signal);
+    const { llama, backend } = await this.llama();
+    const started = performance.now();
+    const onLoadProgress = (progress: number): void => this.events.loadProgress?.({ modelId: params.id, progress });
+    const gpuLayers = backend === 'cpu' ? 0 : (params.gpuLayers ?? 'auto');
+    let model: LlamaModel;
+    let fallback: string | undefined;
+    try {
+      model = await llama.loadModel({ modelPath: params.path, gpuLayers, onLoadProgress, loadSignal: signal });
+    } catch (err) {
+      if (gpuLayers === 0 || signal?.aborted) throw new LlamaError(`llama.cpp could not load ${params.path}: ${firstLine(err)}`, 'MODEL_LOAD_FAILED');
+      fallback = `Loading on the ${backend} GPU failed (${firstLine(err)}); loaded on the CPU instead`;
+      this.log('warn', `${params.path}: ${fallback}`);
+      try {
+        model = await llama.loadModel({ modelPath: params.path, gpuLayers: 0, onLoadProgress, loadSignal: signal });
+      } catch (err2) {
+        throw new LlamaError(`llama.cpp could not load ${params.path}: ${firstLine(err2)}`, 'MODEL_LOAD_FAILED');
+      }
+    }
+    const md = gguf.metadata;
+    const arch = String(md['general.architecture']);
+    const tokens = md['tokenizer.ggml.tokens'];
+    const info: LoadedModelInfo = {
+      id: params.id,
+      path: params.path,
+      architecture: arch,
+      gpuLayers: model.gpuLayers,
+      layerCount: Number(md[`${arch}.block_count`] ?? 0),
+      backend: model.gpuLayers > 0 ? backend : 'cpu',
+      fallback,
+      sizeBytes: model.size,
+      trainContextSize: model.trainContextSize,
+      vocabSize: Array.isArray(tokens) ? tokens.length : 0,
+      addsBos: model.tokens.shouldPrependBosToken && model.tokens.bos != null,
+      chatTemplate: typeof md['tokenizer.chat_template'] === 'string',
+      loadMs: performance.now() - started,
+    };
+    this.models.set(params.id, { model, gguf, info });
+    this.log('info', `loaded ${params.id} (${params.path}) on ${info.backend}, ${info.gpuLayers}/${info.layerCount} layers offloaded, ${info.loadMs.toFixed(0)} ms`);
+    return info;
+  }
+
+  async unloadModel(id: string): Promise<void> {
+    const entry = this.models.get(id);
+    if (!entry) return;
+    for (const s of [...this.sessions.values()]) if (s.info.modelId === id) await this.disposeSession(s.info.id);
+    this.models.delete(id);
+    await entry.model.dispose();
+    this.log('info', `unloaded ${id}`);
+  }
+
+  listModels(): LoadedModelInfo[] {
+    return [...this.models.values()].map((m) => m.info);
+  }
+
+  private modelEntry(id: string | undefined): ModelEntry {
+    const m = id === undefined ? undefined : this.models.get(id);
+    if (!m) throw new NotLoadedError('model', String(id));
+    return m;
+  }
+
+  private async createContext(entry: ModelEntry, lora: LoraAdapterRef[] | undefined, contextSize: number, threads?: number, signal?: AbortSignal): Promise<LlamaContext> {
+    const adapters = [];
+    for (const a of lora ?? []) {
+      await validateAdapterFile(a.path, entry.gguf, signal);
+      adapters.push({ filePath: a.path, scale: a.scale ?? 1 });
+    }
+    try {
+      return await entry.model.createContext({
+        contextSize,
+        sequences: 1,
+        // llama.cpp's threads spin while they wait: on a busy machine too many threads cost far more than one
+        threads: threads || this.initParams.threads || undefined,
+        lora: adapters.length ? { adapters } : undefined,
+        createSignal: signal,
+      });
+    } catch (err) {
+      throw new LlamaError(`llama.cpp could not create a context of ${contextSize} tokens: ${firstLine(err)}`, 'CONTEXT_FAILED');
+    }
+  }
+
+  private defaultContextSize(entry: ModelEntry): number {
+    return Math.min(DEFAULT_CONTEXT, entry.model.trainContextSize || DEFAULT_CONTEXT);
+  }
+
+  async createSession(params: CreateSessionParams, signal?: AbortSignal): Promise<SessionInfo> {
+    if (this.sessions.has(params.id)) await this.disposeSession(params.id);
+    const entry = this.modelEntry(params.modelId);
+    const contextSize = params.contextSize ?? this.defaultContextSize(entry);
+    const context = await this.createContext(entry, params.lora, contextSize, params.threads, signal);
+    const info: SessionInfo = {
+      id: params.id,
+      modelId: params.modelId,
+      contextSize: context.contextSize,
+      lora: (params.lora ?? []).map((a) => ({ path: a.path, scale: a.scale ?? 1 })),
+    };
+    this.sessions.set(params.id, { info, params, context, sequence: context.getSequence(), busy: false });
+    return info;
+  }
+
+  async disposeSession(id: string): Promise<void> {
+    const s = this.sessions.get(id);
+    if (!s) return;
+    this.sessions.delete(id);
+    s.chat?.dispose({ disposeSequence: false });
+    await s.context.dispose();
+  }
+
+  /** Forgets the chat history and the evaluated tokens of a session. */
+  async resetSession(id: string): Promise<void> {
+    const s = this.session(id);
+    s.chat?.resetChatHistory();
+    await s.sequence.clearHistory();
+  }
+
+  private session(id: string): SessionEntry {
+    const s = this.sessions.get(id);
+    if (!s) throw new NotLoadedError('session', id);
+    return s;
+  }
+
+  private async claim<T>(s: SessionEntry, fn: () => Promise<T>): Promise<T> {
+    if (s.busy) throw new ModelLabError('SESSION_BUSY', `Session '${s.info.id}' is already generating; cancel it or wait`);
+    s.busy = true;
+    try {
+      return await fn();
+    } finally {
+      s.busy = false;
+    }
+  }
+
+  async generate(params: GenerateParams, onChunk?: (c: GenerateChunk) => void, signal?: AbortSignal): Promise<GenerateResult> {
+    const s = this.session(params.sessionId);
+    const lib = (await this.llama()).lib;
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    signal?.addEventListener('abort', onAbort);
+    if (signal?.aborted) controller.abort();
+    this.generations.set(params.generationId, controller);
+    try {
+      return await this.claim(s, async () => {
+        const mode = params.mode ?? 'completion';
+        const input = { ...params, signal: controller.signal, onChunk };
+        if (mode === 'chat') {
+          s.chat ??= new lib.LlamaChatSession({ contextSequence: s.sequence, systemPrompt: s.params.systemPrompt, autoDisposeSequence: false });
+          return await generateText({ mode, chat: s.chat, sequence: s.sequence }, input);
+        }
+        s.completion ??= new lib.LlamaCompletion({ contextSequence: s.sequence });
+        const model = this.modelEntry(s.info.modelId).model;
+        const promptTokens = model.tokenize(params.prompt).length + (model.tokens.shouldPrependBosToken && model.tokens.bos != null ? 1 : 0);
+        return await generateText({ mode, completion: s.completion, sequence: s.sequence, promptTokens }, input);
+      });
+    } finally {
+      this.generations.delete(params.generationId);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Stops a running generation; it resolves with what it has and stopReason 'cancelled'. */
+  cancel(generationId: string): boolean {
+    const c = this.generations.get(generationId);
+    c?.abort();
+    return !!c;
+  }
+
+  /** The model's own tokenization; with addBos, BOS first when the model adds one (as generation does). */
+  tokenize(params: TokenizeParams): TokenizeResult {
+    const { model } = this.modelEntry(params.modelId);
+    const tokens: number[] = model.tokenize(params.text, false);
+    if (params.addBos && model.tokens.shouldPrependBosToken && model.tokens.bos != null) tokens.unshift(model.tokens.bos);
+    return { tokens, pieces: this.pieces(model, tokens) };
+  }
+
+  private pieces(model: LlamaModel, tokens: number[]): string[] {
+    // each piece is detokenized after its predecessors, so leading spaces come out as they do in the text
+    return tokens.map((t, i) => model.detokenize([t as never], true, tokens.slice(Math.max(0, i - 4), i) as never[]));
+  }
+
+  detokenize(params: DetokenizeParams): DetokenizeResult {
+    const { model } = this.modelEntry(params.modelId);
+    return { text: model.detokenize(params.tokens as never[], false) };
+  }
+
+  /** Runs fn on a sequence: the session's own, or a fresh context (with its adapters) disposed afterwards. */
+  private async withScoringSequence<T>(
+    target: ScoringTarget,
+    tokenCount: number,
+    signal: AbortSignal | undefined,
+    fn: (seq: LlamaContextSequence, contextSize: number) => Promise<T>,
+  ): Promise<T> {
+    if (target.sessionId) {
+      const s = this.session(target.sessionId);
+      return this.claim(s, () => fn(s.sequence, s.context.contextSize));
+    }
+    const entry = this.modelEntry(target.modelId);
+    const window = target.contextSize ?? this.defaultContextSize(entry);
+    // a context no larger than the text needs: allocation is most of the cost for short texts
+    const size = Math.max(64, Math.min(window, Math.ceil((tokenCount + 1) / 64) * 64));
+    const context = await this.createContext(entry, target.lora, size, undefined, signal);
+    try {
+      return await fn(context.getSequence(), Math.min(window, context.contextSize));
+    } finally {
+      await context.dispose();
+    }
+  }
+
+  private textTokens(target: ScoringTarget, text: string): { model: LlamaModel; tokens: number[] } {
+    const modelId = target.sessionId ? this.session(target.sessionId).info.modelId : target.modelId;
+    const { model } = this.modelEntry(modelId);
+    const tokens = this.tokenize({ modelId: modelId!, text, addBos: true }).tokens;
+    if (tokens.length === 0) throw new ModelLabError('EMPTY_TEXT', 'The text is empty: nothing to score');
+    return { model, tokens };
+  }
+
+  /** Per-token natural-log probabilities of a text under the model (BOS, when the model adds it, is token 0). */
+  async logprobs(params: LogprobsParams, signal?: AbortSignal): Promise<LogprobsResult> {
+    const { model, tokens } = this.textTokens(params, params.text);
+    const top = params.top ? Math.min(20, Math.max(1, Math.floor(params.top))) : undefined;
+    const scores = await this.withScoringSequence(params, tokens.length, signal, (seq, window) => scoreTokens(seq, tokens, { window, top, signal }));
+    return { tokens, pieces: this.pieces(model, tokens), logprobs: scores.logprobs, ...(scores.top ? { top: scores.top } : {}) };
+  }
+
+  /** exp(mean negative log-likelihood) over every token after the first, windowed by the context size. */
+  async perplexity(params: PerplexityParams, signal?: AbortSignal): Promise<PerplexityResult> {
+    const { tokens } = this.textTokens(params, params.text);
+    if (tokens.length < 2) throw new ModelLabError('TEXT_TOO_SHORT', 'Perplexity needs a text of at least two tokens');
+    const scores = await this.withScoringSequence(params, tokens.length, signal, (seq, ctx) =>
+      scoreTokens(seq, tokens, { window: Math.min(params.window ?? ctx, ctx), signal }),
+    );
+    let nll = 0;
+    let count = 0;
+    for (const lp of scores.logprobs) {
+      if (lp === null) continue;
+      nll -= lp;
+      count++;
+    }
+    return { ppl: Math.exp(nll / count), tokens: count, nll, windows: scores.windows };
+  }
+
+  async dispose(): Promise<void> {
+    for (const c of this.generations.values()) c.abort();
+    for (const id of [...this.sessions.keys()]) await this.disposeSession(id);
+    for (const id of [...this.models.keys()]) await this.unloadModel(id);
+    if (this.init) await (await this.init).llama.dispose();
+    this.init = undefined;
+  }
+}

@@ -1,0 +1,89 @@
+import type { LlamaChatSession, LlamaCompletion, LlamaContextSequence, Token } from 'node-llama-cpp';
+import type { GenerateChunk, GenerateResult, SamplingOptions, StopReason } from '../../protocol/runtime.js';
+
+export interface GenerateTextInput extends SamplingOptions {
+  generationId: string;
+  prompt: string;
+  signal?: AbortSignal;
+  onChunk?: (chunk: GenerateChunk) => void;
+}
+
+export type GenerateTarget =
+  | { mode: 'completion'; completion: LlamaCompletion; sequence: LlamaContextSequence; promptTokens: number }
+  | { mode: 'chat'; chat: LlamaChatSession; sequence: LlamaContextSequence };
+
+const stopReasons: Record<string, StopReason> = {
+  maxTokens: 'maxTokens',
+  eogToken: 'eos',
+  stopGenerationTrigger: 'eos',
+  customStopTrigger: 'stopString',
+  abort: 'cancelled',
+};
+
+/**
+ * Streams one generation. Chunks pair each piece of text with the tokens that produced it; timings are taken
+ * here, next to llama.cpp, so the figures do not include IPC.
+ */
+export async function generateText(target: GenerateTarget, input: GenerateTextInput): Promise<GenerateResult> {
+  const started = performance.now();
+  let firstAt = 0;
+  let lastAt = 0;
+  const tokens: number[] = [];
+  let pending: number[] = [];
+  const inputBefore = target.sequence.tokenMeter.usedInputTokens;
+
+  const onToken = (t: Token[]): void => {
+    const now = performance.now();
+    if (tokens.length === 0) firstAt = now;
+    lastAt = now;
+    for (const x of t) tokens.push(x);
+    pending.push(...t);
+  };
+  const onTextChunk = (text: string): void => {
+    input.onChunk?.({ generationId: input.generationId, text, tokens: pending });
+    pending = [];
+  };
+  const common = {
+    onToken,
+    onTextChunk,
+    signal: input.signal,
+    stopOnAbortSignal: true,
+    maxTokens: input.maxTokens ?? 256,
+    temperature: input.temperature ?? 0.8,
+    topK: input.topK,
+    topP: input.topP,
+    minP: input.minP,
+    seed: input.seed,
+    repeatPenalty: input.repeatPenalty && input.repeatPenalty !== 1 ? { penalty: input.repeatPenalty, lastTokens: 64 } : (false as const),
+    customStopTriggers: input.stop?.length ? input.stop : undefined,
+  };
+
+  let text: string;
+  let reason: string;
+  let promptTokens: number;
+  if (target.mode === 'completion') {
+    const r = await target.completion.generateCompletionWithMeta(input.prompt, common);
+    text = r.response;
+    reason = r.metadata.stopReason;
+    promptTokens = target.promptTokens;
+  } else {
+    const r = await target.chat.promptWithMeta(input.prompt, common);
+    text = r.responseText;
+    reason = r.stopReason;
+    // the templated prompt is not visible here; count what was evaluated as input
+    promptTokens = target.sequence.tokenMeter.usedInputTokens - inputBefore;
+  }
+  if (pending.length) input.onChunk?.({ generationId: input.generationId, text: '', tokens: pending });
+  const end = performance.now();
+  const decodeSeconds = (lastAt - firstAt) / 1000;
+  return {
+    generationId: input.generationId,
+    text,
+    tokens,
+    promptTokens,
+    stopReason: stopReasons[reason] ?? 'other',
+    timeToFirstTokenMs: tokens.length ? firstAt - started : end - started,
+    tokensPerSecond: tokens.length > 1 && decodeSeconds > 0 ? (tokens.length - 1) / decodeSeconds : 0,
+    totalMs: end - started,
+  };
+}
