@@ -4,3 +4,5 @@ export type { KernelBackend, WeightHandle } from './KernelBackend.js';
 export { KernelArgumentError, KernelDisposedError, KernelStartError } from './KernelBackend.js';
 export { KERNEL_TYPES, weightLayout } from './weightTypes.js';
 export { createReferenceBackend } from './reference/createReferenceBackend.js';
+export { createWasmBackend, WasmBackend, type WasmBackendOptions } from './wasm/WasmBackend.js';
+export { KernelOutOfMemoryError } from './wasm/WasmHeap.js';

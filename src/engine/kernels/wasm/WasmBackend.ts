@@ -1,0 +1,281 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { KernelArgumentError, KernelDisposedError, KernelStartError, type KernelBackend, type WeightHandle } from '../KernelBackend.js';
+import { weightLayout } from '../weightTypes.js';
+import { kernelFiles } from './kernelFiles.js';
+import {
+  ARG, CTRL_INTS, DONE, ERR, F_ALPHA, F_BETA, GEN, OP, OP_EXIT, OP_GEMM, SPIN_POLLS, runShare, wasmImports,
+  wasmApi, type KernelExports, type WasmInstance, type WasmMemory, type WasmModule, type WorkerInit,
+} from './kernelProtocol.js';
+import { WasmHeap } from './WasmHeap.js';
+
+export interface WasmBackendOptions {
+  /** threads including the calling one (default: os.availableParallelism()) */
+  threads?: number;
+  /** upper bound of the shared memory, MiB (default and maximum 4096: wasm32) */
+  maxMemoryMiB?: number;
+  wasmPath?: string;
+  workerPath?: string;
+}
+
+interface WasmWeight extends WeightHandle { ptr: number; rowBytes: number; owner: WasmBackend }
+
+const MODE_NT = 0;
+const MODE_NN = 1;
+const F32 = 0;
+
+/**
+ * AssemblyScript SIMD kernels on worker_threads over one shared WasmMemory. Weights stay in the memory
+ * in their stored type; each call copies its activations into a scratch region, runs on every thread (the
+ * calling thread takes share 0 and then Atomics.waits for the rest) and copies the result out.
+ */
+export class WasmBackend implements KernelBackend {
+  readonly name = 'wasm-simd';
+  private disposed = false;
+  private readonly heap: WasmHeap;
+  private readonly ex: KernelExports;
+  private readonly ctl: Int32Array;
+  private readonly flt: Float32Array;
+  private readonly workBytes: number;
+  private readonly work: number;
+  private scratch = 0;
+  private scratchBytes = 0;
+  private readonly weights = new Set<WasmWeight>();
+  /** Settles when every worker thread has exited (after dispose). */
+  readonly closed: Promise<void>;
+
+  private constructor(
+    readonly threads: number,
+    private readonly memory: WasmMemory,
+    instance: WasmInstance,
+    private readonly control: SharedArrayBuffer,
+    private readonly workers: Worker[],
+    maxBytes: number,
+  ) {
+    this.ex = instance.exports as unknown as KernelExports;
+    this.ctl = new Int32Array(control);
+    this.flt = new Float32Array(control);
+    this.heap = new WasmHeap(memory, Math.max(this.ex.heapBase(), 65536), maxBytes);
+    this.workBytes = this.ex.WORK_BYTES.value as number;
+    this.work = this.heap.alloc(this.workBytes * threads);
+    this.closed = Promise.all(workers.map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve())))).then(() => undefined);
+  }
+
+  static async create(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
+    const threads = Math.floor(opts.threads ?? os.availableParallelism());
+    if (!(threads >= 1 && threads <= 256)) throw new KernelArgumentError(`threads must be 1…256, got ${opts.threads}.`);
+    const maxMiB = Math.min(4096, Math.max(16, opts.maxMemoryMiB ?? 4096));
+    const files = kernelFiles(opts);
+    let memory: WasmMemory;
+    let module: WasmModule;
+    let instance: WasmInstance;
+    try {
+      memory = new wasmApi.Memory({ initial: 32, maximum: maxMiB * 16, shared: true });
+      module = await wasmApi.compile(readFileSync(files.wasm));
+      instance = await wasmApi.instantiate(module, wasmImports(memory));
+    } catch (e) {
+      throw new KernelStartError(`The WASM kernels could not start: ${(e as Error).message}`);
+    }
+    const control = new SharedArrayBuffer(CTRL_INTS * 4);
+    const workers: Worker[] = [];
+    try {
+      await Promise.all(Array.from({ length: threads - 1 }, (_, i) => new Promise<void>((resolve, reject) => {
+        const data: WorkerInit = { module, memory, control, tid: i + 1, nth: threads };
+        const w = startWorker(files.worker, data);
+        workers.push(w);
+        w.once('message', () => resolve());
+        w.once('error', (err) => reject(err));
+        w.once('exit', (code) => reject(new Error(`kernel worker exited with code ${code}`)));
+      })));
+    } catch (e) {
+      for (const w of workers) void w.terminate();
+      throw new KernelStartError(`A kernel worker could not start: ${(e as Error).message}`);
+    }
+    for (const w of workers) {
+      w.removeAllListeners();
+      w.on('error', () => undefined);
+      w.unref();
+    }
+    return new WasmBackend(threads, memory, instance, control, workers, maxMiB * 2 ** 20);
+  }
+
+  uploadWeight(type: number, bytes: Uint8Array, cols: number, rows: number): WeightHandle {
+    this.alive();
+    const l = weightLayout(type, cols, rows, bytes.byteLength);
+    const ptr = this.heap.alloc(l.byteLength);
+    new Uint8Array(this.memory.buffer, ptr, l.byteLength).set(bytes);
+    const w: WasmWeight = { type, cols, rows, byteLength: l.byteLength, ptr, rowBytes: l.rowBytes, owner: this };
+    this.weights.add(w);
+    return w;
+  }
+
+  freeWeight(wh: WeightHandle): void {
+    this.alive();
+    const w = this.own(wh);
+    this.weights.delete(w);
+    this.heap.release(w.ptr);
+  }
+
+  /** Bytes of shared memory in use (weights, scratch, per-thread work areas). */
+  get memoryInUse(): number {
+    return this.heap.bytesInUse;
+  }
+
+  matmul(x: Float32Array, wh: WeightHandle, m: number, y?: Float32Array): Float32Array {
+    this.alive();
+    const w = this.own(wh);
+    checkCount(m, 'm');
+    need(x, m * w.cols, 'x');
+    const out = result(y, m * w.rows, 'y');
+    if (m === 0) return out;
+    const [xp, yp] = this.scratchFor(m * w.cols, m * w.rows);
+    this.f32().set(x.subarray(0, m * w.cols), xp >>> 2);
+    // y[m, rows] = x[m, cols] · Wᵀ: B(k, j) = W row j
+    this.gemmCall(m, w.rows, w.cols, xp, 0, w.cols, w.ptr, w.type, MODE_NT, w.rowBytes, yp, w.rows, 1, 0);
+    out.set(this.f32().subarray(yp >>> 2, (yp >>> 2) + m * w.rows));
+    return out;
+  }
+
+  matmulBackwardInput(dy: Float32Array, wh: WeightHandle, m: number, dx?: Float32Array): Float32Array {
+    this.alive();
+    const w = this.own(wh);
+    checkCount(m, 'm');
+    need(dy, m * w.rows, 'dy');
+    const out = result(dx, m * w.cols, 'dx');
+    if (m === 0) return out;
+    const [dyp, dxp] = this.scratchFor(m * w.rows, m * w.cols);
+    this.f32().set(dy.subarray(0, m * w.rows), dyp >>> 2);
+    // dx[m, cols] = dy[m, rows] · W: B(k, j) = W row k
+    this.gemmCall(m, w.cols, w.rows, dyp, 0, w.rows, w.ptr, w.type, MODE_NN, w.rowBytes, dxp, w.cols, 1, 0);
+    out.set(this.f32().subarray(dxp >>> 2, (dxp >>> 2) + m * w.cols));
+    return out;
+  }
+
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    a: Float32Array, b: Float32Array, beta: number, c: Float32Array): void {
+    this.alive();
+    checkCount(m, 'm'); checkCount(n, 'n'); checkCount(k, 'k');
+    need(a, m * k, 'A'); need(b, k * n, 'B'); need(c, m * n, 'C');
+    if (m === 0 || n === 0) return;
+    if (k === 0) {
+      for (let i = 0; i < m * n; i++) c[i] = beta === 0 ? 0 : beta * c[i];
+      return;
+    }
+    const [ap, bp, cp] = this.scratchFor(m * k, k * n, m * n);
+    const mem = this.f32();
+    mem.set(a.subarray(0, m * k), ap >>> 2);
+    mem.set(b.subarray(0, k * n), bp >>> 2);
+    if (beta !== 0) mem.set(c.subarray(0, m * n), cp >>> 2);
+    this.gemmCall(m, n, k, ap, transA ? 1 : 0, transA ? m : k, bp, F32, transB ? MODE_NT : MODE_NN, (transB ? k : n) * 4,
+      cp, n, alpha, beta);
+    c.set(this.f32().subarray(cp >>> 2, (cp >>> 2) + m * n));
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.weights.clear();
+    Atomics.store(this.ctl, OP, OP_EXIT);
+    Atomics.add(this.ctl, GEN, 1);
+    Atomics.notify(this.ctl, GEN);
+    for (const w of this.workers) void w.terminate();
+  }
+
+  private gemmCall(M: number, N: number, K: number, a: number, aTrans: number, lda: number, b: number, type: number,
+    mode: number, rowBytes: number, c: number, ldc: number, alpha: number, beta: number): void {
+    const t = this.ctl;
+    t[OP] = OP_GEMM;
+    t.set([M, N, K, a, aTrans, lda, b, type, mode, rowBytes, c, ldc, this.work], ARG);
+    this.flt[F_ALPHA] = alpha;
+    this.flt[F_BETA] = beta;
+    this.runAll();
+  }
+
+  /** Runs the call in the control block on every thread; share 0 on this one. */
+  private runAll(): void {
+    const t = this.ctl;
+    const helpers = this.workers.length;
+    Atomics.store(t, ERR, 0);
+    Atomics.store(t, DONE, 0);
+    if (helpers > 0) {
+      Atomics.add(t, GEN, 1);
+      Atomics.notify(t, GEN);
+    }
+    let failure: unknown;
+    try {
+      runShare(this.ex, t, this.flt, 0, this.threads, this.workBytes);
+    } catch (e) {
+      failure = e;
+    }
+    let polls = 0;
+    for (let done = Atomics.load(t, DONE); done < helpers; done = Atomics.load(t, DONE)) {
+      if (++polls > SPIN_POLLS) Atomics.wait(t, DONE, done, 1000);
+    }
+    if (failure || Atomics.load(t, ERR)) {
+      throw new KernelArgumentError(`A kernel failed: ${failure ? (failure as Error).message : 'in a worker thread'}.`);
+    }
+  }
+
+  /** Scratch for the given float counts, one region each; reallocated (larger) when too small. */
+  private scratchFor(...counts: number[]): number[] {
+    const sizes = counts.map((n) => Math.ceil((n * 4) / 64) * 64);
+    const total = sizes.reduce((s, v) => s + v, 0);
+    if (total > this.scratchBytes) {
+      if (this.scratch) this.heap.release(this.scratch);
+      this.scratch = 0;
+      this.scratchBytes = 0;
+      const bytes = Math.max(total, Math.floor(this.scratchBytes * 1.5));
+      this.scratch = this.heap.alloc(bytes);
+      this.scratchBytes = bytes;
+    }
+    const out: number[] = [];
+    let p = this.scratch;
+    for (const s of sizes) { out.push(p); p += s; }
+    return out;
+  }
+
+  private f32(): Float32Array {
+    return new Float32Array(this.memory.buffer);
+  }
+
+  private alive(): void {
+    if (this.disposed) throw new KernelDisposedError();
+  }
+
+  private own(wh: WeightHandle): WasmWeight {
+    const w = wh as WasmWeight;
+    if (w.owner !== this || !this.weights.has(w)) throw new KernelArgumentError('This weight was freed or belongs to another backend.');
+    return w;
+  }
+}
+
+/**
+ * A worker on the bundled script, or — from source under tsx — an eval'd bootstrap that registers tsx in the
+ * worker first (Node 20 does not pass `--import tsx` hooks on to worker threads).
+ */
+function startWorker(file: string, data: WorkerInit): Worker {
+  if (!file.endsWith('.ts')) return new Worker(file, { workerData: data });
+  const api = import.meta.resolve('tsx/esm/api');
+  const target = pathToFileURL(file).href;
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
+  return new Worker(boot, { eval: true, workerData: data });
+}
+
+function checkCount(v: number, what: string): void {
+  if (!Number.isInteger(v) || v < 0) throw new KernelArgumentError(`${what} must be a whole number ≥ 0, got ${v}.`);
+}
+function need(a: Float32Array, n: number, what: string): void {
+  if (a.length < n) throw new KernelArgumentError(`${what} has ${a.length} values; it needs ${n}.`);
+}
+function result(given: Float32Array | undefined, n: number, what: string): Float32Array {
+  if (!given) return new Float32Array(n);
+  need(given, n, what);
+  return given;
+}
+
+/** The fast backend (CONTRACTS.md): SIMD kernels on `threads` threads over one shared memory. */
+export function createWasmBackend(opts?: WasmBackendOptions): Promise<KernelBackend> {
+  return WasmBackend.create(opts);
+}

@@ -1,0 +1,30 @@
+// Compiles the AssemblyScript kernels (assembly/*.ts) to kernels.wasm, into wasm/build/ (tests and tools run from
+// source) and into dist/ (next to the bundles, which load it from their own folder). Skips the compile when the
+// output is newer than every source. Called by esbuild.mjs; run it directly with `node src/engine/kernels/wasm/build.mjs`.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../../../..');
+const srcDir = path.join(here, 'assembly');
+const outFile = path.join(here, 'build', 'kernels.wasm');
+const distFile = path.join(root, 'dist', 'kernels.wasm');
+const force = process.argv.includes('--force');
+
+const newestSource = Math.max(statSync(fileURLToPath(import.meta.url)).mtimeMs,
+  ...readdirSync(srcDir).map((f) => statSync(path.join(srcDir, f)).mtimeMs));
+if (force || !existsSync(outFile) || statSync(outFile).mtimeMs < newestSource) {
+  mkdirSync(path.dirname(outFile), { recursive: true });
+  const asc = createRequire(import.meta.url).resolve('assemblyscript/bin/asc.js', { paths: [root] });
+  execFileSync(process.execPath, [asc, path.join(srcDir, 'index.ts'),
+    '--outFile', outFile,
+    '-O3', '--noAssert', '--runtime', 'stub',
+    '--enable', 'simd', '--enable', 'threads',
+    '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536',
+  ], { stdio: 'inherit', cwd: root });
+}
+mkdirSync(path.dirname(distFile), { recursive: true });
+copyFileSync(outFile, distFile);

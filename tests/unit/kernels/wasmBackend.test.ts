@@ -1,0 +1,162 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import {
+  createReferenceBackend, createWasmBackend, KernelArgumentError, KernelDisposedError, KernelOutOfMemoryError,
+  KERNEL_TYPES as T, WasmBackend, type KernelBackend,
+} from '../../../src/engine/kernels/index.js';
+import { randomVector, randomWeight } from './randomWeights.js';
+
+const build = fileURLToPath(new URL('../../../src/engine/kernels/wasm/build.mjs', import.meta.url));
+const ref = createReferenceBackend();
+const fast = new Map<number, KernelBackend>();
+
+before(async () => {
+  // Tests may run from a checkout where `npm run build` has not produced the .wasm yet.
+  if (!existsSync(fileURLToPath(new URL('../../../src/engine/kernels/wasm/build/kernels.wasm', import.meta.url)))) {
+    execFileSync(process.execPath, [build], { stdio: 'inherit' });
+  }
+  fast.set(1, await createWasmBackend({ threads: 1 }));
+  fast.set(2, await createWasmBackend({ threads: 2 }));
+});
+after(() => { for (const b of fast.values()) b.dispose(); });
+
+/** |fast − ref| ≤ tol · Σ|a·b| for each output (the bound on rounding error of any summation order). */
+function assertClose(got: Float32Array, want: Float32Array, bound: Float32Array, what: string, tol = 2e-5): void {
+  assert.equal(got.length, want.length, what);
+  for (let i = 0; i < got.length; i++) {
+    const err = Math.abs(got[i] - want[i]);
+    if (!(err <= tol * bound[i] + 1e-30)) assert.fail(`${what}: element ${i}: ${got[i]} vs ${want[i]} (bound ${bound[i]})`);
+  }
+}
+
+/** dense W [rows, cols] as the reference reads it */
+function dequantized(w: ReturnType<KernelBackend['uploadWeight']>): Float32Array {
+  const eye = new Float32Array(w.cols * w.cols);
+  for (let i = 0; i < w.cols; i++) eye[i * w.cols + i] = 1;
+  const t = ref.matmul(eye, w, w.cols); // [cols, rows] = Wᵀ
+  const out = new Float32Array(w.rows * w.cols);
+  for (let c = 0; c < w.cols; c++) for (let r = 0; r < w.rows; r++) out[r * w.cols + c] = t[c * w.rows + r];
+  return out;
+}
+const abs = (a: Float32Array): Float32Array => a.map(Math.abs);
+
+const SHAPES: Record<string, Array<[number, number]>> = {
+  // [cols, rows]: odd rows, cols not a multiple of 4 or 8 where the type allows, more than one K block (256)
+  F32: [[37, 5], [301, 19], [520, 600]],
+  F16: [[45, 13], [300, 9]],
+  BF16: [[45, 13], [300, 9]],
+  Q8_0: [[96, 37], [544, 11]],
+  Q4_0: [[96, 37], [544, 11]],
+  Q4_K: [[256, 37], [512, 9]],
+  Q5_K: [[256, 37], [512, 9]],
+  Q6_K: [[256, 37], [512, 9]],
+};
+
+for (const [name, shapes] of Object.entries(SHAPES)) {
+  const type = T[name as keyof typeof T];
+  test(`matmul and matmulBackwardInput match the reference for ${name}`, () => {
+    let seed = type * 100;
+    for (const [cols, rows] of shapes) {
+      const bytes = randomWeight(type, cols, rows, ++seed);
+      const wr = ref.uploadWeight(type, bytes, cols, rows);
+      const wAbs = ref.uploadWeight(T.F32, new Uint8Array(abs(dequantized(wr)).buffer), cols, rows);
+      for (const m of [1, 2, 3, 17]) {
+        const x = randomVector(m * cols, ++seed);
+        const dy = randomVector(m * rows, ++seed);
+        const y = ref.matmul(x, wr, m);
+        const yBound = ref.matmul(abs(x), wAbs, m);
+        const dx = ref.matmulBackwardInput(dy, wr, m);
+        const dxBound = ref.matmulBackwardInput(abs(dy), wAbs, m);
+        for (const [threads, be] of fast) {
+          const w = be.uploadWeight(type, bytes, cols, rows);
+          const what = `${name} [${cols}, ${rows}] m=${m} threads=${threads}`;
+          assertClose(be.matmul(x, w, m), y, yBound, `matmul ${what}`);
+          assertClose(be.matmulBackwardInput(dy, w, m), dx, dxBound, `backward ${what}`);
+          be.freeWeight(w);
+        }
+      }
+    }
+  });
+}
+
+test('gemm matches the reference for every transpose pair, alpha and beta, odd sizes', () => {
+  let seed = 7;
+  for (const [m, n, k] of [[1, 1, 1], [3, 5, 7], [17, 33, 300], [70, 6, 9], [5, 600, 260], [64, 64, 64]]) {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        for (const beta of [0, 0.75]) {
+          const a = randomVector(m * k, ++seed);
+          const b = randomVector(k * n, ++seed);
+          const c0 = randomVector(m * n, ++seed);
+          const want = c0.slice();
+          ref.gemm(transA, transB, m, n, k, 0.5, a, b, beta, want);
+          const bound = new Float32Array(m * n).fill(beta === 0 ? 0 : 0);
+          ref.gemm(transA, transB, m, n, k, 0.5, abs(a), abs(b), 0, bound);
+          for (let i = 0; i < bound.length; i++) bound[i] += Math.abs(beta * c0[i]);
+          for (const [threads, be] of fast) {
+            const got = beta === 0 ? new Float32Array(m * n).fill(NaN) : c0.slice();
+            be.gemm(transA, transB, m, n, k, 0.5, a, b, beta, got);
+            assertClose(got, want, bound, `gemm ${m}x${n}x${k} tA=${transA} tB=${transB} beta=${beta} threads=${threads}`);
+          }
+        }
+      }
+    }
+  }
+});
+
+test('results are bit-identical from call to call and backend to backend for a fixed thread count', async () => {
+  const other = await createWasmBackend({ threads: 2 });
+  try {
+    const bytes = randomWeight(T.Q4_K, 512, 300, 1);
+    const x = randomVector(40 * 512, 2);
+    const w1 = fast.get(2)!.uploadWeight(T.Q4_K, bytes, 512, 300);
+    const w2 = other.uploadWeight(T.Q4_K, bytes, 512, 300);
+    const a = fast.get(2)!.matmul(x, w1, 40);
+    const b = fast.get(2)!.matmul(x, w1, 40);
+    const c = other.matmul(x, w2, 40);
+    assert.deepEqual(new Uint32Array(b.buffer), new Uint32Array(a.buffer));
+    assert.deepEqual(new Uint32Array(c.buffer), new Uint32Array(a.buffer));
+    fast.get(2)!.freeWeight(w1);
+  } finally {
+    other.dispose();
+  }
+});
+
+test('memory grows as weights are uploaded and freed space is reused', async () => {
+  const be = (await createWasmBackend({ threads: 2 })) as WasmBackend;
+  try {
+    const cols = 1024, rows = 2048; // 8 MiB each in F32
+    const bytes = randomWeight(T.F32, cols, rows, 3);
+    const ws = Array.from({ length: 4 }, () => be.uploadWeight(T.F32, bytes, cols, rows));
+    const x = randomVector(5 * cols, 4);
+    const first = be.matmul(x, ws[0], 5);
+    assert.deepEqual(be.matmul(x, ws[3], 5), first);
+    const inUse = be.memoryInUse;
+    be.freeWeight(ws[1]);
+    const again = be.uploadWeight(T.F32, bytes, cols, rows);
+    assert.equal(be.memoryInUse, inUse);
+    assert.deepEqual(be.matmul(x, again, 5), first);
+  } finally {
+    be.dispose();
+  }
+  const small = await createWasmBackend({ threads: 1, maxMemoryMiB: 16 });
+  try {
+    assert.throws(() => small.uploadWeight(T.F32, new Uint8Array(32 * 2 ** 20), 4096, 2048), KernelOutOfMemoryError);
+  } finally {
+    small.dispose();
+  }
+});
+
+test('bad arguments throw; dispose stops the workers and later calls throw', async () => {
+  const be = (await createWasmBackend({ threads: 2 })) as WasmBackend;
+  assert.throws(() => be.uploadWeight(T.Q4_K, new Uint8Array(144), 128, 1), KernelArgumentError);
+  const w = be.uploadWeight(T.F32, new Uint8Array(16), 4, 1);
+  assert.throws(() => be.matmul(new Float32Array(3), w, 1), KernelArgumentError);
+  assert.throws(() => fast.get(1)!.matmul(new Float32Array(4), w, 1), KernelArgumentError);
+  be.dispose();
+  await be.closed;
+  assert.throws(() => be.matmul(new Float32Array(4), w, 1), KernelDisposedError);
+});
