@@ -1,0 +1,18 @@
+// Public API of the GGUF library (docs/dev/CONTRACTS.md).
+export { readGguf } from './readGguf.js';
+export { parseGgufHeader, GGUF_DEFAULT_ALIGNMENT } from './parseGgufHeader.js';
+export { readTensorBytes } from './readTensorBytes.js';
+export { GgufFormatError } from './GgufFormatError.js';
+export { modelSpecFromGguf, type ModelSpec } from './ModelSpec.js';
+export { GgufWriter, memorySink, type ByteSink, type TensorDataSource } from './GgufWriter.js';
+export { writeGguf, type GgufTensorToWrite } from './writeGguf.js';
+export { MAX_LAYERS } from './validateGguf.js';
+export {
+  GGUF_VALUE_TYPE,
+  type GgufFile,
+  type GgufMetadataEntry,
+  type GgufTensorInfo,
+  type GgufValue,
+  type GgufValueTypeId,
+  type GgufValueTypeInfo,
+} from './types.js';
