@@ -1,0 +1,147 @@
+// Helpers that drive the VS Code workbench (served by code-server) the way a person would: command palette,
+// activity bar, views, notifications, and the webviews inside it.
+//
+// Webviews in the browser workbench are two nested iframes: an outer host page (…/webview/browser/pre/index.html)
+// and an inner document with the extension's own HTML. page.frames() lists both; we find the inner one by an
+// element only our panel has.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+const QUICK_INPUT = '.quick-input-widget';
+const QUICK_INPUT_BOX = `${QUICK_INPUT} .quick-input-box input`;
+const QUICK_INPUT_ROWS = `${QUICK_INPUT} .monaco-list-row`;
+
+/** Opens the workbench and waits until it has rendered and the extension host has connected. */
+export async function openWorkbench(page, url, { timeoutMs = 90_000 } = {}) {
+  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: timeoutMs });
+  await page.locator('.monaco-workbench').waitFor({ timeout: timeoutMs });
+  await page.locator('.part.activitybar, .activitybar').first().waitFor({ timeout: timeoutMs });
+  await page.locator('.part.statusbar').waitFor({ timeout: timeoutMs });
+}
+
+async function openPalette(page) {
+  await closeQuickInput(page);
+  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 }, force: true }).catch(() => {});
+  await page.keyboard.press('F1');
+  await page.locator(QUICK_INPUT_BOX).waitFor({ state: 'visible', timeout: 15_000 });
+}
+
+export async function closeQuickInput(page) {
+  if (await page.locator(QUICK_INPUT).isVisible().catch(() => false)) {
+    await page.keyboard.press('Escape');
+    await page.locator(QUICK_INPUT).waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => {});
+  }
+}
+
+/**
+ * Labels of the palette rows that match `query` (the palette filters as a person types).
+ * @returns {Promise<string[]>}
+ */
+export async function paletteMatches(page, query) {
+  await openPalette(page);
+  await page.locator(QUICK_INPUT_BOX).fill(`>${query}`);
+  // The list re-renders as it filters; wait for it to settle.
+  await page.waitForTimeout(400);
+  const labels = await page.locator(QUICK_INPUT_ROWS).evaluateAll((rows) =>
+    rows.map((r) => (r.querySelector('.label-name')?.textContent ?? r.getAttribute('aria-label') ?? '').trim()));
+  await closeQuickInput(page);
+  return labels;
+}
+
+/** Runs a command by its palette title (e.g. "Model Lab: Open Playground"). Fails when it is not listed. */
+export async function runCommand(page, title, { timeoutMs = 15_000 } = {}) {
+  await openPalette(page);
+  await page.locator(QUICK_INPUT_BOX).fill(`>${title}`);
+  const row = page.locator(QUICK_INPUT_ROWS).filter({ has: page.locator('.label-name', { hasText: exact(title) }) }).first();
+  await row.waitFor({ state: 'visible', timeout: timeoutMs });
+  await row.click();
+  await page.locator(QUICK_INPUT).waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => {});
+}
+
+function exact(text) {
+  return new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+}
+
+/**
+ * Visible notification toasts.
+ * @returns {Promise<Array<{ severity: 'error' | 'warning' | 'info', message: string }>>}
+ */
+export async function notifications(page) {
+  return page.locator('.notifications-toasts .notification-list-item').evaluateAll((items) => items.map((el) => {
+    const icon = el.querySelector('.notification-list-item-icon')?.className ?? '';
+    const severity = /codicon-error/.test(icon) ? 'error' : /codicon-warning/.test(icon) ? 'warning' : 'info';
+    return { severity, message: (el.querySelector('.notification-list-item-message')?.textContent ?? '').trim() };
+  }));
+}
+
+/**
+ * Every notification the window has had, including toasts that already hid (the notification centre).
+ * @returns {Promise<Array<{ severity: 'error' | 'warning' | 'info', message: string }>>}
+ */
+export async function allNotifications(page) {
+  await runCommand(page, 'Notifications: Show Notifications');
+  const center = page.locator('.notifications-center');
+  await center.waitFor({ state: 'visible', timeout: 5_000 }).catch(() => {});
+  const list = await center.locator('.notification-list-item').evaluateAll((items) => items.map((el) => {
+    const icon = el.querySelector('.notification-list-item-icon')?.className ?? '';
+    const severity = /codicon-error/.test(icon) ? 'error' : /codicon-warning/.test(icon) ? 'warning' : 'info';
+    return { severity, message: (el.querySelector('.notification-list-item-message')?.textContent ?? '').trim() };
+  }));
+  await runCommand(page, 'Notifications: Hide Notifications').catch(() => page.keyboard.press('Escape'));
+  return list;
+}
+
+export async function clearNotifications(page) {
+  await runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
+}
+
+/** Opens a view container from the activity bar by its title (e.g. "Model Lab"). */
+export async function openViewContainer(page, title) {
+  const item = page.locator(`.activitybar .action-item a[aria-label^="${title}"], .activitybar .action-item[aria-label^="${title}"]`).first();
+  await item.waitFor({ timeout: 30_000 });
+  const expanded = await item.getAttribute('aria-expanded').catch(() => null);
+  if (expanded !== 'true') await item.click();
+}
+
+/**
+ * The rows of a tree view (by its pane title, e.g. "Models"), as their visible labels.
+ * @returns {Promise<string[]>}
+ */
+export async function treeItems(page, viewTitle) {
+  const pane = viewPane(page, viewTitle);
+  await pane.waitFor({ timeout: 30_000 });
+  return pane.locator('.monaco-list-row').evaluateAll((rows) => rows.map((r) =>
+    (r.querySelector('.label-name')?.textContent ?? r.getAttribute('aria-label') ?? '').trim()));
+}
+
+export function viewPane(page, viewTitle) {
+  return page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: viewTitle }) }).first();
+}
+
+/**
+ * The inner frame of the webview that contains `selector` (an element id from webview/README.md),
+ * polled until it appears. Returns a playwright Frame.
+ */
+export async function webviewFrame(page, selector, { timeoutMs = 30_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (frame === page.mainFrame() || frame.isDetached()) continue;
+      try {
+        if (await frame.locator(selector).count() > 0) return frame;
+      } catch { /* frame navigated away while we looked */ }
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`no webview frame has ${selector} after ${timeoutMs / 1000}s (frames: ${page.frames().map((f) => f.url().slice(0, 80)).join(' | ')})`);
+    }
+    await page.waitForTimeout(250);
+  }
+}
+
+/** Saves a screenshot of the page as <dir>/<name>.png and returns its path. */
+export async function screenshot(page, dir, name) {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
