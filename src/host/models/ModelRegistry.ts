@@ -31,6 +31,7 @@ export class ModelRegistry implements Disposable {
   private variants: VariantEntry[] = [];
   private listeners = new Set<Listener<void>>();
   private refreshing: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
 
   constructor(private readonly deps: ModelRegistryDeps) {}
 
@@ -74,9 +75,20 @@ export class ModelRegistry implements Disposable {
     return true;
   }
 
-  /** Re-reads everything; concurrent calls share one pass. */
+  /**
+   * Re-reads everything. A call during a pass schedules one more pass after it (what changed may have been read
+   * already), and calls that arrive meanwhile share that next pass.
+   */
   refresh(): Promise<void> {
-    this.refreshing ??= this.doRefresh().finally(() => {
+    if (this.queued) return this.queued;
+    if (this.refreshing) {
+      this.queued = this.refreshing.catch(() => undefined).then(() => {
+        this.queued = null;
+        return this.refresh();
+      });
+      return this.queued;
+    }
+    this.refreshing = this.doRefresh().finally(() => {
       this.refreshing = null;
     });
     return this.refreshing;

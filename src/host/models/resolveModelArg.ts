@@ -1,4 +1,3 @@
-import type { ModelTreeNode } from './buildModelTree.js';
 import type { ModelRegistry } from './ModelRegistry.js';
 
 export interface ModelTarget {
