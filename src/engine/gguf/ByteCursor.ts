@@ -100,7 +100,7 @@ export class ByteCursor {
     const at = this.pos;
     const n = this.u64(what);
     if (n * BigInt(minBytesEach) > BigInt(this.remaining)) {
-      throw new GgufFormatError('GGUF_COUNT_TOO_LARGE', at, `${what} is ${n}, more than the ${this.remaining} bytes left in the file can hold: corrupt file`);
+      throw new GgufFormatError('GGUF_COUNT_TOO_LARGE', at, `${what} is ${n}, more than the ${this.remaining} bytes left in the file can hold: truncated or corrupt file`);
     }
     return Number(n);
   }

@@ -16,3 +16,4 @@ export {
   type GgufValueTypeId,
   type GgufValueTypeInfo,
 } from './types.js';
+export { metadataEntries, tensorDataStream } from './copySupport.js';

@@ -59,6 +59,7 @@ export function validateGguf(file: GgufFile, keyOffsets: Record<string, number>)
     warnings.push('tokenizer scores or token types without tokenizer.ggml.tokens');
   }
 
+  checkPacking(file);
   const arch = md['general.architecture'];
   if (typeof arch !== 'string') {
     if (md['general.type'] !== 'adapter' && file.tensors.length > 0) warnings.push('no general.architecture: llama.cpp cannot load this file as a model');
@@ -87,7 +88,6 @@ export function validateGguf(file: GgufFile, keyOffsets: Record<string, number>)
   if (md['general.type'] === 'adapter' && md['adapter.type'] === 'lora' && !('adapter.lora.alpha' in md)) {
     warnings.push('LoRA adapter without adapter.lora.alpha: llama.cpp will use alpha = 0 (scale by rank)');
   }
-  checkPacking(file);
 }
 
 /** llama.cpp expects tensor data in the order of the tensor infos, each padded to the alignment, with no gaps. */
