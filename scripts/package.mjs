@@ -9,11 +9,13 @@ import path from 'node:path';
 import { ensureDependencies } from './lib/ensure.mjs';
 import { packageVsix, currentTarget, parseGpuVariants } from './lib/packageVsix.mjs';
 import { ScriptError } from './lib/log.mjs';
+import { exitOnSignals } from './lib/processes.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const args = process.argv.slice(2);
 const opt = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 
+exitOnSignals();
 try {
   ensureDependencies(root);
   const t = Date.now();

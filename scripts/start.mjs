@@ -17,7 +17,7 @@ import { ensureTools, toolsDir } from './lib/tools.mjs';
 import { packageVsix, parseGpuVariants, currentTarget } from './lib/packageVsix.mjs';
 import { installVsix, prepareProfile, startCodeServer } from './lib/codeServer.mjs';
 import { ensureDemoWorkspace, demoModelPath, writeStandInModel } from './lib/demoWorkspace.mjs';
-import { probe, stopAllServices } from './lib/processes.mjs';
+import { exitOnSignals, probe, stopAllServices } from './lib/processes.mjs';
 import { log, ScriptError } from './lib/log.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -40,8 +40,12 @@ function portInUse(port) {
   });
 }
 
+let stopping = false;
+
 async function main() {
   const t = Date.now();
+  // Ctrl-C stops code-server (and any install under way) and exits.
+  exitOnSignals((sig) => { stopping = true; log(`${sig}: stopping everything npm start started…`); });
   const port = Number(opt('--port', process.env.MODEL_LAB_PORT ?? 8740));
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new ScriptError(`bad port ${opt('--port', process.env.MODEL_LAB_PORT)}`);
   if (await portInUse(port)) throw new ScriptError(`port ${port} is in use: pass --port N or set MODEL_LAB_PORT`);
@@ -85,23 +89,12 @@ async function main() {
     spawn('xdg-open', [url], { stdio: 'ignore', detached: true }).unref();
   }
 
-  let stopping = false;
-  const stop = async (signal) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: stopping code-server…`);
-    await stopAllServices();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGHUP', () => stop('SIGHUP'));
+  // Runs until Ctrl-C (handled by exitOnSignals) or until code-server dies on its own.
   const { code, signal } = await server.service.exit;
-  if (!stopping) {
-    console.error(`code-server stopped by itself (${signal ?? `exit ${code}`}); see ${server.logFile}`);
-    await stopAllServices();
-    process.exit(1);
-  }
+  if (stopping) return;
+  console.error(`code-server stopped by itself (${signal ?? `exit ${code}`}); see ${server.logFile}`);
+  await stopAllServices();
+  process.exit(1);
 }
 
 main().catch(async (err) => {

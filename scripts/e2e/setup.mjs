@@ -7,6 +7,7 @@ import { ensureDependencies } from '../lib/ensure.mjs';
 import { ensureTools, toolsDir } from '../lib/tools.mjs';
 import { packageVsix, currentTarget } from '../lib/packageVsix.mjs';
 import { log, ScriptError } from '../lib/log.mjs';
+import { exitOnSignals } from '../lib/processes.mjs';
 
 export const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 
@@ -27,6 +28,7 @@ export async function prepareE2e(root = repoRoot) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const t = Date.now();
+  exitOnSignals();
   try {
     await prepareE2e();
     log(`e2e set-up done in ${((Date.now() - t) / 1000).toFixed(1)}s`);

@@ -160,6 +160,7 @@ export async function packageVsix(root, { target = currentTarget(), gpu = ['cuda
   log(`Staged ${counts.files} files (${mib(counts.bytes)}) for ${target}: ${llamaPackages.join(', ')}`);
 
   rmSync(out, { force: true });
+  mkdirSync(path.dirname(out), { recursive: true });
   const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
   const args = [vsce, 'package', '--target', target, '--out', out, '--allow-missing-repository',
     '--no-rewrite-relative-links'];

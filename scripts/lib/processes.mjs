@@ -11,7 +11,10 @@ export function runLogged(cmd, args, { cwd, env, logFile, echo = false } = {}) {
   return new Promise((resolve, reject) => {
     const out = createWriteStream(logFile, { flags: 'a' });
     out.write(`\n$ ${[cmd, ...args].join(' ')}\n`);
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so that stopping it also stops what it spawned (npm → node-gyp → make …).
+    const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    child.on('exit', () => running.delete(child));
     for (const s of [child.stdout, child.stderr]) {
       s.on('data', (d) => { out.write(d); if (echo) process.stdout.write(d); });
     }
@@ -34,6 +37,8 @@ export function probe(cmd, args, opts = {}) {
 }
 
 const services = new Set();
+/** Children of runLogged still running (an npm install must not outlive the script that started it). */
+const running = new Set();
 
 /**
  * Starts a long-lived process in its own process group. `stop()` sends SIGTERM to the whole group, then
@@ -76,6 +81,31 @@ export async function stopAllServices() {
   await Promise.all([...services].map((s) => s.stop()));
 }
 
-process.on('exit', () => {
+function killEverything() {
   for (const s of services) killGroup(s.child.pid, 'SIGKILL');
-});
+  for (const c of running) killGroup(c.pid, 'SIGKILL');
+}
+
+process.on('exit', killEverything);
+
+let handlingSignals = false;
+/**
+ * Makes SIGINT/SIGTERM/SIGHUP stop every service and child this process started, then exit (a signal's
+ * default action would skip the 'exit' hook and leave code-server or an npm install running).
+ * `onSignal` may do more cleaning first.
+ */
+export function exitOnSignals(onSignal) {
+  if (handlingSignals) return;
+  handlingSignals = true;
+  let stopping = false;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(sig, async () => {
+      if (stopping) return;
+      stopping = true;
+      try { await onSignal?.(sig); } catch { /* exiting anyway */ }
+      await stopAllServices().catch(() => {});
+      killEverything();
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    });
+  }
+}

