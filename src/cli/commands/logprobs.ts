@@ -1,5 +1,58 @@
+// model-lab logprobs MODEL --text TEXT [--engine llama|lab] [--json]
+// Natural-log probability of each token given the ones before it (token 0 has none). The model's own tokenization,
+// with BOS when the model adds one. `--engine lab` computes the same numbers with Model Lab's own engine.
 import { ModelLabError } from '../../engine/errors.js';
+import { CliUsageError } from '../CliUsageError.js';
+import { numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
 
-export async function run(_args: string[]): Promise<void> {
-  throw new ModelLabError('NOT_BUILT', 'logprobs is not built yet');
+const usage = 'logprobs MODEL --text TEXT [--engine llama|lab] [--context N] [--json]';
+
+type TokenLogprobs = (modelPath: string, tokens: number[], opts?: { threads?: number }) => Promise<number[]>;
+
+async function loadEngineTokenLogprobs(): Promise<TokenLogprobs> {
+  // the engine's transformer lands separately; until it does, --engine lab says so instead of failing obscurely
+  const spec = '../../engine/model/index.js';
+  let mod: { tokenLogprobs?: TokenLogprobs };
+  try {
+    mod = (await import(spec)) as { tokenLogprobs?: TokenLogprobs };
+  } catch {
+    mod = {};
+  }
+  if (typeof mod.tokenLogprobs !== 'function') {
+    throw new ModelLabError('ENGINE_NOT_AVAILABLE', "--engine lab needs Model Lab's engine (tokenLogprobs in src/engine/model), which is not built yet; use --engine llama");
+  }
+  return mod.tokenLogprobs;
+}
+
+function formatTable(r: { tokens: number[]; pieces: string[]; logprobs: Array<number | null> }): string {
+  const lines = r.tokens.map((t, i) => {
+    const lp = r.logprobs[i];
+    return `${String(i).padStart(5)}  ${String(t).padStart(7)}  ${(lp === null ? '' : lp.toFixed(4)).padStart(10)}  ${JSON.stringify(r.pieces[i])}`;
+  });
+  const scored = r.logprobs.filter((x): x is number => x !== null);
+  const sum = scored.reduce((a, b) => a + b, 0);
+  return [`${'index'.padStart(5)}  ${'token'.padStart(7)}  ${'logprob'.padStart(10)}  piece`, ...lines, `sum ${sum.toFixed(4)} over ${scored.length} tokens`].join('\n');
+}
+
+export async function run(args: string[]): Promise<void> {
+  const { model, values } = parseCommand('logprobs', args, {
+    text: { type: 'string' },
+    engine: { type: 'string' },
+    context: { type: 'string' },
+  }, usage);
+  const text = requiredString(values, 'text', usage);
+  const engine = (values.engine as string | undefined) ?? 'llama';
+  if (engine !== 'llama' && engine !== 'lab') throw new CliUsageError(`--engine must be llama or lab, not '${engine}'`);
+  const contextSize = numberOption(values, 'context', { integer: true, min: 16 });
+
+  const result = await withCliRuntime(values, async (rt) => {
+    await rt.loadModel({ id: 'model', path: model });
+    if (engine === 'llama') return rt.logprobs({ modelId: 'model', text, contextSize });
+    const tokenLogprobs = await loadEngineTokenLogprobs();
+    const { tokens, pieces } = rt.tokenize({ modelId: 'model', text, addBos: true });
+    const lab = await tokenLogprobs(model, tokens);
+    return { tokens, pieces, logprobs: [null, ...lab] };
+  });
+  const out = { tokens: result.tokens, pieces: result.pieces, logprobs: result.logprobs };
+  process.stdout.write((values.json ? JSON.stringify(out) : formatTable(out)) + '\n');
 }

@@ -247,9 +247,9 @@ export class LlamaRuntime {
           return await generateText({ mode, chat: s.chat, sequence: s.sequence }, input);
         }
         s.completion ??= new lib.LlamaCompletion({ contextSequence: s.sequence });
-        const model = this.modelEntry(s.info.modelId).model;
-        const promptTokens = model.tokenize(params.prompt).length + (model.tokens.shouldPrependBosToken && model.tokens.bos != null ? 1 : 0);
-        return await generateText({ mode, completion: s.completion, sequence: s.sequence, promptTokens }, input);
+        const { model, info } = this.modelEntry(s.info.modelId);
+        const promptTokens = model.tokenize(params.prompt, false);
+        return await generateText({ mode, completion: s.completion, sequence: s.sequence, promptTokens, addsBos: info.addsBos }, input);
       });
     } finally {
       this.generations.delete(params.generationId);

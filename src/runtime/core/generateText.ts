@@ -9,7 +9,8 @@ export interface GenerateTextInput extends SamplingOptions {
 }
 
 export type GenerateTarget =
-  | { mode: 'completion'; completion: LlamaCompletion; sequence: LlamaContextSequence; promptTokens: number }
+  /** promptTokens: the prompt as the model tokenizes it, without BOS (LlamaCompletion prepends it) */
+  | { mode: 'completion'; completion: LlamaCompletion; sequence: LlamaContextSequence; promptTokens: Token[]; addsBos: boolean }
   | { mode: 'chat'; chat: LlamaChatSession; sequence: LlamaContextSequence };
 
 const stopReasons: Record<string, StopReason> = {
@@ -62,10 +63,11 @@ export async function generateText(target: GenerateTarget, input: GenerateTextIn
   let reason: string;
   let promptTokens: number;
   if (target.mode === 'completion') {
-    const r = await target.completion.generateCompletionWithMeta(input.prompt, common);
+    // tokens, not text: LlamaCompletion would drop the SPM space prefix that llama.cpp (and our logprobs) keep
+    const r = await target.completion.generateCompletionWithMeta(target.promptTokens, common);
     text = r.response;
     reason = r.metadata.stopReason;
-    promptTokens = target.promptTokens;
+    promptTokens = target.promptTokens.length + (target.addsBos ? 1 : 0);
   } else {
     const r = await target.chat.promptWithMeta(input.prompt, common);
     text = r.responseText;
