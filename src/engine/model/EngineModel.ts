@@ -1,0 +1,124 @@
+import type { KernelBackend } from '../kernels/index.js';
+import type { Linear } from './ops/linear.js';
+import { ensureRope, type RopeTable } from './ops/rope.js';
+
+/** The fields of ModelSpec (src/engine/gguf/ModelSpec.ts) the engine reads; a ModelSpec is assignable to it. */
+export interface EngineSpec {
+  architecture: string;
+  nEmbd: number;
+  nLayer: number;
+  nHead: number;
+  nHeadKv: number;
+  nFf: number | number[];
+  nVocab: number;
+  contextLength: number;
+  ropeType: 'norm' | 'neox';
+  ropeBase: number;
+  ropeDims: number;
+  normEps: number;
+  tiedOutput: boolean;
+  headDim: number;
+}
+
+/** An RMSNorm weight vector (always F32 in GGUF). */
+export interface NormWeight { name: string; data: Float32Array; grad?: Float32Array }
+
+/** One named trainable array and its gradient (what optimizers step). */
+export interface Param { name: string; data: Float32Array; grad: Float32Array }
+
+/**
+ * Weights of one block. llama/qwen2: wq, wk, wv (qwen2 with biases), wGate, wUp. phi3: wqkv fused
+ * [C + 2·Ckv, C] and wUp fused [2F, C] (rows [0,F) gate, [F,2F) up), no wGate.
+ */
+export interface LayerWeights {
+  attnNorm: NormWeight;
+  wq?: Linear; wk?: Linear; wv?: Linear; wqkv?: Linear;
+  wo: Linear;
+  ffnNorm: NormWeight;
+  wGate?: Linear; wUp: Linear; wDown: Linear;
+}
+
+/** A transformer in memory: spec, weights (stored or dense F32) and the backend that computes with them. */
+export class EngineModel {
+  private rope?: RopeTable;
+  /** FFN width (llama.cpp builds every layer with layer 0's width for these architectures). */
+  readonly nFf: number;
+  private disposed = false;
+
+  constructor(
+    readonly spec: EngineSpec,
+    readonly backend: KernelBackend,
+    readonly tokenEmbd: Linear,
+    readonly layers: LayerWeights[],
+    readonly outputNorm: NormWeight,
+    /** The output head; the same object as tokenEmbd when the output is tied. */
+    readonly output: Linear,
+    private readonly onDispose?: () => void,
+  ) {
+    this.nFf = Array.isArray(spec.nFf) ? spec.nFf[0] : spec.nFf;
+  }
+
+  /** cos/sin table covering positions [0, maxPos). */
+  ropeTable(maxPos: number): RopeTable {
+    this.rope = ensureRope(this.rope, this.spec.ropeDims, this.spec.ropeBase, maxPos);
+    return this.rope;
+  }
+
+  /** Every Linear of the model, with its GGUF tensor name (tied output listed once). */
+  linears(): Linear[] {
+    const out: Linear[] = [this.tokenEmbd];
+    for (const l of this.layers) {
+      for (const w of [l.wq, l.wk, l.wv, l.wqkv, l.wo, l.wGate, l.wUp, l.wDown]) if (w) out.push(w);
+    }
+    if (this.output !== this.tokenEmbd) out.push(this.output);
+    return out;
+  }
+
+  norms(): NormWeight[] {
+    return [...this.layers.flatMap((l) => [l.attnNorm, l.ffnNorm]), this.outputNorm];
+  }
+
+  /**
+   * Allocate gradients for every weight (full-weight training). Needs dense F32 weights
+   * (createRandomModel, or loadEngineModel with `dense: true`). Returns the parameter list for the optimizer.
+   */
+  enableFullTraining(): Param[] {
+    const params: Param[] = [];
+    for (const w of this.linears()) {
+      if (!w.data) throw new Error(`weight ${w.name} is not dense F32; load the model with dense: true to train it`);
+      w.grad ??= new Float32Array(w.data.length);
+      params.push({ name: `${w.name}.weight`, data: w.data, grad: w.grad });
+      if (w.bias) {
+        w.biasGrad ??= new Float32Array(w.bias.length);
+        params.push({ name: `${w.name}.bias`, data: w.bias, grad: w.biasGrad });
+      }
+    }
+    for (const n of this.norms()) {
+      n.grad ??= new Float32Array(n.data.length);
+      params.push({ name: `${n.name}.weight`, data: n.data, grad: n.grad });
+    }
+    return params;
+  }
+
+  /** The trained parameters (those with a gradient allocated). */
+  trainableParameters(): Param[] {
+    const params: Param[] = [];
+    for (const w of this.linears()) {
+      if (w.data && w.grad) params.push({ name: `${w.name}.weight`, data: w.data, grad: w.grad });
+      if (w.bias && w.biasGrad) params.push({ name: `${w.name}.bias`, data: w.bias, grad: w.biasGrad });
+    }
+    for (const n of this.norms()) if (n.grad) params.push({ name: `${n.name}.weight`, data: n.data, grad: n.grad });
+    return params;
+  }
+
+  zeroGrad(): void {
+    for (const p of this.trainableParameters()) p.grad.fill(0);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const w of this.linears()) if (w.handle) this.backend.freeWeight(w.handle);
+    this.onDispose?.();
+  }
+}

@@ -1,0 +1,176 @@
+import type { EngineModel, LayerWeights } from './EngineModel.js';
+import type { LoraAdapter } from './LoraAdapter.js';
+import { attentionBackward, attentionForward, type SeqSpan } from './ops/attention.js';
+import { linearBackward, linearForward, type Linear } from './ops/linear.js';
+import { rmsnormBackward, rmsnormForward } from './ops/rmsnorm.js';
+import { rope } from './ops/rope.js';
+import { swigluBackward, swigluForward } from './ops/swiglu.js';
+
+/** What one forward over a token batch shares across layers. */
+export interface LayerRun {
+  model: EngineModel;
+  spans: SeqSpan[];
+  /** [N] position of each row inside its sequence. */
+  pos: Int32Array;
+  N: number;
+  lora: LoraAdapter | null;
+  /** Per-layer FFN neuron gates [F] (hard 0/1 masks), or null. */
+  ffnMask: (Float32Array | null)[] | null;
+  /** Per-layer accumulators [F] for the mask (score) gradient, or null. */
+  ffnMaskGrad: (Float32Array | null)[] | null;
+}
+
+/** Activations of one block for a batch of N rows (llm.c style: every buffer named once). */
+export interface LayerActs {
+  x: Float32Array;     // [N, C] block input (residual stream)
+  xn: Float32Array;    // [N, C] attn_norm output
+  rstd1: Float32Array; // [N]
+  q: Float32Array;     // [N, H·D] after RoPE
+  k: Float32Array;     // [N, Hkv·D] after RoPE
+  v: Float32Array;     // [N, Hkv·D]
+  att: Float32Array;   // [N, H·D] attention output before attn_output
+  x2: Float32Array;    // [N, C] residual after attention
+  xn2: Float32Array;   // [N, C] ffn_norm output
+  rstd2: Float32Array; // [N]
+  gu: Float32Array;    // [N, 2F] gate | up (phi3 fused layout; llama/qwen2 write both halves)
+  h: Float32Array;     // [N, F] silu(gate)·up (· mask)
+  out: Float32Array;   // [N, C] block output
+  /** LoRA intermediates x·Aᵀ [N, r] per Linear name. */
+  lu: Map<string, Float32Array>;
+}
+
+function lin(run: LayerRun, acts: LayerActs, w: Linear, x: Float32Array, y: Float32Array): void {
+  const pair = run.lora?.on(w) ?? null;
+  let u: Float32Array | undefined;
+  if (pair) { u = new Float32Array(run.N * pair.r); acts.lu.set(w.name, u); }
+  linearForward(run.model.backend, w, x, run.N, y, pair, u);
+}
+
+function linBack(run: LayerRun, acts: LayerActs, w: Linear, x: Float32Array, dy: Float32Array, dx: Float32Array): void {
+  const pair = run.lora?.on(w) ?? null;
+  linearBackward(run.model.backend, w, x, dy, run.N, dx, pair, pair ? acts.lu.get(w.name) : undefined);
+}
+
+/** One transformer block forward: out = x2 + FFN(norm(x2)), x2 = x + Attn(norm(x)). */
+export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Float32Array): LayerActs {
+  const { model, N } = run;
+  const s = model.spec;
+  const C = s.nEmbd, H = s.nHead, Hkv = s.nHeadKv, D = s.headDim, F = model.nFf;
+  const Cq = H * D, Ckv = Hkv * D;
+  const a: LayerActs = {
+    x, xn: new Float32Array(N * C), rstd1: new Float32Array(N), q: new Float32Array(N * Cq),
+    k: new Float32Array(N * Ckv), v: new Float32Array(N * Ckv), att: new Float32Array(N * Cq),
+    x2: new Float32Array(N * C), xn2: new Float32Array(N * C), rstd2: new Float32Array(N), gu: new Float32Array(N * 2 * F),
+    h: new Float32Array(N * F), out: new Float32Array(N * C), lu: new Map(),
+  };
+  rmsnormForward(a.xn, a.rstd1, x, L.attnNorm.data, N, C, s.normEps);
+  if (L.wqkv) {
+    const qkv = new Float32Array(N * (Cq + 2 * Ckv));
+    lin(run, a, L.wqkv, a.xn, qkv);
+    splitRows(qkv, N, [a.q, a.k, a.v], [Cq, Ckv, Ckv]);
+  } else {
+    lin(run, a, L.wq!, a.xn, a.q);
+    lin(run, a, L.wk!, a.xn, a.k);
+    lin(run, a, L.wv!, a.xn, a.v);
+  }
+  const table = model.ropeTable(maxLen(run.spans));
+  rope(a.q, N, H, D, run.pos, table, s.ropeType);
+  rope(a.k, N, Hkv, D, run.pos, table, s.ropeType);
+  attentionForward(model.backend, a.att, a.q, a.k, a.v, run.spans, H, Hkv, D);
+  lin(run, a, L.wo, a.att, a.x2);
+  for (let i = 0; i < N * C; i++) a.x2[i] += x[i];
+
+  rmsnormForward(a.xn2, a.rstd2, a.x2, L.ffnNorm.data, N, C, s.normEps);
+  if (L.wGate) {
+    const g = new Float32Array(N * F), u = new Float32Array(N * F);
+    lin(run, a, L.wGate, a.xn2, g);
+    lin(run, a, L.wUp, a.xn2, u);
+    joinRows(a.gu, N, [g, u], [F, F]);
+  } else {
+    lin(run, a, L.wUp, a.xn2, a.gu);
+  }
+  swigluForward(a.h, a.gu, 0, a.gu, F, 2 * F, N, F, run.ffnMask?.[il] ?? null);
+  lin(run, a, L.wDown, a.h, a.out);
+  for (let i = 0; i < N * C; i++) a.out[i] += a.x2[i];
+  return a;
+}
+
+/**
+ * Backward of one block. dout: [N, C] gradient w.r.t. the block output; returns the gradient w.r.t. its input x.
+ * Accumulates weight gradients (where allocated), LoRA gradients and FFN mask gradients.
+ */
+export function layerBackward(run: LayerRun, il: number, L: LayerWeights, a: LayerActs, dout: Float32Array): Float32Array {
+  const { model, N } = run;
+  const s = model.spec;
+  const C = s.nEmbd, H = s.nHead, Hkv = s.nHeadKv, D = s.headDim, F = model.nFf;
+  const Cq = H * D, Ckv = Hkv * D;
+  // FFN branch: out = x2 + down(h)
+  const dx2 = Float32Array.from(dout);
+  const dh = new Float32Array(N * F);
+  linBack(run, a, L.wDown, a.h, dout, dh);
+  const dgu = new Float32Array(N * 2 * F);
+  swigluBackward(dgu, dgu, 0, F, 2 * F, dh, a.gu, 0, a.gu, F, 2 * F, N, F, run.ffnMask?.[il] ?? null,
+    run.ffnMaskGrad?.[il] ?? null);
+  const dxn2 = new Float32Array(N * C);
+  if (L.wGate) {
+    const dg = new Float32Array(N * F), du = new Float32Array(N * F);
+    splitRows(dgu, N, [dg, du], [F, F]);
+    linBack(run, a, L.wGate, a.xn2, dg, dxn2);
+    linBack(run, a, L.wUp, a.xn2, du, dxn2);
+  } else {
+    linBack(run, a, L.wUp, a.xn2, dgu, dxn2);
+  }
+  rmsnormBackward(dx2, L.ffnNorm.grad ?? null, dxn2, a.x2, L.ffnNorm.data, a.rstd2, N, C);
+
+  // attention branch: x2 = x + o(att)
+  const dx = Float32Array.from(dx2);
+  const datt = new Float32Array(N * Cq);
+  linBack(run, a, L.wo, a.att, dx2, datt);
+  const dq = new Float32Array(N * Cq), dk = new Float32Array(N * Ckv), dv = new Float32Array(N * Ckv);
+  attentionBackward(model.backend, dq, dk, dv, datt, a.q, a.k, a.v, run.spans, H, Hkv, D);
+  const table = model.ropeTable(maxLen(run.spans));
+  rope(dq, N, H, D, run.pos, table, s.ropeType, true);
+  rope(dk, N, Hkv, D, run.pos, table, s.ropeType, true);
+  const dxn = new Float32Array(N * C);
+  if (L.wqkv) {
+    const dqkv = new Float32Array(N * (Cq + 2 * Ckv));
+    joinRows(dqkv, N, [dq, dk, dv], [Cq, Ckv, Ckv]);
+    linBack(run, a, L.wqkv, a.xn, dqkv, dxn);
+  } else {
+    linBack(run, a, L.wq!, a.xn, dq, dxn);
+    linBack(run, a, L.wk!, a.xn, dk, dxn);
+    linBack(run, a, L.wv!, a.xn, dv, dxn);
+  }
+  rmsnormBackward(dx, L.attnNorm.grad ?? null, dxn, a.x, L.attnNorm.data, a.rstd1, N, C);
+  return dx;
+}
+
+function maxLen(spans: SeqSpan[]): number {
+  let m = 1;
+  for (const sp of spans) if (sp.len > m) m = sp.len;
+  return m;
+}
+
+/** src [N, Σw] → parts [N, w_i] (column blocks of each row). */
+function splitRows(src: Float32Array, N: number, parts: Float32Array[], widths: number[]): void {
+  const W = widths.reduce((x, y) => x + y, 0);
+  for (let t = 0; t < N; t++) {
+    let o = t * W;
+    for (let p = 0; p < parts.length; p++) {
+      parts[p].set(src.subarray(o, o + widths[p]), t * widths[p]);
+      o += widths[p];
+    }
+  }
+}
+
+/** parts [N, w_i] → dst [N, Σw]. */
+function joinRows(dst: Float32Array, N: number, parts: Float32Array[], widths: number[]): void {
+  const W = widths.reduce((x, y) => x + y, 0);
+  for (let t = 0; t < N; t++) {
+    let o = t * W;
+    for (let p = 0; p < parts.length; p++) {
+      dst.set(parts[p].subarray(t * widths[p], (t + 1) * widths[p]), o);
+      o += widths[p];
+    }
+  }
+}

@@ -1,0 +1,147 @@
+import { throwIfAborted } from '../errors.js';
+import type { EngineModel } from './EngineModel.js';
+import { layerBackward, layerForward, type LayerActs, type LayerRun } from './layer.js';
+import type { LoraAdapter } from './LoraAdapter.js';
+import type { SeqSpan } from './ops/attention.js';
+import { embeddingBackward, embeddingForward } from './ops/embedding.js';
+import { headLoss } from './ops/head.js';
+import { rmsnormBackward, rmsnormForward } from './ops/rmsnorm.js';
+
+/** Several token sequences concatenated into N rows; row t predicts targets[t] (the next token of its sequence). */
+export interface TokenBatch {
+  tokens: Int32Array;   // [N]
+  spans: SeqSpan[];
+  pos: Int32Array;      // [N] position inside the sequence
+  targets: Int32Array;  // [N] next token, −1 on each sequence's last row
+}
+
+/** Build a batch from token sequences (each at least 1 token). */
+export function makeBatch(seqs: ArrayLike<number>[]): TokenBatch {
+  const N = seqs.reduce((n, s) => n + s.length, 0);
+  const tokens = new Int32Array(N), pos = new Int32Array(N), targets = new Int32Array(N).fill(-1);
+  const spans: SeqSpan[] = [];
+  let o = 0;
+  for (const s of seqs) {
+    if (s.length === 0) throw new Error('empty token sequence');
+    spans.push({ start: o, len: s.length });
+    for (let i = 0; i < s.length; i++) {
+      tokens[o + i] = s[i];
+      pos[o + i] = i;
+      if (i + 1 < s.length) targets[o + i] = s[i + 1];
+    }
+    o += s.length;
+  }
+  return { tokens, spans, pos, targets };
+}
+
+export interface ForwardOptions {
+  /** LoRA adapters (used only while `lora.enabled`). */
+  lora?: LoraAdapter | null;
+  /** Per-layer FFN neuron gates [F] (hard 0/1 masks from scores), null = all on. */
+  ffnMask?: (Float32Array | null)[] | null;
+  /** Per-layer accumulators [F] receiving the mask-score gradient (straight-through) during the backward. */
+  ffnMaskGrad?: (Float32Array | null)[] | null;
+  /** Called with each layer's FFN activations h = silu(gate)·up·mask, [N, F] (pruning statistics). */
+  captureFfn?: (layer: number, h: Float32Array, N: number) => void;
+  /** Keep only each block's input and recompute the block in the backward (small memory). Default true. */
+  recompute?: boolean;
+  signal?: AbortSignal;
+  /** Fraction of the forward (and backward) done, in [0, 1]. */
+  onProgress?: (fraction: number) => void;
+}
+
+/** What the backward needs from a forward. */
+export interface ForwardState {
+  batch: TokenBatch;
+  run: LayerRun;
+  inputs: Float32Array[];        // block inputs [N, C], one per layer
+  acts: (LayerActs | null)[];    // kept activations (recompute = false)
+  xf: Float32Array;              // [N, C] residual after the last block
+  xn: Float32Array;              // [N, C] output_norm output
+  rstd: Float32Array;            // [N]
+}
+
+/** Forward through embedding, blocks and output_norm (the head is applied by headLoss). */
+export function modelForward(model: EngineModel, batch: TokenBatch, opts: ForwardOptions = {}, forBackward = false): ForwardState {
+  const N = batch.tokens.length;
+  const C = model.spec.nEmbd;
+  const run: LayerRun = { model, spans: batch.spans, pos: batch.pos, N, lora: opts.lora ?? null,
+    ffnMask: opts.ffnMask ?? null, ffnMaskGrad: opts.ffnMaskGrad ?? null };
+  const recompute = opts.recompute ?? true;
+  const total = forBackward ? 2 * model.layers.length : model.layers.length;
+  let x: Float32Array = new Float32Array(N * C);
+  embeddingForward(x, batch.tokens, model.tokenEmbd);
+  const inputs: Float32Array[] = [];
+  const acts: (LayerActs | null)[] = [];
+  for (let il = 0; il < model.layers.length; il++) {
+    throwIfAborted(opts.signal);
+    const a = layerForward(run, il, model.layers[il], x);
+    opts.captureFfn?.(il, a.h, N);
+    if (forBackward) { inputs.push(x); acts.push(recompute ? null : a); }
+    x = a.out;
+    opts.onProgress?.((il + 1) / total);
+  }
+  const xn = new Float32Array(N * C), rstd = new Float32Array(N);
+  rmsnormForward(xn, rstd, x, model.outputNorm.data, N, C, model.spec.normEps);
+  return { batch, run, inputs, acts, xf: x, xn, rstd };
+}
+
+/** Backward from dxn [N, C] (gradient w.r.t. output_norm's output) to every trainable array. */
+export function modelBackward(model: EngineModel, st: ForwardState, dxn: Float32Array, opts: ForwardOptions = {}): void {
+  const { N } = st.run;
+  const C = model.spec.nEmbd;
+  const nl = model.layers.length;
+  let dx: Float32Array = new Float32Array(N * C);
+  rmsnormBackward(dx, model.outputNorm.grad ?? null, dxn, st.xf, model.outputNorm.data, st.rstd, N, C);
+  for (let il = nl - 1; il >= 0; il--) {
+    throwIfAborted(opts.signal);
+    const a = st.acts[il] ?? layerForward(st.run, il, model.layers[il], st.inputs[il]);
+    dx = layerBackward(st.run, il, model.layers[il], a, dx);
+    st.acts[il] = null; // free as we go
+    opts.onProgress?.((2 * nl - il) / (2 * nl));
+  }
+  embeddingBackward(dx, st.batch.tokens, model.tokenEmbd);
+}
+
+/** log p(next token) for every row of the batch ([N], NaN on each sequence's last row). No gradients. */
+export function batchLogprobs(model: EngineModel, batch: TokenBatch, opts: ForwardOptions = {}): Float32Array {
+  const st = modelForward(model, batch, opts, false);
+  const logp = new Float32Array(batch.tokens.length);
+  headLoss(model.backend, model.output, st.xn, batch.tokens.length, batch.targets, null, logp, null);
+  return logp;
+}
+
+/**
+ * What to minimise, as a function of the per-row log-probs: either fixed weights (loss = −Σ w_t·logp_t, e.g.
+ * masked NLL) or a function returning the loss and dloss/dlogp per row (DPO, IPO on sequence sums).
+ */
+export type Objective =
+  | { weights: Float32Array }
+  | { fn: (logp: Float32Array) => { loss: number; dlogp: Float32Array } };
+
+/**
+ * Forward + backward: accumulates gradients into every trainable array (model weights with gradients, LoRA
+ * A/B, mask-score accumulators). Returns the loss and the per-row log-probs of the forward.
+ */
+export function lossAndGrad(model: EngineModel, batch: TokenBatch, objective: Objective, opts: ForwardOptions = {}):
+  { loss: number; logp: Float32Array } {
+  const N = batch.tokens.length;
+  const st = modelForward(model, batch, opts, true);
+  const logp = new Float32Array(N);
+  let weights: Float32Array;
+  let loss: number | undefined;
+  if ('weights' in objective) {
+    weights = objective.weights;
+  } else {
+    headLoss(model.backend, model.output, st.xn, N, batch.targets, null, logp, null);
+    const r = objective.fn(logp);
+    loss = r.loss;
+    weights = new Float32Array(N);
+    for (let t = 0; t < N; t++) weights[t] = -(r.dlogp[t] || 0);
+  }
+  const dxn = new Float32Array(N * model.spec.nEmbd);
+  const l = headLoss(model.backend, model.output, st.xn, N, batch.targets, weights, logp, dxn);
+  loss ??= l;
+  modelBackward(model, st, dxn, opts);
+  return { loss: loss!, logp };
+}

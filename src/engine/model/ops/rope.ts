@@ -1,0 +1,53 @@
+import type { Arr } from './rmsnorm.js';
+
+/** cos/sin of every (position, pair) for rotary embeddings: [maxPos, dims/2] each. */
+export interface RopeTable { dims: number; maxPos: number; cos: Float32Array; sin: Float32Array }
+
+/** theta(p, i) = p · base^(−2i/dims), the frequencies llama.cpp uses for both NORM and NEOX. */
+export function ropeTable(dims: number, base: number, maxPos: number): RopeTable {
+  const half = dims >> 1;
+  const cos = new Float32Array(maxPos * half);
+  const sin = new Float32Array(maxPos * half);
+  for (let i = 0; i < half; i++) {
+    const f = Math.pow(base, (-2 * i) / dims);
+    for (let p = 0; p < maxPos; p++) {
+      const th = p * f;
+      cos[p * half + i] = Math.cos(th);
+      sin[p * half + i] = Math.sin(th);
+    }
+  }
+  return { dims, maxPos, cos, sin };
+}
+
+/** Grow a table so it covers `maxPos` positions (prompts longer than the last call). */
+export function ensureRope(t: RopeTable | undefined, dims: number, base: number, maxPos: number): RopeTable {
+  if (t && t.dims === dims && t.maxPos >= maxPos) return t;
+  return ropeTable(dims, base, Math.max(maxPos, (t?.maxPos ?? 0) * 2, 64));
+}
+
+/**
+ * Rotary embedding in place. x: [N, nHeads·headDim]; pos: [N] position of each token in its sequence.
+ * Only the first `table.dims` dims of each head rotate. 'norm' pairs (2i, 2i+1) (llama); 'neox' pairs
+ * (i, i + dims/2) (phi3, qwen2). `inverse` rotates by −theta: the backward of a rotation is its transpose.
+ */
+export function rope(x: Arr, N: number, nHeads: number, headDim: number, pos: Int32Array, table: RopeTable,
+  mode: 'norm' | 'neox', inverse = false): void {
+  const half = table.dims >> 1;
+  const sgn = inverse ? -1 : 1;
+  for (let t = 0; t < N; t++) {
+    const tb = pos[t] * half;
+    for (let h = 0; h < nHeads; h++) {
+      const o = t * nHeads * headDim + h * headDim;
+      for (let i = 0; i < half; i++) {
+        const c = table.cos[tb + i];
+        const s = sgn * table.sin[tb + i];
+        const a = mode === 'norm' ? o + 2 * i : o + i;
+        const b = mode === 'norm' ? a + 1 : a + half;
+        const x0 = x[a];
+        const x1 = x[b];
+        x[a] = x0 * c - x1 * s;
+        x[b] = x0 * s + x1 * c;
+      }
+    }
+  }
+}
