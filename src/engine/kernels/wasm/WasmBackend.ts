@@ -16,6 +16,8 @@ export interface WasmBackendOptions {
   threads?: number;
   /** upper bound of the shared memory, MiB (default and maximum 4096: wasm32) */
   maxMemoryMiB?: number;
+  /** 'auto' (default): fused multiply-add (relaxed SIMD) where this Node supports it, else plain SIMD. */
+  simd?: 'auto' | 'relaxed' | 'plain';
   wasmPath?: string;
   workerPath?: string;
 }
@@ -32,7 +34,9 @@ const F32 = 0;
  * calling thread takes share 0 and then Atomics.waits for the rest) and copies the result out.
  */
 export class WasmBackend implements KernelBackend {
-  readonly name = 'wasm-simd';
+  get name(): string {
+    return this.simd === 'relaxed' ? 'wasm-simd-fma' : 'wasm-simd';
+  }
   private disposed = false;
   private readonly heap: WasmHeap;
   private readonly ex: KernelExports;
@@ -48,6 +52,8 @@ export class WasmBackend implements KernelBackend {
 
   private constructor(
     readonly threads: number,
+    /** 'relaxed': fused multiply-add kernels (relaxed SIMD); 'plain': 128-bit SIMD with separate mul and add */
+    readonly simd: 'relaxed' | 'plain',
     private readonly memory: WasmMemory,
     instance: WasmInstance,
     private readonly control: SharedArrayBuffer,
@@ -71,9 +77,19 @@ export class WasmBackend implements KernelBackend {
     let memory: WasmMemory;
     let module: WasmModule;
     let instance: WasmInstance;
+    let simd: 'relaxed' | 'plain' = 'plain';
     try {
       memory = new wasmApi.Memory({ initial: 32, maximum: maxMiB * 16, shared: true });
-      module = await wasmApi.compile(readFileSync(files.wasm));
+      let bytes: Uint8Array = readFileSync(files.wasm);
+      const mode = opts.simd ?? 'auto';
+      const relaxed = mode !== 'plain' && files.relaxedWasm ? readFileSync(files.relaxedWasm) : undefined;
+      if (relaxed && wasmApi.validate(relaxed)) {
+        bytes = relaxed;
+        simd = 'relaxed';
+      } else if (mode === 'relaxed') {
+        throw new Error('this Node has no relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)');
+      }
+      module = await wasmApi.compile(bytes);
       instance = await wasmApi.instantiate(module, wasmImports(memory));
     } catch (e) {
       throw new KernelStartError(`The WASM kernels could not start: ${(e as Error).message}`);
@@ -98,7 +114,7 @@ export class WasmBackend implements KernelBackend {
       w.on('error', () => undefined);
       w.unref();
     }
-    return new WasmBackend(threads, memory, instance, control, workers, maxMiB * 2 ** 20);
+    return new WasmBackend(threads, simd, memory, instance, control, workers, maxMiB * 2 ** 20);
   }
 
   uploadWeight(type: number, bytes: Uint8Array, cols: number, rows: number): WeightHandle {

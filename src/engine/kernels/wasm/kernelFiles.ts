@@ -21,7 +21,7 @@ function moduleDir(): string {
  * Where kernels.wasm and the worker script are. Bundled: both next to the bundle (dist/kernels.wasm,
  * dist/kernelWorker.js). From source: wasm/build/kernels.wasm and kernelWorker.ts (workers inherit tsx).
  */
-export function kernelFiles(opts: { wasmPath?: string; workerPath?: string } = {}): { wasm: string; worker: string } {
+export function kernelFiles(opts: { wasmPath?: string; workerPath?: string } = {}): { wasm: string; relaxedWasm?: string; worker: string } {
   const here = moduleDir();
   const up = path.dirname(here);
   const pick = (given: string | undefined, candidates: string[], what: string): string => {
@@ -33,7 +33,9 @@ export function kernelFiles(opts: { wasmPath?: string; workerPath?: string } = {
     if (!hit) throw new KernelStartError(`The ${what} is missing (looked in ${candidates.join(', ')}); run \`npm run build\`.`);
     return hit;
   };
+  const relaxed = [path.join(here, 'kernels-relaxed.wasm'), path.join(here, 'build', 'kernels-relaxed.wasm')].find((c) => existsSync(c));
   return {
+    relaxedWasm: opts.wasmPath ? undefined : relaxed,
     wasm: pick(opts.wasmPath, [path.join(here, 'kernels.wasm'), path.join(here, 'build', 'kernels.wasm')], 'kernel module'),
     worker: pick(opts.workerPath, [path.join(here, 'kernelWorker.js'), path.join(up, 'kernelWorker.ts')], 'kernel worker'),
   };

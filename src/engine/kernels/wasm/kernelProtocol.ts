@@ -27,6 +27,7 @@ export type WasmImports = Record<string, Record<string, unknown>>;
 interface WasmApi {
   Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   compile(bytes: Uint8Array): Promise<WasmModule>;
+  validate(bytes: Uint8Array): boolean;
   instantiate(module: WasmModule, imports: WasmImports): Promise<WasmInstance>;
   Instance: new (module: WasmModule, imports: WasmImports) => WasmInstance;
 }

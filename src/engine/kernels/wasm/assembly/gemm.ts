@@ -5,6 +5,7 @@
 // Each thread owns a contiguous range of N (or of M) and computes every element of it in a fixed order, so the
 // result does not depend on how other threads progress.
 import { blockInfo, dequantSpan, T_F32 } from './dequant';
+import { madd } from './madd';
 
 export const MR: i32 = 4;
 export const NR: i32 = 8;
@@ -130,13 +131,13 @@ function micro(kc: i32, ap: usize, bp: usize, ct: usize): void {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let a = v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
     a = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
     a = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
     a = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
   }
   v128.store(ct, c00, 0); v128.store(ct, c01, 16); v128.store(ct, c10, 32); v128.store(ct, c11, 48);
   v128.store(ct, c20, 64); v128.store(ct, c21, 80); v128.store(ct, c30, 96); v128.store(ct, c31, 112);
@@ -175,14 +176,14 @@ function updateC(ct: usize, c: usize, ldc: i32, i0: i32, j0: i32, mr: i32, nr: i
   let i = 0;
   for (; i + 16 <= n; i += 16) {
     const o = <usize>i << 2;
-    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
-    s1 = f32x4.add(s1, f32x4.mul(v128.load(a + o, 16), v128.load(b + o, 16)));
-    s2 = f32x4.add(s2, f32x4.mul(v128.load(a + o, 32), v128.load(b + o, 32)));
-    s3 = f32x4.add(s3, f32x4.mul(v128.load(a + o, 48), v128.load(b + o, 48)));
+    s0 = madd(v128.load(a + o), v128.load(b + o), s0);
+    s1 = madd(v128.load(a + o, 16), v128.load(b + o, 16), s1);
+    s2 = madd(v128.load(a + o, 32), v128.load(b + o, 32), s2);
+    s3 = madd(v128.load(a + o, 48), v128.load(b + o, 48), s3);
   }
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+    s0 = madd(v128.load(a + o), v128.load(b + o), s0);
   }
   s0 = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
   let tail: f32 = 0;

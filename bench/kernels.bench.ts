@@ -1,0 +1,81 @@
+// Kernel speed: GFLOP/s of the WASM SIMD kernels against the TypeScript reference, measured side by side.
+//   npm run bench kernels            (or: node --import tsx bench/kernels.bench.ts [--quick])
+// Shapes: a 512-token prompt through an FFN projection (512×1024 → 2816) and one token (m = 1); weights in F32,
+// Q8_0 and Q4_K; 1 and 2 threads. FACTS.md anchor: llama.cpp ≈ 55 GFLOP/s per thread on F32 prompt evaluation.
+import os from 'node:os';
+import { createReferenceBackend, createWasmBackend, KERNEL_TYPES as T, type KernelBackend } from '../src/engine/kernels/index.js';
+import { randomVector, randomWeight } from '../tests/unit/kernels/randomWeights.js';
+
+const quick = process.argv.includes('--quick');
+const COLS = 1024;
+const ROWS = 2816;
+const LLAMA_CPP_F32_PER_THREAD = 55;
+
+/** Seconds per call: the fastest of the calls made within minMs (after one warm-up). The machines this runs on
+ *  are shared, so the fastest call is the best estimate of what the kernel itself costs. */
+function time(fn: () => void, minMs: number): number {
+  fn();
+  let best = Infinity;
+  const t0 = performance.now();
+  let reps = 0;
+  while (reps < 3 || performance.now() - t0 < minMs) {
+    const t = performance.now();
+    fn();
+    best = Math.min(best, performance.now() - t);
+    reps++;
+  }
+  return best / 1000;
+}
+
+const ref = createReferenceBackend();
+const threadCounts = [...new Set([1, 2, Math.min(os.availableParallelism(), 4)])].filter((n) => n <= Math.max(2, os.availableParallelism()));
+const backends = new Map<number, KernelBackend>();
+for (const n of threadCounts) backends.set(n, await createWasmBackend({ threads: n }));
+
+console.log(`cpus ${os.availableParallelism()}; matmul y[m, ${ROWS}] = x[m, ${COLS}] · Wᵀ; GFLOP/s = 2·m·${COLS}·${ROWS} / s`);
+const rows: string[][] = [['weights', 'm', 'reference', ...threadCounts.map((n) => `wasm ${n}t`), ...threadCounts.map((n) => `×ref ${n}t`), `2t/1t`]];
+for (const [name, type] of [['F32', T.F32], ['Q8_0', T.Q8_0], ['Q4_K', T.Q4_K]] as const) {
+  const bytes = randomWeight(type, COLS, ROWS, 1);
+  for (const m of [512, 1]) {
+    const flops = 2 * m * COLS * ROWS;
+    const x = randomVector(m * COLS, 2);
+    const wr = ref.uploadWeight(type, bytes, COLS, ROWS);
+    // The reference takes seconds at m = 512: one call (plus warm-up) is enough to know its speed.
+    const refS = quick && m > 1 ? NaN : time(() => ref.matmul(x, wr, m), m > 1 ? 0 : 300);
+    ref.freeWeight(wr);
+    const fast = threadCounts.map((n) => {
+      const be = backends.get(n)!;
+      const w = be.uploadWeight(type, bytes, COLS, ROWS);
+      const y = new Float32Array(m * ROWS);
+      const s = time(() => be.matmul(x, w, m, y), quick ? 300 : 1000);
+      be.freeWeight(w);
+      return s;
+    });
+    const g = (s: number): string => (flops / s / 1e9).toFixed(1);
+    rows.push([name, String(m), g(refS), ...fast.map(g), ...fast.map((s) => (refS / s).toFixed(0)), (fast[0] / fast[1]).toFixed(2)]);
+  }
+}
+
+// Training shapes, F32: backward to the input (dx = dy·W) and the dense gemm of a weight gradient (dW = dyᵀ·x).
+{
+  const m = 512;
+  const flops = 2 * m * COLS * ROWS;
+  const bytes = randomWeight(T.F32, COLS, ROWS, 3);
+  const dy = randomVector(m * ROWS, 4);
+  const x = randomVector(m * COLS, 5);
+  for (const n of threadCounts) {
+    const be = backends.get(n)!;
+    const w = be.uploadWeight(T.F32, bytes, COLS, ROWS);
+    const sB = time(() => be.matmulBackwardInput(dy, w, m), quick ? 300 : 1000);
+    const dW = new Float32Array(ROWS * COLS);
+    const sG = time(() => be.gemm(true, false, ROWS, COLS, m, 1, dy, x, 0, dW), quick ? 300 : 1000);
+    be.freeWeight(w);
+    console.log(`${n}t: matmulBackwardInput F32 m=512 ${(flops / sB / 1e9).toFixed(1)} GFLOP/s; gemm dW=dyᵀ·x ${(flops / sG / 1e9).toFixed(1)} GFLOP/s`);
+  }
+}
+
+const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+for (const r of rows) console.log(r.map((c, i) => c.padStart(widths[i])).join('  '));
+const f32 = rows.find((r) => r[0] === 'F32' && r[1] === '512')!;
+console.log(`F32 m=512, 1 thread vs llama.cpp's ${LLAMA_CPP_F32_PER_THREAD} GFLOP/s per thread (FACTS.md): ${(Number(f32[3]) / LLAMA_CPP_F32_PER_THREAD).toFixed(2)}`);
+for (const be of backends.values()) be.dispose();
