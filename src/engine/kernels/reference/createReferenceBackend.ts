@@ -1,8 +1,13 @@
 import { KernelArgumentError, KernelDisposedError, type KernelBackend, type WeightHandle } from '../KernelBackend.js';
 import { weightLayout } from '../weightTypes.js';
-import { dequantizeRow } from './dequantizeRow.js';
+import { dequantize } from '../../quant/index.js';
 
 interface RefWeight extends WeightHandle { bytes: Uint8Array; rowBytes: number; freed: boolean }
+
+/** Row r of W in F32, through the quant library's dequantize (one row at a time: no F32 copy of W). */
+function rowOf(w: RefWeight, r: number): Float32Array {
+  return dequantize(w.type, w.bytes.subarray(r * w.rowBytes, (r + 1) * w.rowBytes), w.cols);
+}
 
 /**
  * The reference twin of every kernel: plain loops, one row of W dequantized at a time, sums in float64. Slow
@@ -41,10 +46,9 @@ export function createReferenceBackend(): KernelBackend {
       const w = own(wh);
       need(x, m * w.cols, 'x');
       const res = out(y, m * w.rows, 'y');
-      const row = new Float32Array(w.cols);
       // y[t, r] = Σ_c x[t, c] · W[r, c]
       for (let r = 0; r < w.rows; r++) {
-        dequantizeRow(w.type, w.bytes, r * w.rowBytes, w.cols, row);
+        const row = rowOf(w, r);
         for (let t = 0; t < m; t++) {
           let s = 0;
           const xo = t * w.cols;
@@ -60,10 +64,9 @@ export function createReferenceBackend(): KernelBackend {
       need(dy, m * w.rows, 'dy');
       const res = out(dx, m * w.cols, 'dx');
       const acc = new Float64Array(m * w.cols);
-      const row = new Float32Array(w.cols);
       // dx[t, c] = Σ_r dy[t, r] · W[r, c]
       for (let r = 0; r < w.rows; r++) {
-        dequantizeRow(w.type, w.bytes, r * w.rowBytes, w.cols, row);
+        const row = rowOf(w, r);
         for (let t = 0; t < m; t++) {
           const g = dy[t * w.rows + r];
           if (g === 0) continue;
