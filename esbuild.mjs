@@ -1,7 +1,7 @@
 // Builds every bundle of Model Lab. Entries whose source does not exist yet are skipped, so the table can
 // name what the architecture promises before each piece lands.
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, mkdirSync, copyFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
@@ -63,7 +63,16 @@ function buildWasm() {
   if (existsSync(script)) execFileSync(process.execPath, [script], { stdio: 'inherit' });
 }
 
+/** Codicons for the webviews (their CSP only allows resources from dist/ and media/). */
+function copyCodicons() {
+  const from = path.join(root, 'node_modules/@vscode/codicons/dist');
+  const to = path.join(root, 'dist/codicons');
+  mkdirSync(to, { recursive: true });
+  for (const f of ['codicon.css', 'codicon.ttf']) if (existsSync(path.join(from, f))) copyFileSync(path.join(from, f), path.join(to, f));
+}
+
 mkdirSync(path.join(root, 'dist'), { recursive: true });
+copyCodicons();
 buildWasm();
 const all = [
   ...nodeEntries.filter((e) => existsSync(path.join(root, e.in))).map(nodeOptions),

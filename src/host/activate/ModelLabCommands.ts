@@ -5,7 +5,7 @@ import type { RuntimeService } from '../runtime/RuntimeService.js';
 import type { ModelLabSettings } from '../settings/readSettings.js';
 import { resolveModelArg, type ModelTarget } from '../models/resolveModelArg.js';
 import { toErrorInfo } from '../panels/toErrorInfo.js';
-import { formatBytes } from '../status/formatBytes.js';
+import { formatBytes } from '../../protocol/formatBytes.js';
 import { backendLabel } from '../status/StatusBarController.js';
 import { COMMANDS, NOT_YET_AVAILABLE, notAvailableMessage } from './commandIds.js';
 
@@ -97,33 +97,39 @@ export function createCommandHandlers(d: ModelLabCommandDeps): Record<string, (.
         }))?.trim();
       if (!uri) return undefined;
       const dir = downloadDirectory(d.settings(), api.globalStoragePath);
+      const title = picked.uri ? picked.label.replace(/^\$\([^)]*\)\s*/, '') : uri;
       try {
         const rt = await runtime.get();
-        const result = await api.window.withProgress(`Model Lab: downloading ${picked.uri ? picked.label.replace(/^\$\([^)]*\)\s*/, '') : uri}`, (report, signal) => {
+        const result = await api.window.withProgress(`Model Lab: downloading ${title}`, async (report, signal) => {
           let lastPct = 0;
-          return rt.download(
-            uri,
-            dir,
-            (p) => {
-              const pct = p.totalBytes ? Math.floor((p.downloadedBytes / p.totalBytes) * 100) : 0;
-              report({
-                message: p.totalBytes ? `${formatBytes(p.downloadedBytes)} of ${formatBytes(p.totalBytes)}` : formatBytes(p.downloadedBytes),
-                increment: pct > lastPct ? pct - lastPct : undefined,
-              });
-              lastPct = Math.max(lastPct, pct);
-            },
-            signal,
-          );
+          try {
+            return await rt.download(
+              uri,
+              dir,
+              (p) => {
+                const pct = p.totalBytes ? Math.floor((p.downloadedBytes / p.totalBytes) * 100) : 0;
+                report({
+                  message: p.totalBytes ? `${formatBytes(p.downloadedBytes)} of ${formatBytes(p.totalBytes)}` : formatBytes(p.downloadedBytes),
+                  increment: pct > lastPct ? pct - lastPct : undefined,
+                });
+                lastPct = Math.max(lastPct, pct);
+              },
+              signal,
+            );
+          } catch (e) {
+            if (signal.aborted) return null;
+            throw e;
+          }
         });
+        if (!result) {
+          void api.window.showInformation('Model Lab: download cancelled; run Download Model… again to resume it.');
+          return undefined;
+        }
         await d.validateModel(result.path);
         const entry = await registry.addUserModel(result.path);
         void api.window.showInformation(`Model Lab: downloaded ${entry.name}.`);
         return entry;
       } catch (e) {
-        if (toErrorInfo(e).code === 'ABORTED') {
-          void api.window.showInformation('Model Lab: download cancelled.');
-          return undefined;
-        }
         fail(e, 'Download');
         return undefined;
       }

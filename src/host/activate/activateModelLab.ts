@@ -17,6 +17,8 @@ export interface ActivationDeps {
   createRuntime: (settings: ModelLabSettings) => ModelRuntime | Promise<ModelRuntime>;
   /** Our GGUF validation of a model or adapter file (throws a one-line error). */
   validateModel: (filePath: string, signal?: AbortSignal) => Promise<void>;
+  /** The same for a LoRA adapter file. */
+  validateAdapter: (filePath: string, signal?: AbortSignal) => Promise<void>;
   readInspectSource: ReadInspectSource;
 }
 
@@ -132,7 +134,7 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
         runtime,
         window: api.window,
         contextSize: () => settings().contextSize,
-        validateAdapter: (f, signal) => deps.validateModel(f, signal),
+        validateAdapter: (f, signal) => deps.validateAdapter(f, signal),
         log: line,
       },
       target?.id ?? null,

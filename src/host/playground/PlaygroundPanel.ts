@@ -109,12 +109,15 @@ export class PlaygroundPanel implements Disposable {
     const t0 = this.now();
     let first: number | null = null;
     let pieces = 0;
-    const stats = (stopReason: string) => {
+    // TTFT as the user saw it (includes loading the model); tokens/s from the runtime when it measured them.
+    const stats = (stopReason: string, fromRuntime?: { tokens: number; tokensPerSecond?: number }) => {
       const t = this.now();
+      const measured = first !== null && pieces > 1 && t > first ? ((pieces - 1) * 1000) / (t - first) : null;
+      const rtTps = fromRuntime?.tokensPerSecond;
       return {
-        tokens: pieces,
+        tokens: fromRuntime?.tokens ?? pieces,
         timeToFirstTokenMs: first === null ? null : first - t0,
-        tokensPerSecond: first !== null && pieces > 1 && t > first ? ((pieces - 1) * 1000) / (t - first) : null,
+        tokensPerSecond: rtTps !== undefined && Number.isFinite(rtTps) && rtTps > 0 ? rtTps : measured,
         stopReason,
       };
     };
@@ -151,7 +154,7 @@ export class PlaygroundPanel implements Disposable {
         },
         signal,
       );
-      this.channel.notify('playground/done', { jobId, stats: stats(signal.aborted ? 'cancelled' : result.stopReason) });
+      this.channel.notify('playground/done', { jobId, stats: stats(signal.aborted ? 'cancelled' : result.stopReason, result) });
     } catch (e) {
       if (signal.aborted) this.channel.notify('playground/done', { jobId, stats: stats('cancelled') });
       else {

@@ -46,6 +46,8 @@ export interface GenerateRequest {
 export interface GenerateResult {
   tokens: number;
   stopReason: string;
+  /** Decode speed measured by the runtime (after the first token), when it reports one. */
+  tokensPerSecond?: number;
 }
 
 export interface CatalogEntry {
@@ -75,6 +77,8 @@ export interface ModelRuntime extends Disposable {
   generate(req: GenerateRequest, onText: (text: string) => void, signal: AbortSignal): Promise<GenerateResult>;
   catalog(): Promise<CatalogEntry[]>;
   download(uri: string, directory: string, onProgress: (p: DownloadProgress) => void, signal: AbortSignal): Promise<{ path: string }>;
+  /** Handles of the models the runtime holds now (after a crash it reloads what it can). */
+  loadedHandles?(): string[];
   onLog: Event<string>;
   onEvent: Event<RuntimeEvent>;
 }

@@ -60,15 +60,30 @@ export class RuntimeService implements Disposable {
 
   private onRuntimeEvent(e: RuntimeEvent): void {
     this.deps.log.appendLine(`[host] runtime ${e.kind}: ${e.reason}`);
+    if (e.kind === 'crashed' || e.kind === 'restarted') void this.reconcile();
     if (e.kind === 'crashed') {
-      // The runtime reloads what was loaded after its restart; our handles may be stale, so forget them and let
-      // the next use load again.
-      this.loaded.clear();
-      this.emit();
       void this.deps.warn(`Model Lab: the model runtime stopped unexpectedly (${e.reason}). It restarts by itself.`, 'Show Runtime Log').then((a) => {
         if (a === 'Show Runtime Log') this.deps.showLog();
       });
     }
+  }
+
+  /**
+   * After a crash the runtime reloads the models it held (same handles) and drops those it could not reload; keep
+   * only what it still holds, so the view and the status bar say the truth and the next use loads again.
+   */
+  private async reconcile(): Promise<void> {
+    const rt = await this.runtime?.catch(() => null);
+    const held = rt?.loadedHandles?.();
+    const keep = held ? new Set(held) : new Set<string>();
+    let changed = false;
+    for (const [id, st] of this.loaded) {
+      if (!keep.has(st.info.handle)) {
+        this.loaded.delete(id);
+        changed = true;
+      }
+    }
+    if (changed) this.emit();
   }
 
   listLoaded(): LoadedState[] {

@@ -1,6 +1,6 @@
 import type { Disposable, StatusItem } from '../vscodeApi/HostApi.js';
 import type { LoadedState, RuntimeService } from '../runtime/RuntimeService.js';
-import { formatBytes } from './formatBytes.js';
+import { formatBytes } from '../../protocol/formatBytes.js';
 
 const BACKEND_NAMES: Record<string, string> = { cpu: 'CPU', cuda: 'CUDA', vulkan: 'Vulkan', metal: 'Metal' };
 

@@ -18,7 +18,7 @@ function start(opts: StubOptions = {}, deps: Partial<ActivationDeps> = {}) {
   const subs: Disposable[] = [];
   const lab = activateModelLab(
     stub.api,
-    { createRuntime: () => rt, validateModel: async () => undefined, readInspectSource: async () => { throw new Error('unused'); }, ...deps },
+    { createRuntime: () => rt, validateModel: async () => undefined, validateAdapter: async () => undefined, readInspectSource: async () => { throw new Error('unused'); }, ...deps },
     subs,
   );
   return { stub, rt, subs, lab, run: (id: string, ...args: unknown[]) => stub.commands.get(id)!(...args) as Promise<unknown> };
@@ -110,19 +110,25 @@ test('Load and Unload go through the lazily started runtime, with the settings p
   assert.deepEqual(rt.unloads, ['m1']);
 });
 
-test('a runtime crash becomes a warning and forgets loaded models', async () => {
+test('a runtime crash becomes a warning; models the restarted runtime did not reload are forgotten', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-'));
-  const good = path.join(dir, 'm.gguf');
-  fs.writeFileSync(good, 'GGUF');
+  const a = path.join(dir, 'a.gguf');
+  const b = path.join(dir, 'b.gguf');
+  fs.writeFileSync(a, 'GGUF');
+  fs.writeFileSync(b, 'GGUF');
   const { stub, run, rt, lab } = start();
-  await run('modelLab.addModelFile', good);
-  await run('modelLab.loadModel', good);
-  assert.equal(lab.runtime!.listLoaded().length, 1);
+  await run('modelLab.addModelFile', a);
+  await run('modelLab.addModelFile', b);
+  await run('modelLab.loadModel', a);
+  await run('modelLab.loadModel', b);
+  assert.equal(lab.runtime!.listLoaded().length, 2);
   rt.emitLog('llama: hello from the runtime');
+  rt.held.delete('m2'); // the restarted runtime could not reload b
   rt.emitEvent({ kind: 'crashed', reason: 'signal SIGABRT' });
+  await new Promise((r) => setImmediate(r));
   assert.ok(stub.logLines.includes('llama: hello from the runtime'));
   assert.ok(stub.shown.some((s) => s.level === 'warning' && s.text.includes('stopped unexpectedly (signal SIGABRT)')));
-  assert.equal(lab.runtime!.listLoaded().length, 0);
+  assert.deepEqual(lab.runtime!.listLoaded().map((l) => l.name), ['a']);
 });
 
 test('Download: catalog pick goes to global storage/models; a custom hf: URI is asked for', async () => {

@@ -19,7 +19,7 @@ async function open(validate: (p: string) => Promise<void> = async () => undefin
   const stub = createStubHostApi({ extensionPath: dir, settings: { contextSize: { defaultValue: 4096, globalValue: 1024 } } });
   const rt = new StubRuntime();
   const subs: Disposable[] = [];
-  const lab = activateModelLab(stub.api, { createRuntime: () => rt, validateModel: validate, readInspectSource: async () => { throw new Error('unused'); } }, subs);
+  const lab = activateModelLab(stub.api, { createRuntime: () => rt, validateModel: async () => undefined, validateAdapter: validate, readInspectSource: async () => { throw new Error('unused'); } }, subs);
   await lab.ready;
   await stub.commands.get('modelLab.addModelFile')!(model);
   await stub.commands.get('modelLab.openPlayground')!();

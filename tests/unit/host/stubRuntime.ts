@@ -18,10 +18,17 @@ export class StubRuntime implements ModelRuntime {
   }
   async loadModel(path: string, opts: LoadOptions) {
     this.loads.push({ path, opts });
+    this.held.add(`m${this.loads.length}`);
     return { handle: `m${this.loads.length}`, path, backend: 'cuda', gpuLayers: 4, totalLayers: 5, memoryBytes: 3 * 1024 * 1024 };
   }
   async unloadModel(handle: string) {
     this.unloads.push(handle);
+    this.held.delete(handle);
+  }
+  /** Handles the runtime holds (a test empties it to play a crash whose reload failed). */
+  held = new Set<string>();
+  loadedHandles() {
+    return [...this.held];
   }
   async generate(req: GenerateRequest, onText: (t: string) => void, signal: AbortSignal) {
     this.generations.push(req);

@@ -1,3 +1,5 @@
+// Shared by the host (status bar, notifications) and the webviews (memory estimate, tensor sizes): one formatter.
+
 /** 1536 → "1.5 KB"; binary units, as memory is counted. */
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return '?';
