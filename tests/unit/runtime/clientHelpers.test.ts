@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Backoff } from '../../../src/runtime/client/Backoff.js';
+import { LineBuffer } from '../../../src/runtime/client/LineBuffer.js';
+import { RuntimeCrashedError } from '../../../src/runtime/errors.js';
+
+test('Backoff doubles up to the cap, gives up after maxAttempts quick deaths, resets after a stable run', () => {
+  const b = new Backoff(100, 500, 5, 10_000);
+  assert.deepEqual([1, 2, 3, 4, 5].map(() => b.next(10)), [100, 200, 400, 500, 500]);
+  assert.equal(b.next(10), undefined);
+  assert.equal(b.next(10_000), 100); // lived long enough: start over
+  assert.equal(b.next(5), 200);
+});
+
+test('LineBuffer splits stream chunks into lines and keeps partial lines until they end', () => {
+  const lines: string[] = [];
+  const lb = new LineBuffer((l) => lines.push(l));
+  lb.push('GGML_ASSERT(');
+  lb.push('x) failed\r\nsecond li');
+  assert.deepEqual(lines, ['GGML_ASSERT(x) failed']);
+  lb.push('ne\n\n');
+  lb.push(Buffer.from('tail'));
+  lb.flush();
+  assert.deepEqual(lines, ['GGML_ASSERT(x) failed', 'second line', 'tail']);
+});
+
+test('RuntimeCrashedError says how the process ended and what it printed last', () => {
+  const e = new RuntimeCrashedError(null, 'SIGABRT', ['llama.cpp: GGML_ASSERT(n > 0) failed']);
+  assert.equal(e.code, 'RUNTIME_CRASHED');
+  assert.match(e.message, /signal SIGABRT/);
+  assert.match(e.message, /GGML_ASSERT/);
+  assert.doesNotMatch(e.message, /\n/);
+  assert.match(new RuntimeCrashedError(3, null).message, /exit code 3/);
+});
