@@ -119,7 +119,7 @@ describe('LlamaRuntime (in-process)', () => {
     const base = await rt.logprobs({ modelId: 'm', text: TEXT });
     const withLora = await rt.logprobs({ modelId: 'm', text: TEXT, lora: [{ path: lora, scale: 1 }] });
     const zero = await rt.logprobs({ modelId: 'm', text: TEXT, lora: [{ path: lora, scale: 0 }] });
-    const diff = (a: typeof base, b: typeof base): number => a.logprobs.slice(1).reduce((s, x, i) => s + Math.abs(x! - b.logprobs[i + 1]!), 0);
+    const diff = (a: typeof base, b: typeof base): number => a.logprobs.slice(1).reduce<number>((s, x, i) => s + Math.abs(x! - b.logprobs[i + 1]!), 0);
     assert.ok(diff(base, withLora) > 1e-2);
     assert.ok(diff(base, zero) < 1e-3);
   });
