@@ -12,7 +12,8 @@ export interface WebviewHtmlOptions {
 
 export const makeNonce = (): string => randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+/** Escapes text for element content and double-quoted attributes (every attribute here is double-quoted). */
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /** The CSP every Model Lab webview runs under: scripts only with the nonce, resources only from the extension. */
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {

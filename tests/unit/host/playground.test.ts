@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { activateModelLab } from '../../../src/host/activate/activateModelLab.js';
 import type { Disposable } from '../../../src/host/vscodeApi/HostApi.js';
-import { createStubHostApi, type FakePanel } from './stubHostApi.js';
+import { createStubHostApi, waitFor, type FakePanel } from './stubHostApi.js';
 import { StubRuntime } from './stubRuntime.js';
 
 const tick = async (n = 5) => {
@@ -25,7 +25,7 @@ async function open(validate: (p: string) => Promise<void> = async () => undefin
   await stub.commands.get('modelLab.openPlayground')!();
   const panel = stub.panels[0] as FakePanel;
   panel.send({ kind: 'notification', method: 'webview/ready', params: {} });
-  await tick();
+  await waitFor(() => panel.notifications('playground/state').length > 0, 'the state');
   return { stub, rt, panel, model, subs };
 }
 
@@ -39,7 +39,7 @@ test('ready → state with the models; generate streams tokens, then done with s
   assert.equal(state.selectedModelId, model);
 
   panel.send({ kind: 'request', id: 1, method: 'playground/generate', params: { modelId: model, mode: 'complete', prompt: 'Say', sampling, adapterPath: '/a.gguf', adapterScale: 0.5 } });
-  await tick(20);
+  await waitFor(() => panel.notifications('playground/done').length > 0, 'done');
   const { jobId } = panel.response(1).result;
   assert.deepEqual(panel.notifications('playground/token').map((t: any) => [t.jobId, t.text]), [[jobId, 'Hello'], [jobId, ','], [jobId, ' world']]);
   const [done] = panel.notifications('playground/done');
@@ -58,16 +58,16 @@ test('Stop cancels one generation; closing the panel cancels the rest', async ()
   let release!: () => void;
   rt.holdAfterFirst = new Promise<void>((r) => (release = r));
   panel.send({ kind: 'request', id: 1, method: 'playground/generate', params: { modelId: model, mode: 'chat', prompt: 'a', sampling } });
-  await tick(20);
+  await waitFor(() => panel.notifications('playground/token').length === 1, 'the first token');
   const { jobId } = panel.response(1).result;
   panel.send({ kind: 'request', id: 2, method: 'playground/stop', params: { jobId } });
-  await tick(20);
+  await waitFor(() => panel.notifications('playground/done').length === 1, 'done');
   assert.deepEqual(panel.response(2).result, { stopped: true });
   const [done] = panel.notifications('playground/done');
   assert.deepEqual([done.stats.stopReason, done.stats.tokens], ['cancelled', 1]);
 
   panel.send({ kind: 'request', id: 3, method: 'playground/generate', params: { modelId: model, mode: 'chat', prompt: 'b', sampling } });
-  await tick(20);
+  await waitFor(() => panel.notifications('playground/token').length === 2, 'the second generation');
   const before = panel.posted.length;
   panel.dispose();
   await tick(20);
@@ -81,7 +81,7 @@ test('a bad adapter is refused with its one-line message before the runtime sees
     if (p.endsWith('bad.gguf')) throw Object.assign(new Error('tensor data past the end of the file'), { code: 'GGUF_TRUNCATED' });
   });
   panel.send({ kind: 'request', id: 1, method: 'playground/generate', params: { modelId: model, mode: 'chat', prompt: 'a', sampling, adapterPath: '/x/bad.gguf' } });
-  await tick(20);
+  await waitFor(() => panel.notifications('playground/error').length > 0, 'the error');
   const [err] = panel.notifications('playground/error');
   assert.deepEqual(err, { jobId: panel.response(1).result.jobId, code: 'GGUF_TRUNCATED', message: 'tensor data past the end of the file' });
   assert.equal(rt.generations.length, 0);
@@ -91,7 +91,7 @@ test('copy and insert reach the clipboard and the editor', async () => {
   const { panel, stub } = await open();
   panel.send({ kind: 'request', id: 1, method: 'playground/copy', params: { text: 'abc' } });
   panel.send({ kind: 'request', id: 2, method: 'playground/insert', params: { text: 'def' } });
-  await tick(10);
+  await waitFor(() => panel.response(1) && panel.response(2), 'the replies');
   assert.deepEqual(stub.clipboard, ['abc']);
   assert.deepEqual(stub.inserted, ['def']);
   assert.deepEqual(panel.response(2).result, { inserted: true });

@@ -143,3 +143,12 @@ export function createStubHostApi(o: StubOptions = {}) {
     },
   };
 }
+
+/** Waits until `cond` holds (file I/O under load takes a variable number of event-loop turns). */
+export async function waitFor(cond: () => unknown, what = 'condition', timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
