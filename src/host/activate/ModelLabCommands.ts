@@ -194,7 +194,14 @@ export function createCommandHandlers(d: ModelLabCommandDeps): Record<string, (.
 
     [COMMANDS.removeModel]: async (arg) => {
       let target = resolveModelArg(arg, registry);
-      if (!target) target = await pickModel('Remove a model from the list', registry.list().filter((m) => m.source === 'user'));
+      if (!target) {
+        const mine = registry.list().filter((m) => m.source === 'user');
+        if (mine.length === 0) {
+          void api.window.showInformation('Model Lab: there is no model you added to remove. Models found in folders stay listed while their files are there.');
+          return undefined;
+        }
+        target = await pickModel('Remove a model from the list', mine);
+      }
       if (!target) return undefined;
       if (runtime.isLoaded(target.id)) await runtime.unload(target.id).catch((e) => fail(e, 'Unloading'));
       if (await registry.removeUserModel(target.id)) void api.window.showInformation(`Model Lab: removed ${target.name} from the list (the file stays on disk).`);
