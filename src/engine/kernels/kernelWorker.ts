@@ -1,7 +1,7 @@
-// One kernel thread: instantiates kernels.wasm over the shared memory and runs its share of every call until the
-// backend sends OP_EXIT (or terminates it). Bundled to dist/kernelWorker.js; run from source under tsx in tests.
+// One kernel thread: instantiates kernels.wasm over the shared memory and takes chunks of every call it joins
+// until the backend sends OP_EXIT (or terminates it). Bundled to dist/kernelWorker.js; run from source under tsx.
 import { parentPort, workerData } from 'node:worker_threads';
-import { DONE, ERR, GEN, OP, OP_EXIT, SPIN_POLLS, runShare, wasmImports, wasmApi, type KernelExports, type WorkerInit } from './wasm/kernelProtocol.js';
+import { DONE, ERR, GEN, OP, OP_EXIT, SPIN_POLLS, runShare, tryJoin, wasmApi, wasmImports, type KernelExports, type WorkerInit } from './wasm/kernelProtocol.js';
 
 const init = workerData as WorkerInit;
 const instance = new wasmApi.Instance(init.module, wasmImports(init.memory));
@@ -18,9 +18,10 @@ for (;;) {
     if (++polls > SPIN_POLLS) Atomics.wait(ctl, GEN, seen);
   }
   seen = Atomics.load(ctl, GEN);
+  if (!tryJoin(ctl)) continue;
   if (ctl[OP] === OP_EXIT) break;
   try {
-    runShare(ex, ctl, flt, init.tid, init.nth, workBytes);
+    runShare(ex, ctl, flt, init.tid, workBytes);
   } catch {
     Atomics.store(ctl, ERR, 1);
   }

@@ -19,7 +19,7 @@ before(async () => {
     execFileSync(process.execPath, [build], { stdio: 'inherit' });
   }
   fast.set(1, await createWasmBackend({ threads: 1 }));
-  fast.set(2, await createWasmBackend({ threads: 2 }));
+  fast.set(2, await createWasmBackend({ threads: 2, parallelThreshold: 0 }));
 });
 after(() => { for (const b of fast.values()) b.dispose(); });
 
@@ -108,7 +108,7 @@ test('gemm matches the reference for every transpose pair, alpha and beta, odd s
 });
 
 test('results are bit-identical from call to call and backend to backend for a fixed thread count', async () => {
-  const other = await createWasmBackend({ threads: 2 });
+  const other = await createWasmBackend({ threads: 2, parallelThreshold: 0 });
   try {
     const bytes = randomWeight(T.Q4_K, 512, 300, 1);
     const x = randomVector(40 * 512, 2);
@@ -125,8 +125,28 @@ test('results are bit-identical from call to call and backend to backend for a f
   }
 });
 
+test('many back-to-back calls on 2 threads give the same bits as on 1 thread (chunks fixed by sizes)', () => {
+  // Calls alternate between shapes so that a worker reading a stale call's arguments would show.
+  const one = fast.get(1)!, two = fast.get(2)!;
+  const bytes = randomWeight(T.Q8_0, 320, 300, 9);
+  const w1 = one.uploadWeight(T.Q8_0, bytes, 320, 300), w2 = two.uploadWeight(T.Q8_0, bytes, 320, 300);
+  const b = randomVector(300 * 40, 10);
+  for (let i = 0; i < 60; i++) {
+    const m = 1 + (i * 7) % 23;
+    const x = randomVector(m * 320, 100 + i);
+    const dy = randomVector(m * 300, 200 + i);
+    assert.deepEqual(new Uint32Array(two.matmul(x, w2, m).buffer), new Uint32Array(one.matmul(x, w1, m).buffer), `matmul ${i}`);
+    assert.deepEqual(new Uint32Array(two.matmulBackwardInput(dy, w2, m).buffer), new Uint32Array(one.matmulBackwardInput(dy, w1, m).buffer), `backward ${i}`);
+    const c1 = new Float32Array(m * 300), c2 = new Float32Array(m * 300);
+    one.gemm(false, true, m, 300, 40, 1, x, b, 0, c1);
+    two.gemm(false, true, m, 300, 40, 1, x, b, 0, c2);
+    assert.deepEqual(new Uint32Array(c2.buffer), new Uint32Array(c1.buffer), `gemm ${i}`);
+  }
+  one.freeWeight(w1); two.freeWeight(w2);
+});
+
 test('memory grows as weights are uploaded and freed space is reused', async () => {
-  const be = (await createWasmBackend({ threads: 2 })) as WasmBackend;
+  const be = (await createWasmBackend({ threads: 2, parallelThreshold: 0 })) as WasmBackend;
   try {
     const cols = 1024, rows = 2048; // 8 MiB each in F32
     const bytes = randomWeight(T.F32, cols, rows, 3);
@@ -151,7 +171,7 @@ test('memory grows as weights are uploaded and freed space is reused', async () 
 });
 
 test('bad arguments throw; dispose stops the workers and later calls throw', async () => {
-  const be = (await createWasmBackend({ threads: 2 })) as WasmBackend;
+  const be = (await createWasmBackend({ threads: 2, parallelThreshold: 0 })) as WasmBackend;
   assert.throws(() => be.uploadWeight(T.Q4_K, new Uint8Array(144), 128, 1), KernelArgumentError);
   const w = be.uploadWeight(T.F32, new Uint8Array(16), 4, 1);
   assert.throws(() => be.matmul(new Float32Array(3), w, 1), KernelArgumentError);

@@ -6,7 +6,7 @@ import { KernelArgumentError, KernelDisposedError, KernelStartError, type Kernel
 import { weightLayout } from '../weightTypes.js';
 import { kernelFiles } from './kernelFiles.js';
 import {
-  ARG, CTRL_INTS, DONE, ERR, F_ALPHA, F_BETA, GEN, OP, OP_EXIT, OP_GEMM, SPIN_POLLS, runShare, wasmImports,
+  ARG, CTRL_INTS, DONE, ERR, F_ALPHA, F_BETA, GEN, OP, STATE, close, OP_EXIT, OP_GEMM, SPIN_POLLS, runShare, wasmImports,
   wasmApi, type KernelExports, type WasmInstance, type WasmMemory, type WasmModule, type WorkerInit,
 } from './kernelProtocol.js';
 import { WasmHeap } from './WasmHeap.js';
@@ -16,6 +16,9 @@ export interface WasmBackendOptions {
   threads?: number;
   /** upper bound of the shared memory, MiB (default and maximum 4096: wasm32) */
   maxMemoryMiB?: number;
+  /** Calls with less work than this (multiply-adds, plus 4 per dequantized weight) run on the calling thread
+   *  alone: waking the workers costs more than they save (default 2^22; 0 = always use every thread). */
+  parallelThreshold?: number;
   /** 'auto' (default): fused multiply-add (relaxed SIMD) where this Node supports it, else plain SIMD. */
   simd?: 'auto' | 'relaxed' | 'plain';
   wasmPath?: string;
@@ -44,6 +47,8 @@ export class WasmBackend implements KernelBackend {
   private readonly flt: Float32Array;
   private readonly workBytes: number;
   private readonly work: number;
+  /** i32 in wasm memory that hands out chunk numbers */
+  private readonly counter: number;
   private scratch = 0;
   private scratchBytes = 0;
   private readonly weights = new Set<WasmWeight>();
@@ -59,6 +64,7 @@ export class WasmBackend implements KernelBackend {
     private readonly control: SharedArrayBuffer,
     private readonly workers: Worker[],
     maxBytes: number,
+    private readonly parallelThreshold: number,
   ) {
     this.ex = instance.exports as unknown as KernelExports;
     this.ctl = new Int32Array(control);
@@ -66,6 +72,7 @@ export class WasmBackend implements KernelBackend {
     this.heap = new WasmHeap(memory, Math.max(this.ex.heapBase(), 65536), maxBytes);
     this.workBytes = this.ex.WORK_BYTES.value as number;
     this.work = this.heap.alloc(this.workBytes * threads);
+    this.counter = this.heap.alloc(64);
     this.closed = Promise.all(workers.map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve())))).then(() => undefined);
   }
 
@@ -98,7 +105,7 @@ export class WasmBackend implements KernelBackend {
     const workers: Worker[] = [];
     try {
       await Promise.all(Array.from({ length: threads - 1 }, (_, i) => new Promise<void>((resolve, reject) => {
-        const data: WorkerInit = { module, memory, control, tid: i + 1, nth: threads };
+        const data: WorkerInit = { module, memory, control, tid: i + 1 };
         const w = startWorker(files.worker, data);
         workers.push(w);
         w.once('message', () => resolve());
@@ -114,7 +121,8 @@ export class WasmBackend implements KernelBackend {
       w.on('error', () => undefined);
       w.unref();
     }
-    return new WasmBackend(threads, simd, memory, instance, control, workers, maxMiB * 2 ** 20);
+    const threshold = opts.parallelThreshold ?? 2 ** 22;
+    return new WasmBackend(threads, simd, memory, instance, control, workers, maxMiB * 2 ** 20, threshold);
   }
 
   uploadWeight(type: number, bytes: Uint8Array, cols: number, rows: number): WeightHandle {
@@ -194,6 +202,7 @@ export class WasmBackend implements KernelBackend {
     this.disposed = true;
     this.weights.clear();
     Atomics.store(this.ctl, OP, OP_EXIT);
+    Atomics.store(this.ctl, STATE, 0);
     Atomics.add(this.ctl, GEN, 1);
     Atomics.notify(this.ctl, GEN);
     for (const w of this.workers) void w.terminate();
@@ -203,28 +212,32 @@ export class WasmBackend implements KernelBackend {
     mode: number, rowBytes: number, c: number, ldc: number, alpha: number, beta: number): void {
     const t = this.ctl;
     t[OP] = OP_GEMM;
-    t.set([M, N, K, a, aTrans, lda, b, type, mode, rowBytes, c, ldc, this.work], ARG);
+    t.set([this.counter, M, N, K, a, aTrans, lda, b, type, mode, rowBytes, c, ldc, this.work], ARG);
+    Atomics.store(new Int32Array(this.memory.buffer, this.counter, 1), 0, 0);
     this.flt[F_ALPHA] = alpha;
     this.flt[F_BETA] = beta;
-    this.runAll();
+    // The split depends on sizes only, so a fixed thread count still gives fixed results.
+    const work = M * N * K + (type === F32 ? 0 : 4 * N * K);
+    this.runAll(work >= this.parallelThreshold && this.workers.length > 0);
   }
 
-  /** Runs the call in the control block on every thread; share 0 on this one. */
-  private runAll(): void {
+  /** Runs the call in the control block here and, when `parallel`, on the workers that join in time. */
+  private runAll(parallel: boolean): void {
     const t = this.ctl;
-    const helpers = this.workers.length;
     Atomics.store(t, ERR, 0);
     Atomics.store(t, DONE, 0);
-    if (helpers > 0) {
+    Atomics.store(t, STATE, 0);
+    if (parallel) {
       Atomics.add(t, GEN, 1);
       Atomics.notify(t, GEN);
     }
     let failure: unknown;
     try {
-      runShare(this.ex, t, this.flt, 0, this.threads, this.workBytes);
+      runShare(this.ex, t, this.flt, 0, this.workBytes);
     } catch (e) {
       failure = e;
     }
+    const helpers = close(t);
     let polls = 0;
     for (let done = Atomics.load(t, DONE); done < helpers; done = Atomics.load(t, DONE)) {
       if (++polls > SPIN_POLLS) Atomics.wait(t, DONE, done, 1000);
@@ -239,10 +252,10 @@ export class WasmBackend implements KernelBackend {
     const sizes = counts.map((n) => Math.ceil((n * 4) / 64) * 64);
     const total = sizes.reduce((s, v) => s + v, 0);
     if (total > this.scratchBytes) {
+      const bytes = Math.max(total, Math.floor(this.scratchBytes * 1.5));
       if (this.scratch) this.heap.release(this.scratch);
       this.scratch = 0;
       this.scratchBytes = 0;
-      const bytes = Math.max(total, Math.floor(this.scratchBytes * 1.5));
       this.scratch = this.heap.alloc(bytes);
       this.scratchBytes = bytes;
     }

@@ -1,15 +1,21 @@
 /**
  * How the main thread hands one kernel call to the workers: a small SharedArrayBuffer of Int32 slots (floats in
- * a Float32Array view of the same bytes). The main thread writes the arguments, bumps GEN and notifies; each
- * worker runs its share (thread id ≥ 1; the main thread is id 0), then bumps DONE and notifies.
+ * a Float32Array view of the same bytes). The main thread writes the arguments, opens STATE, bumps GEN and
+ * notifies. A worker that wakes joins the call (one CAS on STATE) unless the main thread has closed it already,
+ * then takes chunks of the work from a counter in wasm memory until none is left, and bumps DONE. The main
+ * thread takes chunks too, then closes STATE and waits only for the workers that joined: a worker the OS has not
+ * scheduled yet never holds a call up.
  */
 export const CTRL_INTS = 32;
 export const GEN = 0;
 export const DONE = 1;
 export const ERR = 2;
 export const OP = 3;
+/** joined-worker count, plus CLOSED once the main thread stops admitting workers */
+export const STATE = 4;
+export const CLOSED = 1 << 30;
 /** first integer argument; floats live at F_ALPHA and F_BETA */
-export const ARG = 4;
+export const ARG = 5;
 export const F_ALPHA = 24;
 export const F_BETA = 25;
 
@@ -35,23 +41,38 @@ export const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAs
 
 /** The exports of kernels.wasm (src/engine/kernels/wasm/assembly/index.ts). Pointers are u32 passed as i32. */
 export interface KernelExports {
-  gemmTask(tid: number, nth: number, M: number, N: number, K: number, a: number, aTrans: number, lda: number,
+  gemmChunks(counter: number, M: number, N: number, K: number, a: number, aTrans: number, lda: number,
     b: number, type: number, mode: number, rowBytes: number, c: number, ldc: number, alpha: number, beta: number,
     work: number): void;
   heapBase(): number;
   WORK_BYTES: { value: unknown };
-  MODE_NT: { value: unknown };
-  MODE_NN: { value: unknown };
 }
 
-/** Runs thread `tid`'s share of the call described in the control block. */
-export function runShare(ex: KernelExports, ctl: Int32Array, flt: Float32Array, tid: number, nth: number, workBytes: number): void {
-  const op = ctl[OP];
-  if (op === OP_GEMM) {
+/** Runs chunks of the call in the control block on thread `tid` (0 = main) until none is left. */
+export function runShare(ex: KernelExports, ctl: Int32Array, flt: Float32Array, tid: number, workBytes: number): void {
+  if (ctl[OP] === OP_GEMM) {
     const a = ARG;
-    const work = ((ctl[a + 12] >>> 0) + tid * workBytes) | 0;
-    ex.gemmTask(tid, nth, ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7],
-      ctl[a + 8], ctl[a + 9], ctl[a + 10], ctl[a + 11], flt[F_ALPHA], flt[F_BETA], work);
+    // args: counter, M, N, K, a, aTrans, lda, b, type, mode, rowBytes, c, ldc, work base
+    const work = ((ctl[a + 13] >>> 0) + tid * workBytes) | 0;
+    ex.gemmChunks(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7],
+      ctl[a + 8], ctl[a + 9], ctl[a + 10], ctl[a + 11], ctl[a + 12], flt[F_ALPHA], flt[F_BETA], work);
+  }
+}
+
+/** Worker side: joins the open call, unless the main thread closed it already. */
+export function tryJoin(ctl: Int32Array): boolean {
+  for (;;) {
+    const s = Atomics.load(ctl, STATE);
+    if (s & CLOSED) return false;
+    if (Atomics.compareExchange(ctl, STATE, s, s + 1) === s) return true;
+  }
+}
+
+/** Main side: stops admitting workers; returns how many joined. */
+export function close(ctl: Int32Array): number {
+  for (;;) {
+    const s = Atomics.load(ctl, STATE);
+    if (Atomics.compareExchange(ctl, STATE, s, s | CLOSED) === s) return s & ~CLOSED;
   }
 }
 
@@ -60,7 +81,6 @@ export interface WorkerInit {
   memory: WasmMemory;
   control: SharedArrayBuffer;
   tid: number;
-  nth: number;
 }
 
 export function wasmImports(memory: WasmMemory): WasmImports {

@@ -2,8 +2,9 @@
 //   C[M, N] = alpha · A · B (+ beta · C),  A [M, K] (or stored transposed), B given by a stored matrix of any
 // weight type: mode NT reads B(k, j) from row j of the source (y = x·Wᵀ), mode NN from row k (dx = dy·W).
 // Quantized sources are dequantized one KC×NC block at a time into the B panel; nothing else is expanded.
-// Each thread owns a contiguous range of N (or of M) and computes every element of it in a fixed order, so the
-// result does not depend on how other threads progress.
+// Threads take chunks of C (column or row ranges fixed by the sizes) from a shared counter; each element of C is
+// computed inside one chunk in a fixed order, so the result is the same whichever thread computes it, and a
+// thread that starts late (a busy machine) just finds fewer chunks left.
 import { blockInfo, dequantSpan, T_F32 } from './dequant';
 import { madd } from './madd';
 
@@ -220,34 +221,58 @@ function gemvNT(M: i32, K: i32, a: usize, lda: i32, b: usize, type: i32, rowByte
 function nAlign(type: i32, mode: i32): i32 {
   if (mode == MODE_NN && type != T_F32) {
     const bs = blockInfo(type) & 0xffff;
-    return bs > NR ? bs : NR;
+    return bs > 16 ? bs : 16;
   }
-  return NR;
+  // 16 floats: threads never write the same 64-byte line of C
+  return 16;
+}
+
+/** Columns of C per chunk (a multiple of nAlign). */
+const CHUNK_N: i32 = 128;
+/** Rows of C per chunk when C is too narrow to split by columns. */
+const CHUNK_M: i32 = 64;
+
+/**
+ * How C[M, N] is cut into chunks: by sizes only, never by thread count, so every element is computed in the same
+ * order whoever computes it. Returns the chunk count; width/height via chunkWidth/chunkHeight.
+ */
+// @ts-ignore: decorator
+@inline function splitByRows(M: i32, N: i32, al: i32): bool {
+  const w = max(al, CHUNK_N);
+  return (N + w - 1) / w < 4 && M >= 4 * CHUNK_M;
 }
 
 /**
- * Thread `tid` of `nth` computes its share of C[M, N] = alpha·op(A)·B + beta·C (see the file comment).
- * work: this thread's WORK_BYTES of scratch.
+ * Computes chunks of C = alpha·op(A)·B + beta·C (see the file comment) until none is left. Every thread taking
+ * part calls this with the same arguments; `counter` (an i32 in shared memory, 0 at the start of the call) hands
+ * out chunk numbers. work: this thread's WORK_BYTES of scratch.
  */
-export function gemmTask(tid: i32, nth: i32, M: i32, N: i32, K: i32, a: usize, aTrans: i32, lda: i32,
+export function gemmChunks(counter: usize, M: i32, N: i32, K: i32, a: usize, aTrans: i32, lda: i32,
+  b: usize, type: i32, mode: i32, rowBytes: i32, c: usize, ldc: i32, alpha: f32, beta: f32, work: usize): void {
+  const al = nAlign(type, mode);
+  const byRows = splitByRows(M, N, al);
+  const w = max(al, CHUNK_N);
+  const chunks = byRows ? (M + CHUNK_M - 1) / CHUNK_M : (N + w - 1) / w;
+  for (;;) {
+    const i = atomic.add<i32>(counter, 1);
+    if (i >= chunks) return;
+    if (byRows) {
+      const m0 = i * CHUNK_M;
+      gemmRange(m0, min(M, m0 + CHUNK_M), 0, N, M, K, a, aTrans, lda, b, type, mode, rowBytes, c, ldc, alpha, beta, work);
+    } else {
+      const n0 = i * w;
+      gemmRange(0, M, n0, min(N, n0 + w), M, K, a, aTrans, lda, b, type, mode, rowBytes, c, ldc, alpha, beta, work);
+    }
+  }
+}
+
+/** C[m0…m1, n0…n1) (see gemmChunks). */
+function gemmRange(m0: i32, m1: i32, n0: i32, n1: i32, M: i32, K: i32, a: usize, aTrans: i32, lda: i32,
   b: usize, type: i32, mode: i32, rowBytes: i32, c: usize, ldc: i32, alpha: f32, beta: f32, work: usize): void {
   const ap = work;
   const bp = ap + AP_BYTES;
   const tmp = bp + BP_BYTES;
   const ct = tmp + TMP_BYTES;
-  // Split N in aligned chunks, or M when N is too narrow to give every thread a share.
-  const al = nAlign(type, mode);
-  let m0 = 0, m1 = M, n0 = 0, n1 = N;
-  if (nth > 1) {
-    if (N >= nth * al * 2 || M < nth * MR * 4) {
-      const chunk = ((N + nth - 1) / nth + al - 1) / al * al;
-      n0 = min(N, tid * chunk); n1 = min(N, n0 + chunk);
-    } else {
-      const chunk = ((M + nth - 1) / nth + MR - 1) / MR * MR;
-      m0 = min(M, tid * chunk); m1 = min(M, m0 + chunk);
-    }
-  }
-  if (m0 >= m1 || n0 >= n1) return;
   if (mode == MODE_NT && aTrans == 0 && M <= GEMV_MAX_M) {
     gemvNT(M, K, a, lda, b, type, rowBytes, c, ldc, alpha, beta, n0, n1, tmp);
     return;

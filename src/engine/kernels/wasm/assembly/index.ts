@@ -1,6 +1,6 @@
 // Entry of the kernels module (asc --runtime stub, imported shared memory). No managed objects: every kernel
 // works on raw addresses handed over by the host, so one module instance per thread can share one memory.
-export { gemmTask, WORK_BYTES, GEMV_MAX_M, MODE_NT, MODE_NN } from './gemm';
+export { gemmChunks, WORK_BYTES, GEMV_MAX_M, MODE_NT, MODE_NN } from './gemm';
 export { dequantSpan } from './dequant';
 
 /** First byte after the module's static data; the host allocates above it. */
