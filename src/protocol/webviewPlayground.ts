@@ -52,6 +52,8 @@ export interface PlaygroundState {
   sampling: SamplingSettings;
   /** Whether an editor is active, so "Insert" can be offered. */
   canInsert: boolean;
+  /** Set once when the playground was opened on a LoRA variant: the webview fills in this adapter. */
+  adapterPath: string | null;
 }
 
 export interface PlaygroundProtocol {

@@ -173,7 +173,10 @@ function applyState(st: PlaygroundState) {
     fields.maxTokens.value = String(s.maxTokens);
     fields.seed.value = s.seed === undefined ? '' : String(s.seed);
   }
-  setDisabled(byId('insert'), false);
+  if (st.adapterPath) {
+    adapterPath.value = st.adapterPath;
+    save();
+  }
   stateReceived = true;
   document.body.dataset.ready = 'true';
 }

@@ -148,7 +148,7 @@ export function createCommandHandlers(d: ModelLabCommandDeps): Record<string, (.
     },
 
     [COMMANDS.openPlayground]: async (arg) => {
-      d.openPlayground(resolveModelArg(arg, registry));
+      d.openPlayground(resolveModelArg(arg, registry, 'run'));
       return undefined;
     },
 

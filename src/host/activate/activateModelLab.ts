@@ -90,6 +90,9 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
       subscriptions.push(
         api.workspace.onDidChangeSettings((affects) => {
           if (affects('modelLab.modelsDirectory') || affects('modelLab.dataDirectory')) void registry.refresh();
+          if ((affects('modelLab.gpu') || affects('modelLab.threads')) && runtime?.stop()) {
+            void api.window.showInformation('Model Lab: the model runtime restarts with the new setting; load your model again.');
+          }
         }),
         api.workspace.onDidGrantTrust(() => void registry.refresh()),
       );
@@ -123,7 +126,7 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
     }
     if (playground) {
       playground.panel.reveal();
-      playground.selectModel(target?.id ?? null);
+      playground.selectModel(target?.id ?? null, target?.adapterPath);
       return;
     }
     const panel = api.window.createPanel({ viewType: 'modelLab.playground', title: 'Model Lab Playground', script: 'playground' });
@@ -138,6 +141,7 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
         log: line,
       },
       target?.id ?? null,
+      target?.adapterPath,
     );
     playground = p;
     panel.onDidDispose(() => {

@@ -4,7 +4,8 @@ import { DEMO_MODEL_ID } from './ModelEntry.js';
 
 export type ModelTreeNode =
   | { type: 'model'; model: ModelEntry; loaded: boolean; children: ModelTreeNode[] }
-  | { type: 'variant'; variant: VariantEntry; children: ModelTreeNode[] }
+  /** modelId: the model at the root of this variant's lineage, when it is listed (adapters run on it). */
+  | { type: 'variant'; variant: VariantEntry; modelId: string | null; children: ModelTreeNode[] }
   | { type: 'orphans'; children: ModelTreeNode[] };
 
 const norm = (p: string) => path.normalize(p).replace(/[\\/]+$/, '');
@@ -17,7 +18,7 @@ const norm = (p: string) => path.normalize(p).replace(/[\\/]+$/, '');
  */
 export function buildModelTree(models: ModelEntry[], variants: VariantEntry[], loadedIds: ReadonlySet<string> = new Set()): ModelTreeNode[] {
   const modelNodes = models.map((m) => ({ type: 'model' as const, model: m, loaded: loadedIds.has(m.id), children: [] as ModelTreeNode[] }));
-  const variantNodes = new Map(variants.map((v) => [v.id, { type: 'variant' as const, variant: v, children: [] as ModelTreeNode[] }]));
+  const variantNodes = new Map(variants.map((v) => [v.id, { type: 'variant' as const, variant: v, modelId: null as string | null, children: [] as ModelTreeNode[] }]));
 
   const byBase = new Map<string, number[]>();
   modelNodes.forEach((n, i) => {
@@ -49,6 +50,14 @@ export function buildModelTree(models: ModelEntry[], variants: VariantEntry[], l
       else orphans.push(node);
     }
   }
+  const stamp = (nodes: ModelTreeNode[], modelId: string) => {
+    for (const n of nodes) {
+      if (n.type !== 'variant') continue;
+      n.modelId = modelId;
+      stamp(n.children, modelId);
+    }
+  };
+  for (const m of modelNodes) stamp(m.children, m.model.id);
   const result: ModelTreeNode[] = [...modelNodes];
   if (orphans.length > 0) result.push({ type: 'orphans', children: orphans });
   return result;

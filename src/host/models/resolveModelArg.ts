@@ -5,13 +5,16 @@ export interface ModelTarget {
   id: string;
   name: string;
   path: string;
+  /** Set when the target is a LoRA adapter variant run on its base model (`path` is then the base model's). */
+  adapterPath?: string;
 }
 
 /**
  * What a command was invoked on: a Models-view node, an explorer/editor resource (anything with `fsPath`, i.e. a
- * vscode.Uri), a path string, or nothing (undefined: the caller asks).
+ * vscode.Uri), a path string, or nothing (undefined: the caller asks). `use` says whether the command reads the
+ * file (inspect) or runs a model (load, playground).
  */
-export function resolveModelArg(arg: unknown, registry: ModelRegistry): ModelTarget | undefined {
+export function resolveModelArg(arg: unknown, registry: ModelRegistry, use: 'file' | 'run' = 'file'): ModelTarget | undefined {
   if (!arg) return undefined;
   if (typeof arg === 'string') return byPath(arg, registry);
   if (typeof arg === 'object') {
@@ -21,8 +24,14 @@ export function resolveModelArg(arg: unknown, registry: ModelRegistry): ModelTar
       return { id: m.id, name: m.name, path: m.path };
     }
     if (o.type === 'variant' && o.variant && typeof o.variant === 'object') {
-      const v = o.variant as { name: string; path: string | null };
-      return v.path ? { id: v.path, name: v.name, path: v.path } : undefined;
+      const v = o.variant as { name: string; path: string | null; kind: string };
+      if (!v.path) return undefined;
+      // 'run' an adapter = its base model with the adapter applied; 'file' = the adapter file itself
+      if (use === 'run' && v.kind === 'adapter') {
+        const base = typeof o.modelId === 'string' ? registry.find(o.modelId) : undefined;
+        return base ? { id: base.id, name: base.name, path: base.path, adapterPath: v.path } : undefined;
+      }
+      return { id: v.path, name: v.name, path: v.path };
     }
     if (typeof o.fsPath === 'string') return byPath(o.fsPath, registry);
   }

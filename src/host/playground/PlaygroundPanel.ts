@@ -34,6 +34,8 @@ let jobCounter = 0;
 export class PlaygroundPanel implements Disposable {
   readonly channel: WebviewChannel<PlaygroundProtocol>;
   private selected: string | null;
+  /** An adapter the user opened the playground with (a LoRA variant); the webview fills it in once. */
+  private suggestedAdapter: string | null;
   private readonly jobs = new Map<string, AbortController>();
   private readonly subs: Disposable[] = [];
   private readonly now: () => number;
@@ -42,9 +44,11 @@ export class PlaygroundPanel implements Disposable {
     readonly panel: PanelHandle,
     private readonly deps: PlaygroundDeps,
     initialModelId: string | null,
+    initialAdapter?: string,
   ) {
     this.now = deps.now ?? (() => performance.now());
     this.selected = initialModelId;
+    this.suggestedAdapter = initialAdapter ?? null;
     this.channel = new WebviewChannel<PlaygroundProtocol>(
       panel,
       playgroundIncoming,
@@ -78,19 +82,21 @@ export class PlaygroundPanel implements Disposable {
     this.channel.signal.addEventListener('abort', () => this.cancelAll(), { once: true });
   }
 
-  selectModel(modelId: string | null): void {
+  selectModel(modelId: string | null, adapterPath?: string): void {
     if (modelId) this.selected = modelId;
+    if (adapterPath) this.suggestedAdapter = adapterPath;
     this.postState();
   }
 
   state(): PlaygroundState {
     const models = playgroundModels(this.deps.registry);
     const selectedModelId = this.selected && models.some((m) => m.id === this.selected) ? this.selected : (models[0]?.id ?? null);
-    return { models, selectedModelId, sampling: DEFAULT_SAMPLING, canInsert: this.deps.window.activeSelection() !== undefined };
+    return { models, selectedModelId, sampling: DEFAULT_SAMPLING, canInsert: this.deps.window.activeSelection() !== undefined, adapterPath: this.suggestedAdapter };
   }
 
   private postState(): void {
     this.channel.notify('playground/state', this.state());
+    this.suggestedAdapter = null;
   }
 
   get runningJobs(): number {

@@ -124,6 +124,22 @@ export class RuntimeService implements Disposable {
     return true;
   }
 
+  /**
+   * Stops the runtime so the next use starts a fresh one with the current settings (the GPU backend and thread
+   * count are fixed when the process starts). Loaded models are gone; the next use loads them again.
+   */
+  stop(): boolean {
+    const rt = this.runtime;
+    if (!rt) return false;
+    this.runtime = null;
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+    this.loaded.clear();
+    this.emit();
+    void rt.then((r) => r.dispose()).catch(() => undefined);
+    this.deps.log.appendLine('[host] stopped the model runtime; it starts again on next use');
+    return true;
+  }
+
   private emit(): void {
     for (const l of this.listeners) l();
   }

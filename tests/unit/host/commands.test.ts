@@ -149,3 +149,22 @@ test('Download: catalog pick goes to global storage/models; a custom hf: URI is 
   await run('modelLab.downloadModel');
   assert.equal(rt.downloads[1].uri, 'hf:someone/repo/file.gguf');
 });
+
+test('changing the GPU setting stops the runtime; the next load starts a fresh one', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-'));
+  const good = path.join(dir, 'm.gguf');
+  fs.writeFileSync(good, 'GGUF');
+  const runtimes: StubRuntime[] = [];
+  const { stub, run, lab } = start({}, { createRuntime: () => (runtimes.push(new StubRuntime()), runtimes[runtimes.length - 1]) });
+  await run('modelLab.loadModel', good);
+  assert.equal(runtimes.length, 1);
+  stub.changeSettings('modelLab.contextSize');
+  assert.equal(lab.runtime!.listLoaded().length, 1, 'other settings leave the runtime alone');
+  stub.changeSettings('modelLab.gpu');
+  assert.equal(lab.runtime!.listLoaded().length, 0);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(runtimes[0].disposed, true);
+  assert.ok(stub.shown.some((s) => s.text.includes('restarts with the new setting')));
+  await run('modelLab.loadModel', good);
+  assert.equal(runtimes.length, 2);
+});

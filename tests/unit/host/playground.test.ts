@@ -96,3 +96,29 @@ test('copy and insert reach the clipboard and the editor', async () => {
   assert.deepEqual(stub.inserted, ['def']);
   assert.deepEqual(panel.response(2).result, { inserted: true });
 });
+
+test('opening the playground on a LoRA variant selects its base model and fills in the adapter', async () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-'));
+  const model = path.join(ws, 'base.gguf');
+  fs.writeFileSync(model, 'GGUF');
+  const vdir = path.join(ws, '.model-lab', 'variants', 'lora-1');
+  fs.mkdirSync(vdir, { recursive: true });
+  fs.writeFileSync(path.join(vdir, 'manifest.json'), JSON.stringify({ parent: model, method: 'dpo' }));
+  fs.writeFileSync(path.join(vdir, 'adapter.gguf'), 'GGUF');
+  const stub = createStubHostApi({ extensionPath: ws, folders: [ws] });
+  const subs: Disposable[] = [];
+  const lab = activateModelLab(stub.api, { createRuntime: () => new StubRuntime(), validateModel: async () => undefined, validateAdapter: async () => undefined, readInspectSource: async () => { throw new Error('unused'); } }, subs);
+  await lab.ready;
+  const [root] = stub.trees[0].source.getChildren(undefined) as any[];
+  assert.equal(root.model.path, model);
+  const lora = root.children[0];
+  assert.deepEqual([lora.type, lora.variant.kind, lora.modelId], ['variant', 'adapter', model]);
+  await stub.commands.get('modelLab.openPlayground')!(lora);
+  const panel = stub.panels[0] as FakePanel;
+  panel.send({ kind: 'notification', method: 'webview/ready', params: {} });
+  await waitFor(() => panel.notifications('playground/state').length > 0, 'the state');
+  const [state] = panel.notifications('playground/state');
+  assert.equal(state.selectedModelId, model);
+  assert.equal(state.adapterPath, path.join(vdir, 'adapter.gguf'));
+  for (const s of subs) s.dispose();
+});

@@ -137,6 +137,9 @@ export function createStubHostApi(o: StubOptions = {}) {
     pickFileAnswers,
     pickOneAnswers,
     inputAnswers,
+    changeSettings(...sections: string[]) {
+      for (const l of settingListeners) l((s) => sections.some((x) => x === s || x.startsWith(`${s}.`)));
+    },
     grantTrust() {
       trusted = true;
       for (const l of trustListeners) l();
