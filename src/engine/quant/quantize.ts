@@ -1,5 +1,7 @@
 import { quantizeBf16, quantizeF16, quantizeF32 } from './floatTypes.js';
 import { ggmlTypeTraits } from './ggmlTypes.js';
+import { quantizeQ4_K, quantizeQ6_K } from './kQuantsQuantize.js';
+import { quantizeQ4_0, quantizeQ8_0 } from './legacyQuants.js';
 
 type Quantizer = (values: Float32Array) => Uint8Array;
 
@@ -7,6 +9,10 @@ const QUANTIZERS: Record<number, Quantizer> = {
   0: quantizeF32,
   1: quantizeF16,
   30: quantizeBf16,
+  2: quantizeQ4_0,
+  8: quantizeQ8_0,
+  12: quantizeQ4_K,
+  14: quantizeQ6_K,
 };
 
 /** Types quantize() supports. */

@@ -1,7 +1,8 @@
 import { writeGguf, type GgufTensorToWrite } from '../gguf/writeGguf.js';
 import { GGUF_VALUE_TYPE as V, type GgufMetadataEntry } from '../gguf/types.js';
 import { ggmlTypeByName, ggmlTypeTraits } from '../quant/ggmlTypes.js';
-import { quantize } from '../quant/quantize.js';
+import { QUANTIZABLE_TYPES, quantize } from '../quant/quantize.js';
+import { randomQuantBlocks } from './randomQuantBlocks.js';
 import { SeededRandom } from './random.js';
 import { spmVocab } from './spmVocab.js';
 
@@ -51,7 +52,8 @@ export interface TestModelInfo {
  * Writes a small random transformer (llama, phi3 with fused attn_qkv / gate|up, or qwen2 with q/k/v biases) with an
  * SPM vocabulary that llama.cpp loads, tokenizes and generates with. Deterministic for a seed.
  * Weights are N(0, 1/fan_in) (embeddings and output larger) so that the next-token distribution is far from flat.
- * K-quant weight types need nEmbd and nFf to be multiples of 256; other block types multiples of 32.
+ * K-quant weight types need nEmbd and nFf to be multiples of 256 (the defaults become 256); other block types 32.
+ * Types quantize() cannot write (Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q5_K) get random blocks of the same scale.
  */
 export async function writeTestModel(path: string, opts: TestModelOptions): Promise<TestModelInfo> {
   const { arch } = opts;
@@ -61,7 +63,7 @@ export async function writeTestModel(path: string, opts: TestModelOptions): Prom
   const nEmbd = opts.nEmbd ?? Math.max(64, block);
   const nHead = opts.nHead ?? 4;
   const nHeadKv = opts.nHeadKv ?? Math.max(1, nHead / 2);
-  const nFf = opts.nFf ?? Math.max(2 * nEmbd, block);
+  const nFf = opts.nFf ?? Math.max(block >= 256 ? nEmbd : 2 * nEmbd, block);
   const nLayer = opts.nLayer ?? 2;
   const contextLength = opts.contextLength ?? 256;
   const tiedOutput = opts.tiedOutput ?? false;
@@ -104,11 +106,13 @@ export async function writeTestModel(path: string, opts: TestModelOptions): Prom
 
   const tensors: GgufTensorToWrite[] = [];
   const typeOf = (name: string): TestWeightType => opts.tensorTypes?.[name] ?? weightType;
-  // a 2-D weight, ne = [cols (in), rows (out)], values N(0, std²)
+  // a 2-D weight, ne = [cols (in), rows (out)], values N(0, std²); types we cannot quantize to get random blocks
   const matrix = (name: string, cols: number, rows: number, std: number): void => {
-    const values = rng.normals(cols * rows, std);
     const t = ggmlTypeByName(typeOf(name));
-    tensors.push({ name, type: t, shape: [cols, rows], data: quantize(t, values) });
+    const blockSize = ggmlTypeTraits(t)?.blockSize ?? 1;
+    if (cols % blockSize !== 0) throw new RangeError(`writeTestModel: ${name} has rows of ${cols}, not a multiple of the ${typeOf(name)} block size ${blockSize}`);
+    const data = QUANTIZABLE_TYPES.includes(t) ? quantize(t, rng.normals(cols * rows, std)) : randomQuantBlocks(t, cols * rows, std, rng);
+    tensors.push({ name, type: t, shape: [cols, rows], data });
   };
   // 1-D F32: norm weights around 1, biases around 0
   const vector = (name: string, n: number, mean: number, std: number): void => {

@@ -28,6 +28,19 @@ const cases: TestModelOptions[] = [
   { arch: 'phi3', weightType: 'F32', nHeadKv: 4, tiedOutput: true },
   { arch: 'qwen2', weightType: 'F32', tiedOutput: true },
   { arch: 'qwen2', weightType: 'F16', nHeadKv: 1 },
+  // every type we quantize to, and (as random blocks) every other type we decode
+  { arch: 'llama', weightType: 'BF16' },
+  { arch: 'llama', weightType: 'Q8_0' },
+  { arch: 'phi3', weightType: 'Q4_0' },
+  { arch: 'qwen2', weightType: 'Q4_K' },
+  { arch: 'phi3', weightType: 'Q6_K', tiedOutput: true },
+  { arch: 'llama', weightType: 'Q4_K', tiedOutput: true },
+  { arch: 'llama', weightType: 'Q4_1' },
+  { arch: 'llama', weightType: 'Q5_0' },
+  { arch: 'llama', weightType: 'Q5_1' },
+  { arch: 'llama', weightType: 'Q2_K' },
+  { arch: 'llama', weightType: 'Q3_K' },
+  { arch: 'llama', weightType: 'Q5_K' },
 ];
 
 for (const opts of cases) {
@@ -36,6 +49,8 @@ for (const opts of cases) {
     const info = await writeTestModel(file, opts);
     const parsed = await readGguf(file);
     assert.deepEqual(parsed.warnings, []);
+    const matrices = parsed.tensors.filter((t) => t.shape.length === 2);
+    assert.deepEqual([...new Set(matrices.map((t) => t.typeName))], [opts.weightType]);
     const spec = modelSpecFromGguf(parsed);
     assert.equal(spec.architecture, opts.arch);
     assert.equal(spec.nHeadKv, info.nHeadKv);
