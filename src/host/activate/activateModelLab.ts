@@ -129,7 +129,7 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
       playground.selectModel(target?.id ?? null, target?.adapterPath);
       return;
     }
-    const panel = api.window.createPanel({ viewType: 'modelLab.playground', title: 'Model Lab Playground', script: 'playground' });
+    const panel = api.window.createPanel({ viewType: 'modelLab.playground', title: 'Model Lab Playground', script: 'playground', beside: true });
     const p = new PlaygroundPanel(
       panel,
       {

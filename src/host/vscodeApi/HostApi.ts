@@ -76,8 +76,10 @@ export interface PanelHandle extends Disposable {
 export interface PanelOptions {
   viewType: string;
   title: string;
-  /** webview bundle name: dist/webview/<script>.js (+ dist/webview/<script>.css when it exists) */
+  /** webview bundle name: dist/webview/<script>.js */
   script: string;
+  /** Open beside the active text editor (so "Insert into editor" has a visible target). */
+  beside?: boolean;
 }
 
 export interface EditorSelection {

@@ -17,6 +17,13 @@ function toPanelHandle(panel: vscode.WebviewPanel): PanelHandle {
 }
 
 export function createHostApi(context: vscode.ExtensionContext): HostApi {
+  // A focused webview leaves activeTextEditor undefined: remember the last text editor as the insert target.
+  let lastEditor: vscode.TextEditor | undefined = vscode.window.activeTextEditor;
+  context.subscriptions.push(
+    vscode.window.onDidChangeActiveTextEditor((e) => {
+      if (e) lastEditor = e;
+    }),
+  );
   const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
   const media = vscode.Uri.joinPath(context.extensionUri, 'media');
 
@@ -102,8 +109,9 @@ export function createHostApi(context: vscode.ExtensionContext): HostApi {
         const view = vscode.window.createTreeView(viewId, { treeDataProvider: provider });
         return { dispose: () => (sub.dispose(), changed.dispose(), view.dispose()) };
       },
-      createPanel: ({ viewType, title, script }) => {
-        const panel = vscode.window.createWebviewPanel(viewType, title, vscode.ViewColumn.Active, {
+      createPanel: ({ viewType, title, script, beside }) => {
+        const column = beside && vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+        const panel = vscode.window.createWebviewPanel(viewType, title, column, {
           enableScripts: true,
           retainContextWhenHidden: true,
           localResourceRoots: [dist, media],
@@ -125,14 +133,16 @@ export function createHostApi(context: vscode.ExtensionContext): HostApi {
           { supportsMultipleEditorsPerDocument: true, webviewOptions: { retainContextWhenHidden: true } },
         ),
       activeSelection: () => {
-        const e = vscode.window.activeTextEditor;
+        const e = vscode.window.activeTextEditor ?? lastEditor;
         if (!e) return undefined;
         return { text: e.document.getText(e.selection), languageId: e.document.languageId, filePath: e.document.uri.scheme === 'file' ? e.document.uri.fsPath : null };
       },
       insertIntoActiveEditor: async (text) => {
-        const e = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
-        if (!e) return false;
-        return e.edit((b) => b.replace(e.selection, text));
+        let e = vscode.window.activeTextEditor ?? lastEditor ?? vscode.window.visibleTextEditors[0];
+        if (!e || e.document.isClosed) return false;
+        if (!vscode.window.visibleTextEditors.includes(e)) e = await vscode.window.showTextDocument(e.document, { viewColumn: e.viewColumn, preserveFocus: false });
+        const target = e;
+        return target.edit((b) => b.replace(target.selection, text));
       },
       writeClipboard: (text) => Promise.resolve(vscode.env.clipboard.writeText(text)),
     },
