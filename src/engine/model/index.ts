@@ -52,3 +52,5 @@ export {
 export { headLoss, headLogits } from './ops/head.js';
 export type { Linear, LoraPair } from './ops/linear.js';
 export type { SeqSpan } from './ops/attention.js';
+export { tokenLogprobs, type TokenLogprobsOptions } from './tokenLogprobs.js';
+export { hardMaskFromScores } from './hardMaskFromScores.js';

@@ -16,6 +16,11 @@ export interface LoadEngineModelOptions {
    * stay in their stored type on the backend, never copied to F32.
    */
   dense?: boolean;
+  /**
+   * Round activations before each stored-weight matmul the way llama.cpp's CPU kernels do (to F16/BF16/Q8_0/Q8_K
+   * by weight type), so log-probs match llama.cpp's. Default true; has no effect on F32 weights.
+   */
+  llamaCppRounding?: boolean;
   signal?: AbortSignal;
   /** Fraction of tensors loaded, in [0, 1]. */
   onProgress?: (fraction: number) => void;
@@ -69,6 +74,7 @@ export async function loadEngineModel(path: string, opts: LoadEngineModelOptions
       w.data = dequantize(t.type, bytes, t.elements);
     } else {
       if (opt.upload !== false) w.handle = backend.uploadWeight(t.type, bytes, cols, rows);
+      w.roundInput = opts.llamaCppRounding ?? true;
       if (opt.keepRows) {
         // embedding lookup: dequantize only the rows asked for, from the stored bytes
         const rb = weightLayout(t.type, cols, rows).rowBytes;

@@ -1,4 +1,5 @@
 import type { KernelBackend, WeightHandle } from '../../kernels/index.js';
+import { roundLikeLlamaCpp } from './llamaCppRounding.js';
 
 /**
  * One weight matrix W [rows (out), cols (in)] (GGUF ne = [cols, rows]) — either trainable dense F32 (`data`,
@@ -20,6 +21,8 @@ export interface Linear {
   rowF32?: (r: number, out: Float32Array, off: number) => void;
   bias?: Float32Array;
   biasGrad?: Float32Array;
+  /** Round the input like llama.cpp's matmul for this stored type (Q8_0/Q8_K/F16/BF16) — exact parity. */
+  roundInput?: boolean;
 }
 
 /** A LoRA adapter on one Linear: W' = W + scale·B·A. a: [r, cols], b: [rows, r]; grads same shapes. */
@@ -39,7 +42,7 @@ export interface LoraPair {
 export function linearForward(be: KernelBackend, W: Linear, x: Float32Array, m: number, y: Float32Array,
   lora?: LoraPair | null, u?: Float32Array): void {
   if (W.data) be.gemm(false, true, m, W.rows, W.cols, 1, x, W.data, 0, y);
-  else be.matmul(x, W.handle!, m, y);
+  else be.matmul(W.roundInput ? roundLikeLlamaCpp(W.type, x, m, W.cols) : x, W.handle!, m, y);
   if (W.bias) {
     const b = W.bias;
     for (let t = 0; t < m; t++) for (let i = 0; i < W.rows; i++) y[t * W.rows + i] += b[i];

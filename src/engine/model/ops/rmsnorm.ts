@@ -1,6 +1,8 @@
 /** Float buffers the elementwise ops accept: F32 in the model, F64 in finite-difference tests. */
 export type Arr = Float32Array | Float64Array;
 
+const f32 = Math.fround;
+
 /**
  * RMSNorm forward, as llama.cpp computes it: out = x / sqrt(mean(x²) + eps) * w.
  * x, out: [N, C]; w: [C]; rstd: [N] (kept for the backward).
@@ -10,9 +12,10 @@ export function rmsnormForward(out: Arr, rstd: Arr, x: Arr, w: Arr, N: number, C
     const o = t * C;
     let ss = 0;
     for (let i = 0; i < C; i++) ss += x[o + i] * x[o + i];
-    const r = 1 / Math.sqrt(ss / C + eps);
+    // float32 steps as ggml: mean and 1/sqrtf in f32, then (x·scale)·w each rounded to f32
+    const r = f32(1 / f32(Math.sqrt(f32(f32(ss / C) + eps))));
     rstd[t] = r;
-    for (let i = 0; i < C; i++) out[o + i] = x[o + i] * r * w[i];
+    for (let i = 0; i < C; i++) out[o + i] = f32(f32(x[o + i] * r) * w[i]);
   }
 }
 

@@ -3,17 +3,22 @@ import type { Arr } from './rmsnorm.js';
 /** cos/sin of every (position, pair) for rotary embeddings: [maxPos, dims/2] each. */
 export interface RopeTable { dims: number; maxPos: number; cos: Float32Array; sin: Float32Array }
 
-/** theta(p, i) = p · base^(−2i/dims), the frequencies llama.cpp uses for both NORM and NEOX. */
+/**
+ * theta(p, i) = p · base^(−2i/dims), the frequencies llama.cpp uses for both NORM and NEOX — computed with its
+ * float32 steps (theta multiplied by powf(base, −2/dims) once per pair) so angles agree to the last bit.
+ */
 export function ropeTable(dims: number, base: number, maxPos: number): RopeTable {
+  const f32 = Math.fround;
   const half = dims >> 1;
   const cos = new Float32Array(maxPos * half);
   const sin = new Float32Array(maxPos * half);
-  for (let i = 0; i < half; i++) {
-    const f = Math.pow(base, (-2 * i) / dims);
-    for (let p = 0; p < maxPos; p++) {
-      const th = p * f;
+  const scale = f32(Math.pow(base, f32(-2 / dims)));
+  for (let p = 0; p < maxPos; p++) {
+    let th = f32(p);
+    for (let i = 0; i < half; i++) {
       cos[p * half + i] = Math.cos(th);
       sin[p * half + i] = Math.sin(th);
+      th = f32(th * scale);
     }
   }
   return { dims, maxPos, cos, sin };

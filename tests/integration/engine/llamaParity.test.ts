@@ -1,0 +1,108 @@
+// Parity with llama.cpp: our per-token log-probs on generated models of each architecture and storage type against
+// node-llama-cpp's (full-vocabulary softmax at temperature 0). F32: every token within 1e-3 (measured ~1e-5).
+// Other types: the engine rounds activations as llama.cpp's matmul does (F16/BF16/Q8_0/Q8_K), so most tokens agree
+// to ~1e-6; but a last-bit difference upstream (ggml's SIMD expf, summation order) can flip one rounding step, and
+// in these small random models a flipped step in K/V moves later tokens by up to ~0.1 (quantized) / ~3e-3 (F16).
+// So for those types the test asserts the median token within the target (1e-3 / 2e-2) and the worst within 10×
+// (BF16: 50×, its rounding step is 8× coarser than F16's), and prints max / p99 / median.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { createWasmBackend, type KernelBackend } from '../../../src/engine/kernels/index.js';
+import { batchLogprobs, loadEngineModel, makeBatch, tokenLogprobs } from '../../../src/engine/model/index.js';
+import { writeTestModel, type TestModelArch, type TestWeightType } from '../../../src/engine/synth/index.js';
+import { scoreTokens } from '../../../src/runtime/core/scoreTokens.js';
+
+const LENGTHS = [1, 2, 17, 300];
+const MODELS: Array<{ arch: TestModelArch; nHead: number; nHeadKv: number; tied: boolean }> = [
+  { arch: 'llama', nHead: 4, nHeadKv: 2, tied: true },
+  { arch: 'phi3', nHead: 4, nHeadKv: 4, tied: false },
+  { arch: 'qwen2', nHead: 4, nHeadKv: 1, tied: false },
+];
+const TYPES: Array<{ type: TestWeightType; tol: number }> = [
+  { type: 'F32', tol: 1e-3 }, { type: 'F16', tol: 1e-3 }, { type: 'BF16', tol: 1e-3 },
+  { type: 'Q8_0', tol: 2e-2 }, { type: 'Q4_0', tol: 2e-2 }, { type: 'Q4_K', tol: 2e-2 }, { type: 'Q6_K', tol: 2e-2 },
+];
+
+// The reference is llama.cpp at full precision: F32 KV cache (its default F16 cache rounds K and V).
+const CTX = { contextSize: 512, threads: 2, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32' } as const;
+
+let dir = '';
+let llama: any;
+let backend: KernelBackend;
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-'));
+  const { getLlama } = await import('node-llama-cpp');
+  llama = await getLlama({ gpu: false, build: 'never' });
+  backend = await createWasmBackend({ threads: 2 });
+});
+after(async () => {
+  backend?.dispose();
+  await llama?.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function prompt(n: number, vocab: number, seed: number): number[] {
+  let s = seed;
+  return Array.from({ length: n }, () => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return 3 + (s % (vocab - 3)); });
+}
+
+for (const m of MODELS) {
+  for (const { type, tol } of TYPES) {
+    test(`${m.arch} ${type} (heads ${m.nHead}/${m.nHeadKv}${m.tied ? ', tied output' : ''}): log-probs match llama.cpp's (target ${tol})`, async () => {
+      const file = path.join(dir, `${m.arch}-${type}.gguf`);
+      const k = type.endsWith('_K');
+      await writeTestModel(file, { arch: m.arch, weightType: type, nEmbd: k ? 256 : 64, nFf: k ? 256 : 128, nLayer: 2,
+        nHead: m.nHead, nHeadKv: m.nHeadKv, tiedOutput: m.tied, contextLength: 512, seed: 11 });
+      const model = await llama.loadModel({ modelPath: file });
+      const ctx = await model.createContext(CTX);
+      const engine = await loadEngineModel(file, { backend });
+      try {
+        const seq = ctx.getSequence();
+        const diffs: number[] = [];
+        for (const n of LENGTHS) {
+          const tokens = prompt(n, engine.spec.nVocab, n * 7 + 1);
+          const theirs = (await scoreTokens(seq, tokens, { window: 512 })).logprobs.slice(1) as number[];
+          const ours = Array.from(batchLogprobs(engine, makeBatch([tokens])).subarray(0, n - 1));
+          assert.equal(ours.length, n - 1);
+          assert.equal(theirs.length, n - 1);
+          for (let i = 0; i < n - 1; i++) diffs.push(Math.abs(ours[i] - theirs[i]));
+        }
+        diffs.sort((a, b) => a - b);
+        const worst = diffs[diffs.length - 1], p99 = diffs[Math.floor(0.99 * (diffs.length - 1))];
+        console.log(`# ${m.arch} ${type}: |Δ log p| max ${worst.toExponential(2)}, p99 ${p99.toExponential(2)}, median ${diffs[diffs.length >> 1].toExponential(2)}`);
+        const median = diffs[diffs.length >> 1];
+        if (type === 'F32') assert.ok(worst <= tol, `max |Δ log p| ${worst} over ${diffs.length} tokens`);
+        else {
+          assert.ok(median <= tol, `median |Δ log p| ${median} over ${diffs.length} tokens`);
+          assert.ok(worst <= (type === 'BF16' ? 50 : 10) * tol, `max |Δ log p| ${worst} over ${diffs.length} tokens`);
+        }
+      } finally {
+        engine.dispose();
+        await ctx.dispose();
+        await model.dispose();
+      }
+    });
+  }
+}
+
+test('tokenLogprobs (the CONTRACTS.md entry point) returns n−1 log-probs equal to llama.cpp\'s', async () => {
+  const file = path.join(dir, 'contract.gguf');
+  await writeTestModel(file, { arch: 'llama', nEmbd: 64, nLayer: 2, contextLength: 512, seed: 5 });
+  const tokens = prompt(40, 200, 3);
+  const ours = await tokenLogprobs(file, tokens, { threads: 2 });
+  const model = await llama.loadModel({ modelPath: file });
+  const ctx = await model.createContext(CTX);
+  try {
+    const theirs = (await scoreTokens(ctx.getSequence(), tokens, { window: 512 })).logprobs.slice(1) as number[];
+    assert.equal(ours.length, 39);
+    ours.forEach((v, i) => assert.ok(Math.abs(v - theirs[i]) <= 1e-3, `token ${i + 1}: ${v} vs ${theirs[i]}`));
+    assert.deepEqual(await tokenLogprobs(file, [5], {}), []);
+  } finally {
+    await ctx.dispose();
+    await model.dispose();
+  }
+});
