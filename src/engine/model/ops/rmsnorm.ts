@@ -1,13 +1,12 @@
 /** Float buffers the elementwise ops accept: F32 in the model, F64 in finite-difference tests. */
 export type Arr = Float32Array | Float64Array;
 
-const f32 = Math.fround;
-
 /**
  * RMSNorm forward, as llama.cpp computes it: out = x / sqrt(mean(x²) + eps) * w.
  * x, out: [N, C]; w: [C]; rstd: [N] (kept for the backward).
  */
 export function rmsnormForward(out: Arr, rstd: Arr, x: Arr, w: Arr, N: number, C: number, eps: number): void {
+  const f32 = out instanceof Float32Array ? Math.fround : (v: number): number => v; // F64 tests stay exact
   for (let t = 0; t < N; t++) {
     const o = t * C;
     let ss = 0;
