@@ -17,3 +17,4 @@ export {
   type GgufValueTypeInfo,
 } from './types.js';
 export { metadataEntries, tensorDataStream } from './copySupport.js';
+export { summarizeGguf, type GgufSummary, type JsonValue } from './summarizeGguf.js';
