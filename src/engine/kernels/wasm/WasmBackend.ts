@@ -79,14 +79,14 @@ export class WasmBackend implements KernelBackend {
   static async create(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
     const threads = Math.floor(opts.threads ?? os.availableParallelism());
     if (!(threads >= 1 && threads <= 256)) throw new KernelArgumentError(`threads must be 1…256, got ${opts.threads}.`);
-    const maxMiB = Math.min(4096, Math.max(16, opts.maxMemoryMiB ?? 4096));
+    let maxMiB = Math.min(4096, Math.max(16, opts.maxMemoryMiB ?? 4096));
     const files = kernelFiles(opts);
     let memory: WasmMemory;
     let module: WasmModule;
     let instance: WasmInstance;
     let simd: 'relaxed' | 'plain' = 'plain';
     try {
-      memory = new wasmApi.Memory({ initial: 32, maximum: maxMiB * 16, shared: true });
+      ({ memory, maxMiB } = sharedMemory(maxMiB));
       let bytes: Uint8Array = readFileSync(files.wasm);
       const mode = opts.simd ?? 'auto';
       const relaxed = mode !== 'plain' && files.relaxedWasm ? readFileSync(files.relaxedWasm) : undefined;
@@ -277,6 +277,20 @@ export class WasmBackend implements KernelBackend {
     const w = wh as WasmWeight;
     if (w.owner !== this || !this.weights.has(w)) throw new KernelArgumentError('This weight was freed or belongs to another backend.');
     return w;
+  }
+}
+
+/**
+ * Shared memory that may grow to maxMiB. A shared memory reserves its whole maximum of address space up front; where
+ * the system refuses 4 GiB (a ulimit), settle for less, down to 256 MiB.
+ */
+function sharedMemory(maxMiB: number): { memory: WasmMemory; maxMiB: number } {
+  for (let mib = maxMiB; ; mib = Math.floor(mib / 2)) {
+    try {
+      return { memory: new wasmApi.Memory({ initial: 32, maximum: mib * 16, shared: true }), maxMiB: mib };
+    } catch (e) {
+      if (mib <= 256) throw e;
+    }
   }
 }
 
