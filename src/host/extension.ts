@@ -3,7 +3,7 @@
 import type * as vscode from 'vscode';
 import { createHostApi } from './vscodeApi/createHostApi.js';
 import { activateModelLab, type ModelLab } from './activate/activateModelLab.js';
-import { createRuntimeAdapter } from './runtime/createRuntimeAdapter.js';
+import { createRuntimeAdapter, runtimeCatalog } from './runtime/createRuntimeAdapter.js';
 import { checkAdapterFile, checkModelFile, readInspectSource } from './engineAccess/checkGgufFile.js';
 
 let lab: ModelLab | undefined;
@@ -17,6 +17,7 @@ export function activate(context: vscode.ExtensionContext): { modelLab: ModelLab
       validateModel: checkModelFile,
       validateAdapter: checkAdapterFile,
       readInspectSource,
+      catalog: runtimeCatalog,
     },
     context.subscriptions,
   );

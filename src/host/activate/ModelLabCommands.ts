@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { HostApi, LogChannel, QuickPickItem } from '../vscodeApi/HostApi.js';
 import type { ModelRegistry } from '../models/ModelRegistry.js';
 import type { RuntimeService } from '../runtime/RuntimeService.js';
+import type { CatalogEntry } from '../runtime/ModelRuntime.js';
 import type { ModelLabSettings } from '../settings/readSettings.js';
 import { resolveModelArg, type ModelTarget } from '../models/resolveModelArg.js';
 import { toErrorInfo } from '../panels/toErrorInfo.js';
@@ -19,6 +20,8 @@ export interface ModelLabCommandDeps {
   validateModel: (filePath: string, signal?: AbortSignal) => Promise<void>;
   openPlayground: (target: ModelTarget | undefined) => void;
   openInspector: (target: ModelTarget) => void;
+  /** Models offered for download (plain data: listing them must not start the runtime). */
+  catalog: () => CatalogEntry[];
 }
 
 const MODEL_FILTERS = { 'GGUF model': ['gguf'] };
@@ -69,12 +72,7 @@ export function createCommandHandlers(d: ModelLabCommandDeps): Record<string, (.
     },
 
     [COMMANDS.downloadModel]: async () => {
-      let catalog: Awaited<ReturnType<Awaited<ReturnType<RuntimeService['get']>>['catalog']>> = [];
-      try {
-        catalog = await (await runtime.get()).catalog();
-      } catch (e) {
-        d.log.appendLine(`[host] model catalog unavailable: ${toErrorInfo(e).message}`);
-      }
+      const catalog = d.catalog();
       type Item = QuickPickItem & { uri?: string };
       const items: Item[] = [
         ...catalog.map((c) => ({

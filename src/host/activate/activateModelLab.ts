@@ -4,7 +4,7 @@ import { ModelRegistry } from '../models/ModelRegistry.js';
 import { ModelsTreeSource } from '../models/ModelsTreeSource.js';
 import type { ModelTarget } from '../models/resolveModelArg.js';
 import { RuntimeService } from '../runtime/RuntimeService.js';
-import type { ModelRuntime } from '../runtime/ModelRuntime.js';
+import type { CatalogEntry, ModelRuntime } from '../runtime/ModelRuntime.js';
 import { StatusBarController } from '../status/StatusBarController.js';
 import { InspectPanel, type ReadInspectSource } from '../inspect/InspectPanel.js';
 import { PlaygroundPanel } from '../playground/PlaygroundPanel.js';
@@ -20,6 +20,8 @@ export interface ActivationDeps {
   /** The same for a LoRA adapter file. */
   validateAdapter: (filePath: string, signal?: AbortSignal) => Promise<void>;
   readInspectSource: ReadInspectSource;
+  /** Models "Download Model…" offers. */
+  catalog: () => CatalogEntry[];
 }
 
 export interface ModelLab {
@@ -153,7 +155,7 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
 
   feature('commands', () => {
     if (!registry || !runtime) throw new Error('the model list or the runtime failed to start');
-    const handlers = createCommandHandlers({ api, registry, runtime, log, settings, validateModel: deps.validateModel, openPlayground, openInspector });
+    const handlers = createCommandHandlers({ api, registry, runtime, log, settings, validateModel: deps.validateModel, openPlayground, openInspector, catalog: deps.catalog });
     for (const id of Object.values(COMMANDS)) {
       const h = handlers[id];
       subscriptions.push(

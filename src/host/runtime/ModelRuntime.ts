@@ -75,7 +75,6 @@ export interface ModelRuntime extends Disposable {
   unloadModel(handle: string): Promise<void>;
   /** Streams text pieces to onText; rejects with AbortedError-like errors when the signal fires. */
   generate(req: GenerateRequest, onText: (text: string) => void, signal: AbortSignal): Promise<GenerateResult>;
-  catalog(): Promise<CatalogEntry[]>;
   download(uri: string, directory: string, onProgress: (p: DownloadProgress) => void, signal: AbortSignal): Promise<{ path: string }>;
   /** Handles of the models the runtime holds now (after a crash it reloads what it can). */
   loadedHandles?(): string[];

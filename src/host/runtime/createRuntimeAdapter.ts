@@ -96,17 +96,6 @@ export function createRuntimeAdapter(settings: ModelLabSettings, extensionPath: 
       return { tokens: r.tokens.length, stopReason: r.stopReason, tokensPerSecond: r.tokensPerSecond };
     },
 
-    async catalog(): Promise<CatalogEntry[]> {
-      return MODEL_CATALOG.map((c) => ({
-        id: c.id,
-        name: c.label,
-        uri: c.uri,
-        sizeBytes: c.approxBytes,
-        description: c.description,
-        recommended: c.recommended === true,
-      }));
-    },
-
     async download(uri, directory, onProgress, signal) {
       const r = await client.download(
         { uri, dirPath: directory },
@@ -125,4 +114,16 @@ export function createRuntimeAdapter(settings: ModelLabSettings, extensionPath: 
       void client.dispose();
     },
   };
+}
+
+/** The models "Download Model…" offers: the runtime's catalog (plain data; showing it starts no process). */
+export function runtimeCatalog(): CatalogEntry[] {
+  return MODEL_CATALOG.map((c) => ({
+    id: c.id,
+    name: c.label,
+    uri: c.uri,
+    sizeBytes: c.approxBytes,
+    description: c.description,
+    recommended: c.recommended === true,
+  }));
 }

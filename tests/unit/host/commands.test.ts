@@ -7,7 +7,7 @@ import { activateModelLab, type ActivationDeps } from '../../../src/host/activat
 import { USER_MODELS_KEY } from '../../../src/host/models/ModelRegistry.js';
 import type { Disposable } from '../../../src/host/vscodeApi/HostApi.js';
 import { createStubHostApi, type StubOptions } from './stubHostApi.js';
-import { StubRuntime } from './stubRuntime.js';
+import { STUB_CATALOG, StubRuntime } from './stubRuntime.js';
 
 const manifest = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
 const manifestCommands: string[] = manifest.contributes.commands.map((c: { command: string }) => c.command);
@@ -18,7 +18,7 @@ function start(opts: StubOptions = {}, deps: Partial<ActivationDeps> = {}) {
   const subs: Disposable[] = [];
   const lab = activateModelLab(
     stub.api,
-    { createRuntime: () => rt, validateModel: async () => undefined, validateAdapter: async () => undefined, readInspectSource: async () => { throw new Error('unused'); }, ...deps },
+    { createRuntime: () => rt, validateModel: async () => undefined, validateAdapter: async () => undefined, readInspectSource: async () => { throw new Error('unused'); }, catalog: () => STUB_CATALOG, ...deps },
     subs,
   );
   return { stub, rt, subs, lab, run: (id: string, ...args: unknown[]) => stub.commands.get(id)!(...args) as Promise<unknown> };
@@ -133,9 +133,10 @@ test('a runtime crash becomes a warning; models the restarted runtime did not re
 
 test('Download: catalog pick goes to global storage/models; a custom hf: URI is asked for', async () => {
   const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-'));
-  const { stub, run, rt } = start({ globalStoragePath: storage }, {
-    validateModel: async () => undefined,
-  });
+  const { stub, run, rt, lab } = start({ globalStoragePath: storage });
+  // showing the catalog starts no runtime process (cancelling the pick leaves it stopped)
+  await run('modelLab.downloadModel');
+  assert.equal(lab.runtime!.started, false);
   const file = path.join(storage, 'models', 'phi.gguf');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, 'GGUF');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { activateModelLab } from '../../../src/host/activate/activateModelLab.js';
 import type { Disposable } from '../../../src/host/vscodeApi/HostApi.js';
 import { createStubHostApi, waitFor, type FakePanel } from './stubHostApi.js';
-import { StubRuntime } from './stubRuntime.js';
+import { STUB_CATALOG, StubRuntime } from './stubRuntime.js';
 
 const tick = async (n = 5) => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
@@ -19,7 +19,7 @@ async function open(validate: (p: string) => Promise<void> = async () => undefin
   const stub = createStubHostApi({ extensionPath: dir, settings: { contextSize: { defaultValue: 4096, globalValue: 1024 } } });
   const rt = new StubRuntime();
   const subs: Disposable[] = [];
-  const lab = activateModelLab(stub.api, { createRuntime: () => rt, validateModel: async () => undefined, validateAdapter: validate, readInspectSource: async () => { throw new Error('unused'); } }, subs);
+  const lab = activateModelLab(stub.api, { createRuntime: () => rt, validateModel: async () => undefined, validateAdapter: validate, readInspectSource: async () => { throw new Error('unused'); }, catalog: () => STUB_CATALOG }, subs);
   await lab.ready;
   await stub.commands.get('modelLab.addModelFile')!(model);
   await stub.commands.get('modelLab.openPlayground')!();
@@ -107,7 +107,7 @@ test('opening the playground on a LoRA variant selects its base model and fills 
   fs.writeFileSync(path.join(vdir, 'adapter.gguf'), 'GGUF');
   const stub = createStubHostApi({ extensionPath: ws, folders: [ws] });
   const subs: Disposable[] = [];
-  const lab = activateModelLab(stub.api, { createRuntime: () => new StubRuntime(), validateModel: async () => undefined, validateAdapter: async () => undefined, readInspectSource: async () => { throw new Error('unused'); } }, subs);
+  const lab = activateModelLab(stub.api, { createRuntime: () => new StubRuntime(), validateModel: async () => undefined, validateAdapter: async () => undefined, readInspectSource: async () => { throw new Error('unused'); }, catalog: () => STUB_CATALOG }, subs);
   await lab.ready;
   const [root] = stub.trees[0].source.getChildren(undefined) as any[];
   assert.equal(root.model.path, model);

@@ -42,9 +42,6 @@ export class StubRuntime implements ModelRuntime {
     if (signal.aborted) throw Object.assign(new Error('Cancelled.'), { code: 'ABORTED' });
     return { tokens: n, stopReason: 'eos' };
   }
-  async catalog() {
-    return [{ id: 'phi3', name: 'Phi-3 mini', uri: 'hf:microsoft/Phi-3-mini-4k-instruct-gguf/Phi-3-mini-4k-instruct-q4.gguf', sizeBytes: 2_390_000_000, description: 'recommended', recommended: true }];
-  }
   downloads: Array<{ uri: string; directory: string }> = [];
   downloadResult = '/tmp/none.gguf';
   async download(uri: string, directory: string, onProgress: (p: { downloadedBytes: number; totalBytes: number | null }) => void) {
@@ -64,3 +61,5 @@ export class StubRuntime implements ModelRuntime {
     this.disposed = true;
   }
 }
+
+export const STUB_CATALOG = [{ id: 'phi3', name: 'Phi-3 mini', uri: 'hf:microsoft/Phi-3-mini-4k-instruct-gguf/Phi-3-mini-4k-instruct-q4.gguf', sizeBytes: 2_390_000_000, description: 'recommended', recommended: true }];

@@ -7,7 +7,7 @@ import { readSettings } from '../../../src/host/settings/readSettings.js';
 import { activateModelLab } from '../../../src/host/activate/activateModelLab.js';
 import type { Disposable } from '../../../src/host/vscodeApi/HostApi.js';
 import { createStubHostApi } from './stubHostApi.js';
-import { StubRuntime } from './stubRuntime.js';
+import { STUB_CATALOG, StubRuntime } from './stubRuntime.js';
 
 function touch(p: string) {
   fs.mkdirSync(path.dirname(p), { recursive: true });
@@ -61,7 +61,7 @@ test('untrusted workspace: no workspace scan, no workspace-named folder, no vari
     settings: { modelsDirectory: { defaultValue: '', workspaceValue: f.wsDir }, dataDirectory: { defaultValue: '.model-lab' } },
   });
   const subs: Disposable[] = [];
-  const lab = activateModelLab(stub.api, { createRuntime: () => new StubRuntime(), validateModel: async () => undefined, validateAdapter: async () => undefined, readInspectSource: async () => { throw new Error('unused'); } }, subs);
+  const lab = activateModelLab(stub.api, { createRuntime: () => new StubRuntime(), validateModel: async () => undefined, validateAdapter: async () => undefined, readInspectSource: async () => { throw new Error('unused'); }, catalog: () => STUB_CATALOG }, subs);
   await lab.ready;
   assert.deepEqual(lab.registry!.list().map((m) => m.name), ['Demo (built-in)']);
   assert.deepEqual(lab.registry!.listVariants(), []);
@@ -86,7 +86,7 @@ test('untrusted workspace still uses the user-level models directory', async () 
     settings: { modelsDirectory: { defaultValue: '', globalValue: f.userDir, workspaceValue: f.wsDir } },
   });
   const subs: Disposable[] = [];
-  const lab = activateModelLab(stub.api, { createRuntime: () => new StubRuntime(), validateModel: async () => undefined, validateAdapter: async () => undefined, readInspectSource: async () => { throw new Error('unused'); } }, subs);
+  const lab = activateModelLab(stub.api, { createRuntime: () => new StubRuntime(), validateModel: async () => undefined, validateAdapter: async () => undefined, readInspectSource: async () => { throw new Error('unused'); }, catalog: () => STUB_CATALOG }, subs);
   await lab.ready;
   assert.deepEqual(lab.registry!.list().map((m) => m.name), ['Demo (built-in)', 'from-user-setting']);
   for (const s of subs) s.dispose();
@@ -96,7 +96,7 @@ test('without media/models/demo.gguf the view simply lacks the demo', async () =
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-'));
   const stub = createStubHostApi({ extensionPath: root });
   const subs: Disposable[] = [];
-  const lab = activateModelLab(stub.api, { createRuntime: () => new StubRuntime(), validateModel: async () => undefined, validateAdapter: async () => undefined, readInspectSource: async () => { throw new Error('unused'); } }, subs);
+  const lab = activateModelLab(stub.api, { createRuntime: () => new StubRuntime(), validateModel: async () => undefined, validateAdapter: async () => undefined, readInspectSource: async () => { throw new Error('unused'); }, catalog: () => STUB_CATALOG }, subs);
   await lab.ready;
   assert.deepEqual(lab.registry!.list(), []);
   for (const s of subs) s.dispose();
