@@ -162,7 +162,7 @@ function setRunning(running: boolean) {
 function applyState(st: PlaygroundState) {
   const current = modelSelect.value;
   modelSelect.replaceChildren(...st.models.map((m) => h('option', { value: m.id, title: m.id }, m.name)));
-  if (st.models.length === 0) modelSelect.append(h('option', { value: '', disabled: true }, 'No models — add one in the Models view'));
+  if (st.models.length === 0) modelSelect.append(h('option', { value: '' }, 'No models — add one in the Models view'));
   const want = st.models.some((m) => m.id === current) && stateReceived ? current : st.selectedModelId;
   if (want) modelSelect.value = want;
   if (!stateReceived) {

@@ -119,6 +119,9 @@ export class ModelRegistry implements Disposable {
     out.push(...byPath.values());
 
     this.models = out;
+    this.deps.log(
+      `[host] models: ${out.length} (models folder: ${s.modelsDirectory ?? 'not set'}; workspace scan: ${s.scanWorkspace ? 'on' : s.trusted ? 'no folder open' : 'off, untrusted workspace'}; data folder: ${s.dataDirectory ?? 'none'})`,
+    );
     this.variants = s.dataDirectory ? await readVariants(s.dataDirectory, (dir, why) => this.deps.log(`skipped variant ${dir}: ${why}`)) : [];
     for (const l of this.listeners) l();
   }

@@ -26,9 +26,14 @@ function effective<T>(v: SettingValues<T>, trusted: boolean): T | undefined {
 }
 
 /**
- * Reads the `modelLab.*` settings. Workspace trust: in an untrusted workspace no folder named by a workspace
- * setting is used, the workspace is not scanned and its data directory is not read (a cloned repository must not
- * make us open files it chose).
+ * Reads the `modelLab.*` settings.
+ *
+ * Workspace trust: in an untrusted workspace no folder named by a workspace setting is used, the workspace is not
+ * scanned and its data directory is not read (a cloned repository must not make us open files it chose).
+ *
+ * `modelsDirectory` has scope machine-overridable: in a remote window (Remote-SSH, WSL, code-server) VS Code drops
+ * it from the local User settings before we see it; it belongs in the Remote (Machine) settings of the machine that
+ * holds the models, or in the workspace settings.
  */
 export function readSettings(ws: HostApi['workspace']): ModelLabSettings {
   const trusted = ws.isTrusted();
