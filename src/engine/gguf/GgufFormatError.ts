@@ -11,9 +11,16 @@ export class GgufFormatError extends ModelLabError {
     readonly offset: number,
     message: string,
   ) {
-    super(code, message);
+    super(code, oneLine(message));
   }
   override toJSON(): { name: string; code: string; message: string; offset: number } {
     return { ...super.toJSON(), offset: this.offset };
   }
+}
+
+/** Keys and names inside messages come from the (possibly corrupt) file: escape control characters, cap length. */
+function oneLine(message: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return clean.length > 400 ? `${clean.slice(0, 200)}…${clean.slice(-150)}` : clean;
 }
