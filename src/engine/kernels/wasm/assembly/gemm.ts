@@ -231,11 +231,11 @@ function nAlign(type: i32, mode: i32): i32 {
 const CHUNK_N: i32 = 128;
 /** Rows of C per chunk when C is too narrow to split by columns. */
 const CHUNK_M: i32 = 64;
+/** Rows of C per chunk otherwise: enough chunks for many threads; each re-packs (dequantizes) its B block once
+ *  per this many rows, so it must stay large. */
+const CHUNK_M_WIDE: i32 = 256;
 
-/**
- * How C[M, N] is cut into chunks: by sizes only, never by thread count, so every element is computed in the same
- * order whoever computes it. Returns the chunk count; width/height via chunkWidth/chunkHeight.
- */
+/** C is narrow (few column chunks) and tall: cut it by rows only. */
 // @ts-ignore: decorator
 @inline function splitByRows(M: i32, N: i32, al: i32): bool {
   const w = max(al, CHUNK_N);
@@ -245,24 +245,24 @@ const CHUNK_M: i32 = 64;
 /**
  * Computes chunks of C = alpha·op(A)·B + beta·C (see the file comment) until none is left. Every thread taking
  * part calls this with the same arguments; `counter` (an i32 in shared memory, 0 at the start of the call) hands
- * out chunk numbers. work: this thread's WORK_BYTES of scratch.
+ * out chunk numbers. Chunks are cut by the sizes only, never by the thread count, and never along K, so every
+ * element of C is computed in the same order whoever computes it. work: this thread's WORK_BYTES of scratch.
  */
 export function gemmChunks(counter: usize, M: i32, N: i32, K: i32, a: usize, aTrans: i32, lda: i32,
   b: usize, type: i32, mode: i32, rowBytes: i32, c: usize, ldc: i32, alpha: f32, beta: f32, work: usize): void {
   const al = nAlign(type, mode);
-  const byRows = splitByRows(M, N, al);
   const w = max(al, CHUNK_N);
-  const chunks = byRows ? (M + CHUNK_M - 1) / CHUNK_M : (N + w - 1) / w;
+  let h = CHUNK_M_WIDE;
+  let nChunks = (N + w - 1) / w;
+  if (splitByRows(M, N, al)) { h = CHUNK_M; nChunks = 1; }
+  const mChunks = (M + h - 1) / h;
+  const cw = nChunks == 1 ? N : w;
   for (;;) {
     const i = atomic.add<i32>(counter, 1);
-    if (i >= chunks) return;
-    if (byRows) {
-      const m0 = i * CHUNK_M;
-      gemmRange(m0, min(M, m0 + CHUNK_M), 0, N, M, K, a, aTrans, lda, b, type, mode, rowBytes, c, ldc, alpha, beta, work);
-    } else {
-      const n0 = i * w;
-      gemmRange(0, M, n0, min(N, n0 + w), M, K, a, aTrans, lda, b, type, mode, rowBytes, c, ldc, alpha, beta, work);
-    }
+    if (i >= mChunks * nChunks) return;
+    const m0 = (i / nChunks) * h;
+    const n0 = (i % nChunks) * cw;
+    gemmRange(m0, min(M, m0 + h), n0, min(N, n0 + cw), M, K, a, aTrans, lda, b, type, mode, rowBytes, c, ldc, alpha, beta, work);
   }
 }
 
