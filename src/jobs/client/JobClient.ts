@@ -39,8 +39,17 @@ export interface JobClientOptions {
   execArgv?: string[];
 }
 
+/** Folder of this module: src/jobs/client under tsx, the bundle's folder (dist/) when bundled. */
+function moduleDir(): string {
+  const url = typeof import.meta === 'object' ? import.meta.url : undefined;
+  if (url) return path.dirname(fileURLToPath(url));
+  // CommonJS bundle (the extension host): esbuild leaves import.meta empty there.
+  if (typeof __dirname === 'string') return __dirname;
+  throw new ModelLabError('JOB_ENTRY_MISSING', 'Cannot tell where the job process script is; pass `entry`.');
+}
+
 function defaultEntry(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
+  const here = moduleDir();
   for (const c of [path.join(here, 'jobs.js'), path.join(here, '..', 'main.ts')]) if (existsSync(c)) return c;
   throw new ModelLabError('JOB_ENTRY_MISSING', 'The job process script is missing; run `npm run build`.');
 }
