@@ -11,6 +11,7 @@ import {
 } from '../../protocol/runtime.js';
 import { LlamaRuntime } from '../core/LlamaRuntime.js';
 import { downloadModel } from '../download/downloadModel.js';
+import { ChunkCoalescer } from './ChunkCoalescer.js';
 
 type Handler<M extends RuntimeMethod> = (params: RuntimeRequests[M]['params'], signal: AbortSignal) => Promise<RuntimeRequests[M]['result']> | RuntimeRequests[M]['result'];
 
@@ -57,7 +58,14 @@ export function serveRuntime(connection: MessageConnection): LlamaRuntime {
   handle('runtime/createSession', (p, signal) => runtime.createSession(p, signal));
   handle('runtime/disposeSession', (p) => runtime.disposeSession(p.id));
   handle('runtime/resetSession', (p) => runtime.resetSession(p.id));
-  handle('runtime/generate', (p, signal) => runtime.generate(p, (chunk) => notify('runtime/generateChunk', chunk), signal));
+  handle('runtime/generate', async (p, signal) => {
+    const chunks = new ChunkCoalescer((chunk) => notify('runtime/generateChunk', chunk));
+    try {
+      return await runtime.generate(p, (chunk) => chunks.push(chunk), signal);
+    } finally {
+      chunks.flush();
+    }
+  });
   handle('runtime/cancel', (p) => runtime.cancel(p.generationId));
   handle('runtime/tokenize', (p) => runtime.tokenize(p));
   handle('runtime/detokenize', (p) => runtime.detokenize(p));

@@ -32,3 +32,17 @@ test('RuntimeCrashedError says how the process ended and what it printed last', 
   assert.doesNotMatch(e.message, /\n/);
   assert.match(new RuntimeCrashedError(3, null).message, /exit code 3/);
 });
+
+test('ChunkCoalescer sends the first chunk at once, merges the rest, and flush leaves nothing behind', async () => {
+  const { ChunkCoalescer } = await import('../../../src/runtime/server/ChunkCoalescer.js');
+  const sent: Array<{ text: string; tokens: number[] }> = [];
+  const c = new ChunkCoalescer((x) => sent.push({ text: x.text, tokens: x.tokens }), 10_000);
+  c.push({ generationId: 'g', text: 'a', tokens: [1] });
+  c.push({ generationId: 'g', text: 'b', tokens: [2] });
+  c.push({ generationId: 'g', text: 'c', tokens: [3, 4] });
+  assert.deepEqual(sent, [{ text: 'a', tokens: [1] }]);
+  c.flush();
+  assert.deepEqual(sent, [{ text: 'a', tokens: [1] }, { text: 'bc', tokens: [2, 3, 4] }]);
+  c.flush();
+  assert.equal(sent.length, 2);
+});
