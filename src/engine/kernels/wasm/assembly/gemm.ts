@@ -7,6 +7,7 @@
 // thread that starts late (a busy machine) just finds fewer chunks left.
 import { blockInfo, dequantSpan, T_F32 } from './dequant';
 import { madd } from './madd';
+import { dotRow, groupSums, hasDotRow } from './dotRow';
 
 export const MR: i32 = 4;
 export const NR: i32 = 8;
@@ -273,6 +274,16 @@ function gemmRange(m0: i32, m1: i32, n0: i32, n1: i32, M: i32, K: i32, a: usize,
   const bp = ap + AP_BYTES;
   const tmp = bp + BP_BYTES;
   const ct = tmp + TMP_BYTES;
+  if (mode == MODE_NT && aTrans == 0 && M == 1 && hasDotRow(type) && (<usize>K >> 5) <= (TMP_BYTES >> 2)) {
+    // one token: dot products straight from the quantized rows; tmp holds Σ x per 32-group (K-quant mins)
+    groupSums(a, K, tmp);
+    for (let j = n0; j < n1; j++) {
+      const p = c + (<usize>j << 2);
+      const v = alpha * dotRow(type, b + <usize>j * <usize>rowBytes, K, a, tmp);
+      store<f32>(p, beta == 0 ? v : load<f32>(p) * beta + v);
+    }
+    return;
+  }
   if (mode == MODE_NT && aTrans == 0 && M <= GEMV_MAX_M) {
     gemvNT(M, K, a, lda, b, type, rowBytes, c, ldc, alpha, beta, n0, n1, tmp);
     return;
