@@ -32,7 +32,7 @@ export interface LayerActs {
   x2: Float32Array;    // [N, C] residual after attention
   xn2: Float32Array;   // [N, C] ffn_norm output
   rstd2: Float32Array; // [N]
-  gu: Float32Array;    // [N, 2F] gate | up (phi3 fused layout; llama/qwen2 write both halves)
+  gu: Float32Array;    // gate and up: phi3 [N, 2F] (row = gate | up); llama/qwen2 planar [2, N, F] (gate rows, then up rows)
   h: Float32Array;     // [N, F] silu(gate)·up (· mask)
   out: Float32Array;   // [N, C] block output
   /** LoRA intermediates x·Aᵀ [N, r] per Linear name. */
@@ -52,12 +52,13 @@ function linBack(run: LayerRun, acts: LayerActs, w: Linear, x: Float32Array, dy:
 }
 
 /** One transformer block forward: out = x2 + FFN(norm(x2)), x2 = x + Attn(norm(x)). */
-export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Float32Array): LayerActs {
+export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Float32Array, reuse?: LayerActs): LayerActs {
   const { model, N } = run;
   const s = model.spec;
   const C = s.nEmbd, H = s.nHead, Hkv = s.nHeadKv, D = s.headDim, F = model.nFf;
   const Cq = H * D, Ckv = Hkv * D;
-  const a: LayerActs = {
+  // `reuse`: buffers of an earlier block that nobody needs any more (forward-only runs): every one is overwritten
+  const a: LayerActs = reuse ? { ...reuse, x, lu: new Map() } : {
     x, xn: new Float32Array(N * C), rstd1: new Float32Array(N), q: new Float32Array(N * Cq),
     k: new Float32Array(N * Ckv), v: new Float32Array(N * Ckv), att: new Float32Array(N * Cq),
     x2: new Float32Array(N * C), xn2: new Float32Array(N * C), rstd2: new Float32Array(N), gu: new Float32Array(N * 2 * F),
@@ -81,15 +82,14 @@ export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Floa
   for (let i = 0; i < N * C; i++) a.x2[i] += x[i];
 
   rmsnormForward(a.xn2, a.rstd2, a.x2, L.ffnNorm.data, N, C, s.normEps);
+  const [uOff, stride] = L.wGate ? [N * F, F] : [F, 2 * F];
   if (L.wGate) {
-    const g = new Float32Array(N * F), u = new Float32Array(N * F);
-    lin(run, a, L.wGate, a.xn2, g);
-    lin(run, a, L.wUp, a.xn2, u);
-    joinRows(a.gu, N, [g, u], [F, F]);
+    lin(run, a, L.wGate, a.xn2, a.gu.subarray(0, N * F));
+    lin(run, a, L.wUp, a.xn2, a.gu.subarray(N * F));
   } else {
     lin(run, a, L.wUp, a.xn2, a.gu);
   }
-  swigluForward(a.h, a.gu, 0, a.gu, F, 2 * F, N, F, run.ffnMask?.[il] ?? null);
+  swigluForward(a.h, a.gu, 0, a.gu, uOff, stride, N, F, run.ffnMask?.[il] ?? null);
   lin(run, a, L.wDown, a.h, a.out);
   for (let i = 0; i < N * C; i++) a.out[i] += a.x2[i];
   return a;
@@ -108,15 +108,14 @@ export function layerBackward(run: LayerRun, il: number, L: LayerWeights, a: Lay
   const dx2 = Float32Array.from(dout);
   const dh = new Float32Array(N * F);
   linBack(run, a, L.wDown, a.h, dout, dh);
-  const dgu = new Float32Array(N * 2 * F);
-  swigluBackward(dgu, dgu, 0, F, 2 * F, dh, a.gu, 0, a.gu, F, 2 * F, N, F, run.ffnMask?.[il] ?? null,
+  const dgu = new Float32Array(N * 2 * F); // same layout as a.gu
+  const [uOff, stride] = L.wGate ? [N * F, F] : [F, 2 * F];
+  swigluBackward(dgu, dgu, 0, uOff, stride, dh, a.gu, 0, a.gu, uOff, stride, N, F, run.ffnMask?.[il] ?? null,
     run.ffnMaskGrad?.[il] ?? null);
   const dxn2 = new Float32Array(N * C);
   if (L.wGate) {
-    const dg = new Float32Array(N * F), du = new Float32Array(N * F);
-    splitRows(dgu, N, [dg, du], [F, F]);
-    linBack(run, a, L.wGate, a.xn2, dg, dxn2);
-    linBack(run, a, L.wUp, a.xn2, du, dxn2);
+    linBack(run, a, L.wGate, a.xn2, dgu.subarray(0, N * F), dxn2);
+    linBack(run, a, L.wUp, a.xn2, dgu.subarray(N * F), dxn2);
   } else {
     linBack(run, a, L.wUp, a.xn2, dgu, dxn2);
   }

@@ -41,7 +41,8 @@ export interface ForwardOptions {
   ffnMask?: (Float32Array | null)[] | null;
   /** Per-layer accumulators [F] receiving the mask-score gradient (straight-through) during the backward. */
   ffnMaskGrad?: (Float32Array | null)[] | null;
-  /** Called with each layer's FFN activations h = silu(gate)·up·mask, [N, F] (pruning statistics). */
+  /** Called with each layer's FFN activations h = silu(gate)·up·mask, [N, F] (pruning statistics). The buffer is
+   *  reused by the next layer: copy what you keep. */
   captureFfn?: (layer: number, h: Float32Array, N: number) => void;
   /** Keep only each block's input and recompute the block in the backward (small memory). Default true. */
   recompute?: boolean;
@@ -73,11 +74,15 @@ export function modelForward(model: EngineModel, batch: TokenBatch, opts: Forwar
   embeddingForward(x, batch.tokens, model.tokenEmbd);
   const inputs: Float32Array[] = [];
   const acts: (LayerActs | null)[] = [];
+  // forward-only: one set of block buffers reused by every block; only the residual stream alternates between
+  // two buffers (block l reads block l−1's `out` and writes into block l−1's input)
+  let prev: LayerActs | undefined;
   for (let il = 0; il < model.layers.length; il++) {
     throwIfAborted(opts.signal);
-    const a = layerForward(run, il, model.layers[il], x);
+    const reuse = !forBackward && prev ? { ...prev, out: prev.x } : undefined;
+    const a = layerForward(run, il, model.layers[il], x, reuse);
     opts.captureFfn?.(il, a.h, N);
-    if (forBackward) { inputs.push(x); acts.push(recompute ? null : a); }
+    if (forBackward) { inputs.push(x); acts.push(recompute ? null : a); } else prev = a;
     x = a.out;
     opts.onProgress?.((il + 1) / total);
   }

@@ -9,27 +9,34 @@ import { bf16ToF32, f32ToBf16, roundToF16 } from '../../quant/index.js';
 export function roundLikeLlamaCpp(type: number, x: Float32Array, m: number, cols: number): Float32Array {
   const n = m * cols;
   switch (type) {
-    case 0: return x;
-    case 1: { const y = new Float32Array(n); for (let i = 0; i < n; i++) y[i] = roundToF16(x[i]); return y; }
-    case 30: { const y = new Float32Array(n); for (let i = 0; i < n; i++) y[i] = bf16ToF32(f32ToBf16(x[i])); return y; }
+    case 1: { const y = scratch(n); for (let i = 0; i < n; i++) y[i] = roundToF16(x[i]); return y; }
+    case 30: { const y = scratch(n); for (let i = 0; i < n; i++) y[i] = bf16ToF32(f32ToBf16(x[i])); return y; }
     case 2: case 3: case 6: case 7: case 8: return q8Round(x, n, 32, 'q8_0');
     case 10: case 11: case 12: case 13: case 14: return q8Round(x, n, 256, 'q8_K');
     default: return x;
   }
 }
 
+// One buffer reused by every call: the result is consumed by the matmul right away (single-threaded JS).
+let buf = new Float32Array(0);
+function scratch(n: number): Float32Array {
+  if (buf.length < n) buf = new Float32Array(n);
+  const y = buf.subarray(0, n);
+  return y;
+}
+
 const f32 = Math.fround;
 
 /** Quantize blocks to 8 bits and back, as ggml's quantize_row_q8_0 (f16 scale) / quantize_row_q8_K (f32 scale). */
 function q8Round(x: Float32Array, n: number, block: number, kind: 'q8_0' | 'q8_K'): Float32Array {
-  const y = new Float32Array(n);
+  const y = scratch(n);
   for (let b = 0; b < n; b += block) {
     let amax = 0, max = 0;
     for (let j = 0; j < block; j++) {
       const v = x[b + j], a = Math.abs(v);
       if (a > amax) { amax = a; max = v; }
     }
-    if (amax === 0) continue;
+    if (amax === 0) { y.fill(0, b, b + block); continue; }
     if (kind === 'q8_0') {
       const d = roundToF16(f32(amax / 127));
       const id = f32(127 / amax);
