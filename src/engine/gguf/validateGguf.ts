@@ -1,3 +1,4 @@
+import { checkHyperparameters } from './checkHyperparameters.js';
 import { GgufFormatError } from './GgufFormatError.js';
 import { GGUF_VALUE_TYPE as T, GGUF_VALUE_TYPE_NAMES, type GgufFile, type GgufValueTypeId } from './types.js';
 
@@ -75,6 +76,7 @@ export function validateGguf(file: GgufFile, keyOffsets: Record<string, number>)
       throw new GgufFormatError('GGUF_TOO_MANY_LAYERS', keyOffsets[blockKey], `${blockKey} is ${n}; llama.cpp supports at most ${MAX_LAYERS} layers`);
     }
   }
+  if (md['general.type'] !== 'adapter') checkHyperparameters(arch, md, keyOffsets);
   const ffKey = `${arch}.feed_forward_length`;
   const ff = md[ffKey];
   if (Array.isArray(ff)) {

@@ -156,3 +156,25 @@ test('tensor names longer than ggml allows', () => {
   fails(craft({ tensors: [f32Tensor('x'.repeat(64), 8)], dataBytes: 32 }), 'GGUF_TENSOR_NAME_TOO_LONG');
   parseGgufHeader(craft({ tensors: [f32Tensor('x'.repeat(63), 8)], dataBytes: 32 }));
 });
+
+test('hyperparameters that make llama.cpp abort (each measured with node-llama-cpp 3.21.1)', () => {
+  const model = (arch: string, over: Record<string, number>) => {
+    const base: Record<string, number> = { block_count: 2, embedding_length: 64, feed_forward_length: 128, 'attention.head_count': 4, 'attention.head_count_kv': 2, 'rope.dimension_count': 16 };
+    const all = { ...base, ...over };
+    return craft({ kvs: [kvStr('general.architecture', arch), ...Object.entries(all).filter(([, v]) => v >= 0).map(([k, v]) => kvU32(`${arch}.${k}`, v))] });
+  };
+  for (const arch of ['llama', 'phi3', 'qwen2']) parseGgufHeader(model(arch, {}));
+  fails(model('llama', { block_count: 0 }), 'GGUF_BAD_HYPERPARAMETER', /block_count is 0/);
+  fails(model('gemma', { block_count: 0 }), 'GGUF_BAD_HYPERPARAMETER');
+  fails(model('llama', { feed_forward_length: 0 }), 'GGUF_BAD_HYPERPARAMETER', /llama.cpp aborts/);
+  fails(model('qwen2', { 'attention.head_count_kv': 0 }), 'GGUF_BAD_HYPERPARAMETER');
+  fails(model('llama', { 'attention.head_count': 0 }), 'GGUF_BAD_HYPERPARAMETER');
+  fails(model('phi3', { 'attention.head_count_kv': 3 }), 'GGUF_BAD_HYPERPARAMETER', /does not divide/);
+  fails(model('qwen2', { 'rope.dimension_count': 8 }), 'GGUF_BAD_HYPERPARAMETER', /head size 16/);
+  fails(model('qwen2', { 'attention.key_length': 32 }), 'GGUF_BAD_HYPERPARAMETER');
+  fails(model('llama', { expert_count: 2 }), 'GGUF_BAD_HYPERPARAMETER', /expert_used_count/);
+  fails(model('llama', { expert_count: 2, expert_used_count: 3 }), 'GGUF_BAD_HYPERPARAMETER');
+  parseGgufHeader(model('llama', { expert_count: 8, expert_used_count: 2 }));
+  // phi3 tolerates a partial rotary dimension (measured: it loads and generates)
+  parseGgufHeader(model('phi3', { 'rope.dimension_count': 8 }));
+});

@@ -1,0 +1,46 @@
+import { GgufFormatError } from './GgufFormatError.js';
+import type { GgufValue } from './types.js';
+
+/** Architectures whose hyperparameters we know well enough to check against llama.cpp's asserts. */
+const CHECKED_ARCHS = new Set(['llama', 'phi3', 'qwen2']);
+
+/**
+ * Hyperparameter values that make llama.cpp (v0.4.0 in node-llama-cpp 3.21.1) hit a GGML_ASSERT and abort the
+ * whole process while loading or building the graph — each one was measured. We refuse them with a GgufFormatError.
+ *   any arch:  block_count 0; expert_count > 0 with expert_used_count 0 or > expert_count; experts used without any
+ *   llama/phi3/qwen2: head_count, head_count_kv, embedding_length or feed_forward_length 0; head_count_kv not
+ *   dividing head_count; key_length ≠ value_length; qwen2: rope.dimension_count ≠ the head size
+ */
+export function checkHyperparameters(arch: string, md: Record<string, GgufValue>, keyOffsets: Record<string, number>): void {
+  const at = (key: string): number => keyOffsets[`${arch}.${key}`] ?? 0;
+  const num = (key: string): number | undefined => {
+    const v = md[`${arch}.${key}`];
+    return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined;
+  };
+  const fail = (key: string, what: string): never => {
+    throw new GgufFormatError('GGUF_BAD_HYPERPARAMETER', at(key), `${arch}.${key} ${what} (llama.cpp aborts on it)`);
+  };
+
+  if (num('block_count') === 0) fail('block_count', 'is 0; a model needs at least one layer');
+  const experts = num('expert_count') ?? 0;
+  const used = num('expert_used_count') ?? 0;
+  if (experts > 0 && used === 0) fail('expert_count', `is ${experts} but expert_used_count is missing or 0`);
+  if (used > experts) fail('expert_used_count', `is ${used}, more than expert_count ${experts}`);
+
+  if (!CHECKED_ARCHS.has(arch)) return;
+  for (const key of ['embedding_length', 'feed_forward_length', 'attention.head_count', 'attention.head_count_kv']) {
+    const v = md[`${arch}.${key}`];
+    const values = Array.isArray(v) ? v : v === undefined ? [] : [v];
+    if (values.some((x) => Number(x) === 0)) fail(key, 'is 0');
+  }
+  const nHead = num('attention.head_count');
+  const nHeadKv = num('attention.head_count_kv');
+  const nEmbd = num('embedding_length');
+  if (nHead && nHeadKv && nHead % nHeadKv !== 0) fail('attention.head_count_kv', `(${nHeadKv}) does not divide head_count ${nHead}`);
+  if (!nHead || !nEmbd) return;
+  const headK = num('attention.key_length') ?? Math.floor(nEmbd / nHead);
+  const headV = num('attention.value_length') ?? Math.floor(nEmbd / nHead);
+  if (headK !== headV) fail('attention.key_length', `(${headK}) differs from the value head size ${headV}`);
+  const rot = num('rope.dimension_count');
+  if (arch === 'qwen2' && rot !== undefined && rot !== headK) fail('rope.dimension_count', `(${rot}) differs from the head size ${headK}`);
+}
