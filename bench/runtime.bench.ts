@@ -41,7 +41,8 @@ async function inProcess(): Promise<number> {
 
 // ---- through the runtime process ------------------------------------------------------------------------------
 const built = path.join(root, 'dist/runtime.js');
-const client = new RuntimeClient({ threads, ...(fs.existsSync(built) ? { entry: built } : {}) });
+// the built child (what users run) when `npm run bench` has built it, else the source under tsx
+const client = new RuntimeClient({ threads, entry: fs.existsSync(built) ? built : path.join(root, 'src/runtime/main.ts') });
 await client.loadModel({ id: 'bench', path: modelPath });
 await client.createSession({ id: 'bench', modelId: 'bench', contextSize, threads });
 

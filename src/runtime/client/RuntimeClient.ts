@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   CancellationTokenSource,
   createMessageConnection,
@@ -63,7 +62,7 @@ export interface RuntimeClientEvents {
 }
 
 export interface RuntimeClientOptions {
-  /** Script to fork. Default: dist/runtime.js next to the bundle, or src/runtime/main.ts (under tsx) from source. */
+  /** Script to fork. Default: defaultRuntimeEntry() (dist/runtime.js beside the bundle); a .ts file runs under tsx. */
   entry?: string;
   /** Node flags for the child. Default: ['--import', 'tsx'] for a .ts entry, none otherwise. */
   execArgv?: string[];
@@ -99,11 +98,14 @@ export interface Disposable {
   dispose(): void;
 }
 
-/** dist/runtime.js beside the running bundle, or src/runtime/main.ts when this file runs from source. */
-export function defaultRuntimeEntry(): { entry: string; execArgv: string[] } {
-  const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) return { entry: path.resolve(path.dirname(here), '../main.ts'), execArgv: ['--import', 'tsx'] };
-  return { entry: path.join(path.dirname(here), 'runtime.js'), execArgv: [] };
+/**
+ * Where the runtime child's script is by default: dist/runtime.js beside the running bundle (the host's
+ * dist/extension.cjs, or dist/cli.js). From source (tests, under tsx) pass `entry: <repo>/src/runtime/main.ts`;
+ * a .ts entry runs with `--import tsx`. (No import.meta here: the host bundle is CommonJS.)
+ */
+export function defaultRuntimeEntry(): string {
+  const bundle = typeof __filename === 'string' ? __filename : (process.argv[1] ?? '');
+  return path.join(path.dirname(bundle), 'runtime.js');
 }
 
 export class RuntimeClient {
@@ -175,14 +177,13 @@ export class RuntimeClient {
 
   private async spawn(): Promise<Incarnation> {
     this.setState(this._state === 'stopped' ? 'starting' : 'restarting');
-    const def = defaultRuntimeEntry();
-    const entry = this.opts.entry ?? def.entry;
+    const entry = this.opts.entry ?? defaultRuntimeEntry();
     if (!existsSync(entry)) {
       this.setState('failed');
       this.ready = undefined;
       throw new RuntimeUnavailableError(`The runtime entry ${entry} does not exist (build with npm run build)`);
     }
-    const execArgv = this.opts.execArgv ?? (entry.endsWith('.ts') ? ['--import', 'tsx'] : def.execArgv);
+    const execArgv = this.opts.execArgv ?? (entry.endsWith('.ts') ? ['--import', 'tsx'] : []);
     // ELECTRON_RUN_AS_NODE: inside VS Code, process.execPath is the editor binary; this makes it a plain Node
     const child = fork(entry, [], {
       execArgv,

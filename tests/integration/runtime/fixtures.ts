@@ -2,8 +2,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { GGUF_VALUE_TYPE as V, writeGguf } from '../../../src/engine/gguf/index.js';
 import { writeTestModel, type TestModelOptions } from '../../../src/engine/synth/index.js';
+
+/** The runtime child from source (RuntimeClient runs a .ts entry under tsx). */
+export const RUNTIME_SOURCE_ENTRY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src/runtime/main.ts');
 
 export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'ml-'));

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { RuntimeClient, type RuntimeState } from '../../../src/runtime/client/RuntimeClient.js';
 import { RuntimeCrashedError, RuntimeUnavailableError } from '../../../src/runtime/errors.js';
-import { tempDir, testModel } from './fixtures.js';
+import { RUNTIME_SOURCE_ENTRY, tempDir, testModel } from './fixtures.js';
+import { startModelServer } from './modelServer.js';
 
 function alive(pid: number): boolean {
   try {
@@ -34,7 +35,7 @@ describe('RuntimeClient with the runtime process', () => {
   before(async () => {
     dir = tempDir();
     modelPath = await testModel(dir, 'llama.gguf', { contextLength: 512 });
-    client = new RuntimeClient({ threads: 1, restart: { initialDelayMs: 50 } });
+    client = new RuntimeClient({ entry: RUNTIME_SOURCE_ENTRY, threads: 1, restart: { initialDelayMs: 50 } });
     client.on('state', (s) => states.push(s));
   });
   after(async () => {
@@ -104,6 +105,25 @@ describe('RuntimeClient with the runtime process', () => {
     assert.ok(states.includes('restarting'));
     assert.ok(client.recentLog.some((l) => /stopped \(signal SIGKILL\)/.test(l.message)), 'the log keeps the reason');
     assert.ok(client.recentLog.some((l) => /reloaded model m/.test(l.message)));
+  });
+
+  test('downloads run in the runtime process and report progress to the caller', async () => {
+    const server = await startModelServer({ '/m/served.gguf': modelPath });
+    try {
+      const progress: number[] = [];
+      const events: string[] = [];
+      const sub = client.on('downloadProgress', (p) => events.push(p.downloadId));
+      const out = path.join(dir, 'downloads');
+      const r = await client.download({ uri: `${server.url}/m/served.gguf`, dirPath: out }, { onProgress: (p) => progress.push(p.downloadedBytes) });
+      sub.dispose();
+      assert.equal(r.path, path.join(out, 'served.gguf'));
+      assert.ok(fs.readFileSync(r.path).equals(fs.readFileSync(modelPath)));
+      assert.ok(progress.length > 0 && progress[progress.length - 1] === r.bytes);
+      assert.equal(events.length, progress.length);
+      await assert.rejects(client.download({ uri: 'gopher://x/y.gguf', dirPath: out }), { name: 'DownloadError', code: 'BAD_MODEL_URI' });
+    } finally {
+      await server.close();
+    }
   });
 
   test('dispose kills the child; later calls fail clearly', async () => {
