@@ -27,6 +27,11 @@ export interface KernelBackend {
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
     a: Float32Array, b: Float32Array, beta: number, c: Float32Array): void;
   freeWeight(w: WeightHandle): void;
+  /** A zeroed F32 array the backend reads and writes without copying (the WASM backend: a view into its shared
+   *  memory, so activations, gradients and LoRA weights kept there skip the copy in and out of every call). */
+  allocF32(n: number): Float32Array;
+  /** Returns an allocF32 array to the backend; other arrays are ignored. */
+  freeF32(a: Float32Array): void;
   /** Frees the weights and stops the workers; every later call throws KernelDisposedError. */
   dispose(): void;
 }

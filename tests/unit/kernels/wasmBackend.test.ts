@@ -170,6 +170,40 @@ test('memory grows as weights are uploaded and freed space is reused', async () 
   }
 });
 
+test('arrays from allocF32 are used in place and give the same bits as copied arrays, across memory growth', async () => {
+  const be = (await createWasmBackend({ threads: 2, parallelThreshold: 0 })) as WasmBackend;
+  try {
+    const cols = 64, rows = 40, m = 9;
+    const bytes = randomWeight(T.Q8_0, cols, rows, 21);
+    const w = be.uploadWeight(T.Q8_0, bytes, cols, rows);
+    const x = randomVector(m * cols, 22);
+    const xr = be.allocF32(m * cols);
+    assert.ok(xr.every((v) => v === 0));
+    xr.set(x);
+    const yr = be.allocF32(m * rows);
+    // Grow the memory after the views were made: they must stay valid.
+    const big = be.uploadWeight(T.F32, new Uint8Array(64 * 2 ** 20), 4096, 4096);
+    const want = be.matmul(x, w, m);
+    assert.equal(be.matmul(xr, w, m, yr), yr);
+    assert.deepEqual(new Uint32Array(yr.buffer, yr.byteOffset, yr.length), new Uint32Array(want.buffer));
+    const dx = be.allocF32(m * cols);
+    be.matmulBackwardInput(yr, w, m, dx);
+    assert.deepEqual(dx, be.matmulBackwardInput(want, w, m));
+    // gemm with C overlapping A (in place): the result must be as if A had been read first.
+    const a = be.allocF32(300 * 300);
+    a.set(randomVector(300 * 300, 23));
+    const b = randomVector(300 * 300, 24);
+    const c = a.slice();
+    be.gemm(false, false, 300, 300, 300, 1, c.slice(), b, 0, c);
+    be.gemm(false, false, 300, 300, 300, 1, a, b, 0, a);
+    assert.deepEqual(a, c);
+    be.freeF32(xr); be.freeF32(yr); be.freeF32(dx); be.freeF32(a);
+    be.freeWeight(big);
+  } finally {
+    be.dispose();
+  }
+});
+
 test('bad arguments throw; dispose stops the workers and later calls throw', async () => {
   const be = (await createWasmBackend({ threads: 2, parallelThreshold: 0 })) as WasmBackend;
   assert.throws(() => be.uploadWeight(T.Q4_K, new Uint8Array(144), 128, 1), KernelArgumentError);

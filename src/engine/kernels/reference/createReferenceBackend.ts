@@ -88,6 +88,13 @@ export function createReferenceBackend(): KernelBackend {
         }
       }
     },
+    allocF32(n) {
+      alive();
+      return new Float32Array(n);
+    },
+    freeF32() {
+      // garbage-collected
+    },
     freeWeight(wh) {
       alive();
       const w = own(wh);

@@ -52,6 +52,10 @@ export class WasmBackend implements KernelBackend {
   private scratch = 0;
   private scratchBytes = 0;
   private readonly weights = new Set<WasmWeight>();
+  /** every buffer object the memory has handed out (a new one after each growth; all view the same memory) */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  /** starts of allocF32 blocks */
+  private readonly arrays = new Set<number>();
   /** Settles when every worker thread has exited (after dispose). */
   readonly closed: Promise<void>;
 
@@ -147,6 +151,25 @@ export class WasmBackend implements KernelBackend {
     return this.heap.bytesInUse;
   }
 
+  /**
+   * A zeroed array that lives in the kernel memory: calls read and write it in place instead of copying it in and
+   * out. It stays valid while the backend grows its memory; free it with freeF32.
+   */
+  allocF32(n: number): Float32Array {
+    this.alive();
+    checkCount(n, 'n');
+    const ptr = this.heap.alloc(Math.max(1, n) * 4);
+    this.arrays.add(ptr);
+    const v = new Float32Array(this.f32().buffer, ptr, n);
+    v.fill(0);
+    return v;
+  }
+
+  freeF32(a: Float32Array): void {
+    if (this.disposed || !this.resident(a) || !this.arrays.delete(a.byteOffset)) return;
+    this.heap.release(a.byteOffset);
+  }
+
   matmul(x: Float32Array, wh: WeightHandle, m: number, y?: Float32Array): Float32Array {
     this.alive();
     const w = this.own(wh);
@@ -154,11 +177,10 @@ export class WasmBackend implements KernelBackend {
     need(x, m * w.cols, 'x');
     const out = result(y, m * w.rows, 'y');
     if (m === 0) return out;
-    const [xp, yp] = this.scratchFor(m * w.cols, m * w.rows);
-    this.f32().set(x.subarray(0, m * w.cols), xp >>> 2);
     // y[m, rows] = x[m, cols] · Wᵀ: B(k, j) = W row j
+    const [xp, yp] = this.place([{ arr: x, n: m * w.cols, load: true }, { arr: out, n: m * w.rows, load: false, out: true }]);
     this.gemmCall(m, w.rows, w.cols, xp, 0, w.cols, w.ptr, w.type, MODE_NT, w.rowBytes, yp, w.rows, 1, 0);
-    out.set(this.f32().subarray(yp >>> 2, (yp >>> 2) + m * w.rows));
+    this.unplace(out, yp, m * w.rows);
     return out;
   }
 
@@ -169,11 +191,10 @@ export class WasmBackend implements KernelBackend {
     need(dy, m * w.rows, 'dy');
     const out = result(dx, m * w.cols, 'dx');
     if (m === 0) return out;
-    const [dyp, dxp] = this.scratchFor(m * w.rows, m * w.cols);
-    this.f32().set(dy.subarray(0, m * w.rows), dyp >>> 2);
     // dx[m, cols] = dy[m, rows] · W: B(k, j) = W row k
+    const [dyp, dxp] = this.place([{ arr: dy, n: m * w.rows, load: true }, { arr: out, n: m * w.cols, load: false, out: true }]);
     this.gemmCall(m, w.cols, w.rows, dyp, 0, w.rows, w.ptr, w.type, MODE_NN, w.rowBytes, dxp, w.cols, 1, 0);
-    out.set(this.f32().subarray(dxp >>> 2, (dxp >>> 2) + m * w.cols));
+    this.unplace(out, dxp, m * w.cols);
     return out;
   }
 
@@ -187,20 +208,49 @@ export class WasmBackend implements KernelBackend {
       for (let i = 0; i < m * n; i++) c[i] = beta === 0 ? 0 : beta * c[i];
       return;
     }
-    const [ap, bp, cp] = this.scratchFor(m * k, k * n, m * n);
-    const mem = this.f32();
-    mem.set(a.subarray(0, m * k), ap >>> 2);
-    mem.set(b.subarray(0, k * n), bp >>> 2);
-    if (beta !== 0) mem.set(c.subarray(0, m * n), cp >>> 2);
+    const [ap, bp, cp] = this.place([
+      { arr: a, n: m * k, load: true }, { arr: b, n: k * n, load: true }, { arr: c, n: m * n, load: beta !== 0, out: true },
+    ]);
     this.gemmCall(m, n, k, ap, transA ? 1 : 0, transA ? m : k, bp, F32, transB ? MODE_NT : MODE_NN, (transB ? k : n) * 4,
       cp, n, alpha, beta);
-    c.set(this.f32().subarray(cp >>> 2, (cp >>> 2) + m * n));
+    this.unplace(c, cp, m * n);
+  }
+
+  /**
+   * Addresses of a call's operands: an array that lives in the kernel memory is used where it is (unless it is an
+   * output overlapping another operand); the others get a scratch slot, filled from the array when `load`.
+   */
+  private place(ops: Array<{ arr: Float32Array; n: number; load: boolean; out?: boolean }>): number[] {
+    const here = ops.map((o) => {
+      if (!this.resident(o.arr)) return false;
+      if (!o.out) return true;
+      const lo = o.arr.byteOffset, hi = lo + o.n * 4;
+      return !ops.some((p) => p !== o && this.resident(p.arr) && p.arr.byteOffset < hi && p.arr.byteOffset + p.n * 4 > lo);
+    });
+    const slots = this.scratchFor(...ops.map((o, i) => (here[i] ? 0 : o.n)));
+    const mem = this.f32();
+    return ops.map((o, i) => {
+      if (here[i]) return o.arr.byteOffset;
+      if (o.load) mem.set(o.arr.subarray(0, o.n), slots[i] >>> 2);
+      return slots[i];
+    });
+  }
+
+  /** Copies an output back from its scratch slot (nothing to do when it was used in place). */
+  private unplace(arr: Float32Array, ptr: number, n: number): void {
+    if (this.resident(arr) && ptr === arr.byteOffset) return;
+    arr.set(this.f32().subarray(ptr >>> 2, (ptr >>> 2) + n));
+  }
+
+  private resident(a: Float32Array): boolean {
+    return this.buffers.has(a.buffer);
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.weights.clear();
+    this.arrays.clear();
     Atomics.store(this.ctl, OP, OP_EXIT);
     Atomics.store(this.ctl, STATE, 0);
     Atomics.add(this.ctl, GEN, 1);
@@ -266,7 +316,9 @@ export class WasmBackend implements KernelBackend {
   }
 
   private f32(): Float32Array {
-    return new Float32Array(this.memory.buffer);
+    const buf = this.memory.buffer;
+    this.buffers.add(buf);
+    return new Float32Array(buf);
   }
 
   private alive(): void {
