@@ -1,27 +1,15 @@
 // model-lab logprobs MODEL --text TEXT [--engine llama|lab] [--json]
 // Natural-log probability of each token given the ones before it (token 0 has none). The model's own tokenization,
 // with BOS when the model adds one. `--engine lab` computes the same numbers with Model Lab's own engine.
-import { ModelLabError } from '../../engine/errors.js';
 import { CliUsageError } from '../CliUsageError.js';
 import { numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
 
 const usage = 'logprobs MODEL --text TEXT [--engine llama|lab] [--context N] [--json]';
 
-type TokenLogprobs = (modelPath: string, tokens: number[], opts?: { threads?: number }) => Promise<number[]>;
-
-async function loadEngineTokenLogprobs(): Promise<TokenLogprobs> {
-  // the engine's transformer lands separately; until it does, --engine lab says so instead of failing obscurely
-  const spec = '../../engine/model/index.js';
-  let mod: { tokenLogprobs?: TokenLogprobs };
-  try {
-    mod = (await import(spec)) as { tokenLogprobs?: TokenLogprobs };
-  } catch {
-    mod = {};
-  }
-  if (typeof mod.tokenLogprobs !== 'function') {
-    throw new ModelLabError('ENGINE_NOT_AVAILABLE', "--engine lab needs Model Lab's engine (tokenLogprobs in src/engine/model), which is not built yet; use --engine llama");
-  }
-  return mod.tokenLogprobs;
+async function engineTokenLogprobs(modelPath: string, tokens: number[], threads: number | undefined): Promise<number[]> {
+  // loaded only for --engine lab: the engine brings its WASM kernels and worker threads
+  const { tokenLogprobs } = await import('../../engine/model/index.js');
+  return tokenLogprobs(modelPath, tokens, { threads: threads || undefined });
 }
 
 function formatTable(r: { tokens: number[]; pieces: string[]; logprobs: Array<number | null> }): string {
@@ -48,9 +36,9 @@ export async function run(args: string[]): Promise<void> {
   const result = await withCliRuntime(values, async (rt) => {
     await rt.loadModel({ id: 'model', path: model });
     if (engine === 'llama') return rt.logprobs({ modelId: 'model', text, contextSize });
-    const tokenLogprobs = await loadEngineTokenLogprobs();
     const { tokens, pieces } = rt.tokenize({ modelId: 'model', text, addBos: true });
-    const lab = await tokenLogprobs(model, tokens);
+    const threads = numberOption({ threads: (values.threads as string | undefined) ?? process.env.MODEL_LAB_THREADS }, 'threads', { integer: true, min: 0 });
+    const lab = await engineTokenLogprobs(model, tokens, threads);
     return { tokens, pieces, logprobs: [null, ...lab] };
   });
   const out = { tokens: result.tokens, pieces: result.pieces, logprobs: result.logprobs };
