@@ -118,7 +118,7 @@ export function parseGgufHeader(bytes: Uint8Array, fileBytes = bytes.length): Gg
   }
 
   const file: GgufFile = { version, alignment, dataOffset, fileBytes, metadata, metadataTypes, tensors, warnings: [] };
-  validateGguf(file, keyOffsets);
+  validateGguf(file, keyOffsets, infoOffsets);
   return file;
 }
 

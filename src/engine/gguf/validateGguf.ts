@@ -1,4 +1,5 @@
 import { checkHyperparameters } from './checkHyperparameters.js';
+import { checkTensorTypes } from './checkTensorTypes.js';
 import { GgufFormatError } from './GgufFormatError.js';
 import { GGUF_VALUE_TYPE as T, GGUF_VALUE_TYPE_NAMES, type GgufFile, type GgufValueTypeId } from './types.js';
 
@@ -31,7 +32,7 @@ const SINGLE_FFN_WIDTH_ARCHS = new Set(['llama', 'phi3', 'qwen2']);
  * Checks the parsed metadata for what would crash or confuse llama.cpp. Errors throw GgufFormatError;
  * what llama.cpp merely refuses to load is added to file.warnings.
  */
-export function validateGguf(file: GgufFile, keyOffsets: Record<string, number>): void {
+export function validateGguf(file: GgufFile, keyOffsets: Record<string, number>, tensorInfoOffsets: number[] = []): void {
   const { metadata: md, metadataTypes: types, warnings } = file;
   const typeName = (t: number | undefined): string => (t === undefined ? 'none' : GGUF_VALUE_TYPE_NAMES[t]);
 
@@ -76,7 +77,10 @@ export function validateGguf(file: GgufFile, keyOffsets: Record<string, number>)
       throw new GgufFormatError('GGUF_TOO_MANY_LAYERS', keyOffsets[blockKey], `${blockKey} is ${n}; llama.cpp supports at most ${MAX_LAYERS} layers`);
     }
   }
-  if (md['general.type'] !== 'adapter') checkHyperparameters(arch, md, keyOffsets);
+  if (md['general.type'] !== 'adapter') {
+    checkHyperparameters(arch, md, keyOffsets);
+    checkTensorTypes(file, arch, tensorInfoOffsets);
+  }
   const ffKey = `${arch}.feed_forward_length`;
   const ff = md[ffKey];
   if (Array.isArray(ff)) {

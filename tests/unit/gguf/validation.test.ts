@@ -178,3 +178,19 @@ test('hyperparameters that make llama.cpp abort (each measured with node-llama-c
   // phi3 tolerates a partial rotary dimension (measured: it loads and generates)
   parseGgufHeader(model('phi3', { 'rope.dimension_count': 8 }));
 });
+
+test('tensor types that crash llama.cpp (measured): errors for llama/phi3/qwen2, warnings elsewhere', () => {
+  const file = (arch: string, name: string, type: number, shape: number[], bytes: number) =>
+    craft({ kvs: [kvStr('general.architecture', arch)], tensors: [{ name, type, shape, rel: 0 }], dataBytes: bytes });
+  fails(file('llama', 'blk.0.attn_norm.weight', 1, [64], 128), 'GGUF_BAD_TENSOR_TYPE', /needs norm weights and biases in F32/);
+  fails(file('qwen2', 'blk.0.attn_q.bias', 8, [64], 68), 'GGUF_BAD_TENSOR_TYPE');
+  fails(file('phi3', 'output.weight', 28, [4, 4], 128), 'GGUF_BAD_TENSOR_TYPE', /F64/);
+  fails(file('llama', 'output.weight', 26, [4, 4], 64), 'GGUF_BAD_TENSOR_TYPE', /I32/);
+  fails(file('gemma', 'output.weight', 15, [256, 2], 584), 'GGUF_BAD_TENSOR_TYPE', /activation-only/);
+  fails(file('llama', 'token_embd.weight', 9, [32, 2], 72), 'GGUF_BAD_TENSOR_TYPE');
+  assert.match(parseGgufHeader(file('gemma', 'blk.0.attn_norm.weight', 1, [64], 128)).warnings.join(), /F32/);
+  // not flagged: F32 norms, F16 matrices, 1-D tensors that are neither norms nor biases
+  assert.deepEqual(parseGgufHeader(file('llama', 'blk.0.attn_norm.weight', 0, [64], 256)).warnings, []);
+  assert.deepEqual(parseGgufHeader(file('llama', 'output.weight', 1, [64, 2], 256)).warnings, []);
+  assert.deepEqual(parseGgufHeader(file('llama', 'rope_freqs.weight', 1, [32], 64)).warnings, []);
+});
