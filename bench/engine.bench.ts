@@ -86,8 +86,9 @@ try {
     { encoding: 'utf8' });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   const { maxRssBytes, baseline } = JSON.parse(line) as { maxRssBytes: number; baseline: number };
-  // activations of one 512-token forward (one set of block buffers, reused by every block), F32
-  const acts = 4 * (PROMPT * 1024 * 9 + PROMPT * 2816 * 3 + 2 * PROMPT * PROMPT);
+  // activations of one 512-token forward, F32: one set of block buffers reused by every block (9 [N, C], gate|up and
+  // h [N, 3F], attention scores), the kernels' input/output copies [N, C + F] and the rounded-input buffer [N, F]
+  const acts = 4 * (PROMPT * 1024 * 9 + PROMPT * 2816 * 3 + 2 * PROMPT * PROMPT + PROMPT * (1024 + 2816) + PROMPT * 2816);
   const growth = maxRssBytes - baseline;
   const budget = 1.2 * size + acts;
   console.log(`Q4_K forward peak RSS ${mb(maxRssBytes)}: ${mb(baseline)} for Node + tsx + kernel workers before loading, ` +

@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import { throwIfAborted } from '../errors.js';
 import { modelSpecFromGguf, readGguf, readTensorBytes, type GgufTensorInfo } from '../gguf/index.js';
 import { createReferenceBackend, weightLayout, type KernelBackend } from '../kernels/index.js';
@@ -51,6 +52,19 @@ export async function loadEngineModel(path: string, opts: LoadEngineModelOptions
     if (!t && required) throw new EngineModelError('ENGINE_MISSING_TENSOR', `${path} has no tensor '${name}': it is not a complete ${spec.architecture} model.`);
     return t;
   };
+  const fh = await open(path, 'r');
+  let shared = new Uint8Array(0);
+  const readShared = async (t: GgufTensorInfo): Promise<Uint8Array> => {
+    if (shared.length < t.bytes) shared = new Uint8Array(t.bytes);
+    const out = shared.subarray(0, t.bytes);
+    let have = 0;
+    while (have < t.bytes) {
+      const { bytesRead } = await fh.read(out, have, t.bytes - have, t.offset + have);
+      if (bytesRead === 0) throw new EngineModelError('ENGINE_BAD_TENSOR', `${path} ended inside tensor '${t.name}': it changed on disk while loading.`);
+      have += bytesRead;
+    }
+    return out;
+  };
   const f32 = async (t: GgufTensorInfo): Promise<Float32Array> => dequantize(t.type, await readTensorBytes(file, t), t.elements);
 
   const vector = async (name: string, len: number, required = true): Promise<Float32Array | undefined> => {
@@ -69,7 +83,9 @@ export async function loadEngineModel(path: string, opts: LoadEngineModelOptions
       throw new EngineModelError('ENGINE_BAD_TENSOR', `${t.name} has shape [${t.shape.join(', ')}]; [${cols}, ${rows}] expected.`);
     }
     const w: Linear = { name: base, rows, cols, type: t.type };
-    const bytes = await readTensorBytes(file, t);
+    // a stored weight is copied by the backend: read it through one reused buffer (no garbage per tensor);
+    // the embedding keeps its own bytes for row lookups
+    const bytes = opts.dense || opt.keepRows ? await readTensorBytes(file, t) : await readShared(t);
     if (opts.dense) {
       w.data = dequantize(t.type, bytes, t.elements);
     } else {
@@ -117,5 +133,7 @@ export async function loadEngineModel(path: string, opts: LoadEngineModelOptions
   } catch (err) {
     if (ownBackend) backend.dispose();
     throw err;
+  } finally {
+    await fh.close();
   }
 }
