@@ -33,6 +33,19 @@ describe('LlamaRuntime (in-process)', () => {
     assert.equal(info.nodeLlamaCppVersion, '3.21.1');
   });
 
+  test('a GPU backend that cannot start falls back to the CPU and says why', { skip: process.platform === 'darwin' }, async () => {
+    const other = new LlamaRuntime();
+    try {
+      const info = await other.initialize({ gpu: 'metal', threads: 1 });
+      assert.equal(info.requested, 'metal');
+      assert.equal(info.backend, 'cpu');
+      assert.match(info.fallback ?? '', /'metal' is not available; using the CPU/);
+      await assert.rejects(other.initialize({ gpu: 'off' }), { code: 'RUNTIME_INITIALIZED' });
+    } finally {
+      await other.dispose();
+    }
+  });
+
   test('model info comes from the file', () => {
     const [m] = rt.listModels();
     assert.equal(m!.architecture, 'llama');
