@@ -74,6 +74,20 @@ for (const [name, type] of [['F32', T.F32], ['Q8_0', T.Q8_0], ['Q4_K', T.Q4_K]] 
   }
 }
 
+// Attention softmax, one head of a 512-token prompt: causal rows of S [512, 512].
+{
+  const T2 = 512;
+  const s0 = randomVector(T2 * T2, 6);
+  const work = s0.slice();
+  const refS = time(() => { work.set(s0); ref.softmax(work, T2, T2, true); }, quick ? 200 : 500);
+  const line = threadCounts.map((n) => {
+    const be = backends.get(n)!;
+    const sec = time(() => { work.set(s0); be.softmax(work, T2, T2, true); }, quick ? 200 : 500);
+    return `${n}t ${(sec * 1e3).toFixed(2)} ms (×${(refS / sec).toFixed(1)})`;
+  });
+  console.log(`causal softmax 512×512: reference ${(refS * 1e3).toFixed(2)} ms; wasm ${line.join(', ')}`);
+}
+
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 for (const r of rows) console.log(r.map((c, i) => c.padStart(widths[i])).join('  '));
 const f32 = rows.find((r) => r[0] === 'F32' && r[1] === '512')!;

@@ -26,6 +26,12 @@ export interface KernelBackend {
    *  A is [m,k] (or [k,m] when transA), B is [k,n] (or [n,k] when transB). beta = 0 ignores C's old values. */
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
     a: Float32Array, b: Float32Array, beta: number, c: Float32Array): void;
+  /** In place: each row of x [rows, cols] becomes the softmax of its valid columns, and 0 elsewhere. Causal:
+   *  row i keeps columns ≤ i + cols − rows (the attention mask; cols − rows earlier positions, e.g. a KV cache). */
+  softmax(x: Float32Array, rows: number, cols: number, causal?: boolean): void;
+  /** In place: dp [rows, cols] becomes p ⊙ (dp − Σ_j p·dp) per row, the gradient w.r.t. the softmax input, where
+   *  p [rows, cols] is softmax's output and dp the gradient w.r.t. it. */
+  softmaxBackward(p: Float32Array, dp: Float32Array, rows: number, cols: number): void;
   freeWeight(w: WeightHandle): void;
   /** A zeroed F32 array the backend reads and writes without copying (the WASM backend: a view into its shared
    *  memory, so activations, gradients and LoRA weights kept there skip the copy in and out of every call). */

@@ -1,23 +1,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import {
   createReferenceBackend, createWasmBackend, KernelArgumentError, KernelDisposedError, KernelOutOfMemoryError,
   KERNEL_TYPES as T, WasmBackend, type KernelBackend,
 } from '../../../src/engine/kernels/index.js';
+import { ensureKernelsBuilt } from './ensureKernelsBuilt.js';
 import { randomVector, randomWeight } from './randomWeights.js';
 
-const build = fileURLToPath(new URL('../../../src/engine/kernels/wasm/build.mjs', import.meta.url));
 const ref = createReferenceBackend();
 const fast = new Map<number, KernelBackend>();
 
 before(async () => {
-  // Tests may run from a checkout where `npm run build` has not produced the .wasm yet.
-  if (!existsSync(fileURLToPath(new URL('../../../src/engine/kernels/wasm/build/kernels.wasm', import.meta.url)))) {
-    execFileSync(process.execPath, [build], { stdio: 'inherit' });
-  }
+  ensureKernelsBuilt();
   fast.set(1, await createWasmBackend({ threads: 1 }));
   fast.set(2, await createWasmBackend({ threads: 2, parallelThreshold: 0 }));
 });

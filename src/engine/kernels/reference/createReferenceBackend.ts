@@ -88,6 +88,31 @@ export function createReferenceBackend(): KernelBackend {
         }
       }
     },
+    softmax(x, rows, cols, causal = false) {
+      alive();
+      need(x, rows * cols, 'x');
+      for (let i = 0; i < rows; i++) {
+        const o = i * cols;
+        const n = causal ? Math.max(0, Math.min(cols, i + 1 + cols - rows)) : cols;
+        let mx = -Infinity;
+        for (let j = 0; j < n; j++) mx = Math.max(mx, x[o + j]);
+        if (mx === -Infinity) mx = 0;
+        let sum = 0;
+        for (let j = 0; j < n; j++) sum += Math.exp(x[o + j] - mx);
+        for (let j = 0; j < n; j++) x[o + j] = sum > 0 ? Math.exp(x[o + j] - mx) / sum : 0;
+        for (let j = n; j < cols; j++) x[o + j] = 0;
+      }
+    },
+    softmaxBackward(p, dp, rows, cols) {
+      alive();
+      need(p, rows * cols, 'p'); need(dp, rows * cols, 'dp');
+      for (let i = 0; i < rows; i++) {
+        const o = i * cols;
+        let dot = 0;
+        for (let j = 0; j < cols; j++) dot += p[o + j] * dp[o + j];
+        for (let j = 0; j < cols; j++) dp[o + j] = p[o + j] * (dp[o + j] - dot);
+      }
+    },
     allocF32(n) {
       alive();
       return new Float32Array(n);

@@ -6,7 +6,7 @@ import { KernelArgumentError, KernelDisposedError, KernelStartError, type Kernel
 import { weightLayout } from '../weightTypes.js';
 import { kernelFiles } from './kernelFiles.js';
 import {
-  ARG, CTRL_INTS, DONE, ERR, F_ALPHA, F_BETA, GEN, OP, STATE, close, OP_EXIT, OP_GEMM, SPIN_POLLS, runShare, wasmImports,
+  ARG, CTRL_INTS, DONE, ERR, F_ALPHA, F_BETA, GEN, OP, STATE, close, OP_EXIT, OP_GEMM, OP_SOFTMAX, OP_SOFTMAX_BACKWARD, SPIN_POLLS, runShare, wasmImports,
   wasmApi, type KernelExports, type WasmInstance, type WasmMemory, type WasmModule, type WorkerInit,
 } from './kernelProtocol.js';
 import { WasmHeap } from './WasmHeap.js';
@@ -214,6 +214,35 @@ export class WasmBackend implements KernelBackend {
     this.gemmCall(m, n, k, ap, transA ? 1 : 0, transA ? m : k, bp, F32, transB ? MODE_NT : MODE_NN, (transB ? k : n) * 4,
       cp, n, alpha, beta);
     this.unplace(c, cp, m * n);
+  }
+
+  softmax(x: Float32Array, rows: number, cols: number, causal = false): void {
+    this.alive();
+    checkCount(rows, 'rows'); checkCount(cols, 'cols');
+    need(x, rows * cols, 'x');
+    if (rows === 0 || cols === 0) return;
+    const [xp] = this.place([{ arr: x, n: rows * cols, load: true, out: true }]);
+    this.opCall(OP_SOFTMAX, [xp, rows, cols, causal ? 1 : 0], 16 * rows * cols);
+    this.unplace(x, xp, rows * cols);
+  }
+
+  softmaxBackward(p: Float32Array, dp: Float32Array, rows: number, cols: number): void {
+    this.alive();
+    checkCount(rows, 'rows'); checkCount(cols, 'cols');
+    need(p, rows * cols, 'p'); need(dp, rows * cols, 'dp');
+    if (rows === 0 || cols === 0) return;
+    const [pp, dpp] = this.place([{ arr: p, n: rows * cols, load: true }, { arr: dp, n: rows * cols, load: true, out: true }]);
+    this.opCall(OP_SOFTMAX_BACKWARD, [pp, dpp, rows, cols], 4 * rows * cols);
+    this.unplace(dp, dpp, rows * cols);
+  }
+
+  /** A row-chunked op: integer args after the chunk counter; `work` decides whether the workers are woken. */
+  private opCall(op: number, args: number[], work: number): void {
+    const t = this.ctl;
+    t[OP] = op;
+    t.set([this.counter, ...args], ARG);
+    Atomics.store(new Int32Array(this.memory.buffer, this.counter, 1), 0, 0);
+    this.runAll(work >= this.parallelThreshold && this.workers.length > 0);
   }
 
   /**

@@ -2,7 +2,7 @@
 // source) and into dist/ (next to the bundles, which load it from their own folder). Skips the compile when the
 // output is newer than every source. Called by esbuild.mjs; run it directly with `node src/engine/kernels/wasm/build.mjs`.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,13 +23,17 @@ for (const [name, extra] of variants) {
   if (force || !existsSync(outFile) || statSync(outFile).mtimeMs < newestSource) {
     mkdirSync(path.dirname(outFile), { recursive: true });
     const asc = createRequire(import.meta.url).resolve('assemblyscript/bin/asc.js', { paths: [root] });
+    // Write aside and rename: tests running side by side may build at once, and must never read half a file.
+    const tmp = `${outFile}.${process.pid}.tmp`;
     execFileSync(process.execPath, [asc, path.join(srcDir, 'index.ts'),
-      '--outFile', outFile,
+      '--outFile', tmp,
       '-O3', '--noAssert', '--runtime', 'stub',
       '--enable', 'simd', '--enable', 'threads', ...extra,
       '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536',
     ], { stdio: 'inherit', cwd: root });
+    renameSync(tmp, outFile);
   }
   mkdirSync(path.dirname(distFile), { recursive: true });
-  copyFileSync(outFile, distFile);
+  copyFileSync(outFile, `${distFile}.${process.pid}.tmp`);
+  renameSync(`${distFile}.${process.pid}.tmp`, distFile);
 }

@@ -20,6 +20,8 @@ export const F_ALPHA = 24;
 export const F_BETA = 25;
 
 export const OP_GEMM = 1;
+export const OP_SOFTMAX = 2;
+export const OP_SOFTMAX_BACKWARD = 3;
 export const OP_EXIT = 99;
 
 /** Spin this many polls before sleeping in Atomics.wait (wake-up from a futex costs tens of microseconds). */
@@ -44,13 +46,18 @@ export interface KernelExports {
   gemmChunks(counter: number, M: number, N: number, K: number, a: number, aTrans: number, lda: number,
     b: number, type: number, mode: number, rowBytes: number, c: number, ldc: number, alpha: number, beta: number,
     work: number): void;
+  softmaxChunks(counter: number, x: number, rows: number, cols: number, causal: number): void;
+  softmaxBackwardChunks(counter: number, p: number, dp: number, rows: number, cols: number): void;
   heapBase(): number;
   WORK_BYTES: { value: unknown };
 }
 
 /** Runs chunks of the call in the control block on thread `tid` (0 = main) until none is left. */
 export function runShare(ex: KernelExports, ctl: Int32Array, flt: Float32Array, tid: number, workBytes: number): void {
-  if (ctl[OP] === OP_GEMM) {
+  const op = ctl[OP];
+  if (op === OP_SOFTMAX) ex.softmaxChunks(ctl[ARG], ctl[ARG + 1], ctl[ARG + 2], ctl[ARG + 3], ctl[ARG + 4]);
+  else if (op === OP_SOFTMAX_BACKWARD) ex.softmaxBackwardChunks(ctl[ARG], ctl[ARG + 1], ctl[ARG + 2], ctl[ARG + 3], ctl[ARG + 4]);
+  else if (op === OP_GEMM) {
     const a = ARG;
     // args: counter, M, N, K, a, aTrans, lda, b, type, mode, rowBytes, c, ldc, work base
     const work = ((ctl[a + 13] >>> 0) + tid * workBytes) | 0;

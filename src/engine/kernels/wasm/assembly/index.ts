@@ -7,3 +7,4 @@ export { dequantSpan } from './dequant';
 export function heapBase(): usize {
   return __heap_base;
 }
+export { softmaxChunks, softmaxBackwardChunks } from './softmax';
