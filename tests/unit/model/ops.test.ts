@@ -139,3 +139,35 @@ test('output head log-softmax NLL: log-probs normalise and the backward matches 
   checkDirection('dxn', xn, dxn, loss);
   checkDirection('dW', W.data!, W.grad!, loss);
 });
+
+test('attention over long sequences (several query blocks) equals a naive causal softmax(QKᵀ/√D)·V; backward matches FD', () => {
+  const H = 2, Hkv = 1, D = 4, spans = [{ start: 0, len: 150 }, { start: 150, len: 70 }], N = 220;
+  const q = randn(N * H * D, 31), k = randn(N * Hkv * D, 32), v = randn(N * Hkv * D, 33), R = randn(N * H * D, 34);
+  const out = new Float32Array(N * H * D);
+  attentionForward(be, out, q, k, v, spans, H, Hkv, D);
+  for (const { start, len } of spans) {
+    for (const t of [0, 63, 64, 65, len - 1]) {
+      for (let h = 0; h < H; h++) {
+        const qo = (start + t) * H * D + h * D;
+        const sc: number[] = [];
+        for (let j = 0; j <= t; j++) {
+          let d = 0;
+          for (let e = 0; e < D; e++) d += q[qo + e] * k[(start + j) * D + e];
+          sc.push(d / Math.sqrt(D));
+        }
+        const mx = Math.max(...sc), ex = sc.map((x) => Math.exp(x - mx)), z = ex.reduce((a, b) => a + b, 0);
+        for (let e = 0; e < D; e++) {
+          let o = 0;
+          for (let j = 0; j <= t; j++) o += (ex[j] / z) * v[(start + j) * D + e];
+          assert.ok(Math.abs(o - out[qo + e]) < 1e-5, `row ${start + t} head ${h} dim ${e}: ${out[qo + e]} vs ${o}`);
+        }
+      }
+    }
+  }
+  const loss = (): number => { attentionForward(be, out, q, k, v, spans, H, Hkv, D); return dot(out, R); };
+  const dq = new Float32Array(q.length), dk = new Float32Array(k.length), dv = new Float32Array(v.length);
+  attentionBackward(be, dq, dk, dv, R, q, k, v, spans, H, Hkv, D);
+  checkDirection('dq', q, dq, loss);
+  checkDirection('dk', k, dk, loss);
+  checkDirection('dv', v, dv, loss);
+});
