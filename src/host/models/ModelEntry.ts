@@ -7,6 +7,8 @@ export interface ModelEntry {
   name: string;
   path: string;
   source: ModelSource;
+  /** Why the file cannot be used (e.g. not a GGUF file), found by a cheap check when listing; absent when fine. */
+  problem?: string;
 }
 
 export interface VariantEntry {

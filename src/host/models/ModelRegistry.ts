@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Disposable, Event, HostApi, Listener } from '../vscodeApi/HostApi.js';
 import type { ModelLabSettings } from '../settings/readSettings.js';
@@ -20,6 +20,24 @@ export interface ModelRegistryDeps {
 }
 
 const nameOf = (p: string) => path.basename(p).replace(/\.gguf$/i, '');
+
+/**
+ * A cheap check for the list (the magic number only; the full validation runs before a model is used): a file
+ * that is missing or is not GGUF is shown with the reason instead of failing later.
+ */
+async function quickProblem(filePath: string): Promise<string | undefined> {
+  let fh;
+  try {
+    fh = await fs.open(filePath, 'r');
+    const b = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(b, 0, 4, 0);
+    return bytesRead === 4 && b.toString('latin1') === 'GGUF' ? undefined : 'not a GGUF file';
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'cannot be read';
+  } finally {
+    await fh?.close();
+  }
+}
 
 /**
  * Every model the Models view lists: the built-in demo (when its file ships), the files the user added
@@ -117,6 +135,10 @@ export class ModelRegistry implements Disposable {
     }
     byPath.delete(demo);
     out.push(...byPath.values());
+    await Promise.all(out.map(async (m) => {
+      const problem = await quickProblem(m.path);
+      if (problem) m.problem = problem;
+    }));
 
     this.models = out;
     this.deps.log(

@@ -12,9 +12,9 @@ export function modelNodeData(node: ModelTreeNode): TreeNodeData {
     return {
       id: `model:${m.id}`,
       label: m.name,
-      description: [SOURCE_LABEL[m.source] ?? m.source, node.loaded ? 'loaded' : ''].filter(Boolean).join(' · '),
-      tooltip: m.path,
-      icon: node.loaded ? 'circle-large-filled' : 'package',
+      description: [SOURCE_LABEL[m.source] ?? m.source, node.loaded ? 'loaded' : '', m.problem ?? ''].filter(Boolean).join(' · '),
+      tooltip: m.problem ? `${m.path}\n${m.problem}` : m.path,
+      icon: m.problem ? 'warning' : node.loaded ? 'circle-large-filled' : 'package',
       contextValue: `model.${m.source}${node.loaded ? '.loaded' : ''}`,
       collapsible: node.children.length > 0,
       command: { command: 'modelLab.inspectModel', arguments: [node] },

@@ -20,7 +20,7 @@ export interface PlaygroundDeps {
 
 /** The models the playground offers: every listed model, plus model-type variants that have a file. */
 export function playgroundModels(registry: ModelRegistry): PlaygroundModelOption[] {
-  const out: PlaygroundModelOption[] = registry.list().map((m) => ({ id: m.id, name: m.name, source: m.source }));
+  const out: PlaygroundModelOption[] = registry.list().filter((m) => !m.problem).map((m) => ({ id: m.id, name: m.name, source: m.source }));
   for (const v of registry.listVariants()) if (v.kind === 'model' && v.path) out.push({ id: v.path, name: `${v.name} (variant)`, source: 'variant' });
   return out;
 }

@@ -21,7 +21,7 @@ export function createRuntimeAdapter(settings: ModelLabSettings, extensionPath: 
     entry: path.join(extensionPath, 'dist', 'runtime.js'),
     gpu: settings.gpu,
     threads: settings.threads,
-    logLevel: 'info',
+    logLevel: 'warn',
   });
   const logListeners = new Set<Listener<string>>();
   const eventListeners = new Set<Listener<RuntimeEvent>>();

@@ -7,6 +7,8 @@ import { readSettings } from '../../../src/host/settings/readSettings.js';
 import { activateModelLab } from '../../../src/host/activate/activateModelLab.js';
 import type { Disposable } from '../../../src/host/vscodeApi/HostApi.js';
 import { createStubHostApi } from './stubHostApi.js';
+import { modelNodeData } from '../../../src/host/models/ModelsTreeSource.js';
+import { playgroundModels } from '../../../src/host/playground/PlaygroundPanel.js';
 import { STUB_CATALOG, StubRuntime } from './stubRuntime.js';
 
 function touch(p: string) {
@@ -99,5 +101,22 @@ test('without media/models/demo.gguf the view simply lacks the demo', async () =
   const lab = activateModelLab(stub.api, { createRuntime: () => new StubRuntime(), validateModel: async () => undefined, validateAdapter: async () => undefined, readInspectSource: async () => { throw new Error('unused'); }, catalog: () => STUB_CATALOG }, subs);
   await lab.ready;
   assert.deepEqual(lab.registry!.list(), []);
+  for (const s of subs) s.dispose();
+});
+
+test('a scanned file that is not GGUF is listed with the reason and kept out of the playground', async () => {
+  const f = fixture();
+  fs.writeFileSync(path.join(f.ws, 'junk.gguf'), 'nope');
+  const stub = createStubHostApi({ extensionPath: f.ext, folders: [f.ws] });
+  const subs: Disposable[] = [];
+  const lab = activateModelLab(stub.api, { createRuntime: () => new StubRuntime(), validateModel: async () => undefined, validateAdapter: async () => undefined, readInspectSource: async () => { throw new Error('unused'); }, catalog: () => STUB_CATALOG }, subs);
+  await lab.ready;
+  const junk = lab.registry!.list().find((m) => m.name === 'junk')!;
+  assert.equal(junk.problem, 'not a GGUF file');
+  assert.equal(lab.registry!.list().find((m) => m.name === 'in-workspace')!.problem, undefined);
+  const data = modelNodeData({ type: 'model', model: junk, loaded: false, children: [] });
+  assert.equal(data.icon, 'warning');
+  assert.match(data.description!, /not a GGUF file/);
+  assert.ok(!playgroundModels(lab.registry!).some((m) => m.name === 'junk'));
   for (const s of subs) s.dispose();
 });
