@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { throwIfAborted } from '../errors.js';
 import { encodeGgufHeader, tensorDataBytes, type GgufTensorHeaderEntry } from './encodeGgufHeader.js';
 import { GGUF_DEFAULT_ALIGNMENT } from './parseGgufHeader.js';
-import type { GgufMetadataEntry, GgufValue, GgufValueTypeId } from './types.js';
+import type { GgufMetadataEntry, GgufValue, GgufValueTypeId, GgufValueTypeInfo } from './types.js';
 
 /** Where the writer's bytes go: a file (GgufWriter.open) or anything else, e.g. memory in tests. */
 export interface ByteSink {
@@ -49,11 +49,11 @@ export class GgufWriter {
     return this.opts.alignment ?? GGUF_DEFAULT_ALIGNMENT;
   }
 
-  addMetadata(key: string, type: GgufValueTypeId, value: GgufValue, elementType?: GgufValueTypeId): this {
+  addMetadata(key: string, type: GgufValueTypeId, value: GgufValue, elementType?: GgufValueTypeId, element?: GgufValueTypeInfo): this {
     this.expect('metadata', 'addMetadata');
     if (this.keys.has(key)) throw new Error(`GgufWriter: metadata key '${key}' added twice`);
     this.keys.add(key);
-    this.metadata.push({ key, type, value, elementType });
+    this.metadata.push({ key, type, value, elementType, element });
     return this;
   }
 

@@ -21,7 +21,7 @@ export function encodeGgufHeader(version: 2 | 3, metadata: GgufMetadataEntry[], 
   for (const e of metadata) {
     w.string(e.key);
     w.u32(e.type);
-    encodeValue(w, { type: e.type, elementType: e.elementType }, e.value, e.key);
+    encodeValue(w, { type: e.type, elementType: e.elementType, element: e.element }, e.value, e.key);
   }
   for (const t of tensors) {
     w.string(t.name);

@@ -1,4 +1,6 @@
-// Public API of the GGUF library (docs/dev/CONTRACTS.md).
+// Public API of the GGUF library (docs/dev/CONTRACTS.md). Read: readGguf (header only, validated) → GgufFile;
+// readTensorBytes / tensorDataStream for data; modelSpecFromGguf, summarizeGguf. Write: GgufWriter or writeGguf;
+// rewrite a file with metadataEntries + tensorDataStream (byte-identical when nothing changes).
 export { readGguf } from './readGguf.js';
 export { parseGgufHeader, GGUF_DEFAULT_ALIGNMENT } from './parseGgufHeader.js';
 export { readTensorBytes } from './readTensorBytes.js';
@@ -16,5 +18,6 @@ export {
   type GgufValueTypeId,
   type GgufValueTypeInfo,
 } from './types.js';
-export { metadataEntries, tensorDataStream } from './copySupport.js';
+export { metadataEntries } from './metadataEntries.js';
+export { tensorDataStream } from './tensorDataStream.js';
 export { summarizeGguf, type GgufSummary, type JsonValue } from './summarizeGguf.js';

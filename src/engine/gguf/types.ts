@@ -65,5 +65,7 @@ export interface GgufMetadataEntry {
   type: GgufValueTypeId;
   /** for ARRAY */
   elementType?: GgufValueTypeId;
+  /** for arrays of arrays: the inner arrays' type info (otherwise inferred from the values) */
+  element?: GgufValueTypeInfo;
   value: GgufValue;
 }

@@ -17,7 +17,7 @@ export async function writeGguf(
 ): Promise<void> {
   const w = await GgufWriter.open(path, opts);
   try {
-    for (const m of content.metadata) w.addMetadata(m.key, m.type, m.value, m.elementType);
+    for (const m of content.metadata) w.addMetadata(m.key, m.type, m.value, m.elementType, m.element);
     for (const t of content.tensors) w.addTensorInfo(t.name, t.type, t.shape);
     await w.writeHeader();
     for (const t of content.tensors) await w.writeTensorData(t.data);

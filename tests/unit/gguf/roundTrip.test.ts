@@ -21,7 +21,7 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 async function rewrite(file: GgufFile, out: string): Promise<void> {
   const w = await GgufWriter.open(out, { alignment: file.alignment, version: file.version });
-  for (const e of metadataEntries(file)) w.addMetadata(e.key, e.type, e.value, e.elementType);
+  for (const e of metadataEntries(file)) w.addMetadata(e.key, e.type, e.value, e.elementType, e.element);
   for (const t of file.tensors) w.addTensorInfo(t.name, t.type, t.shape);
   await w.writeHeader();
   for (const t of file.tensors) await w.writeTensorData(() => tensorDataStream(file, t, { chunkBytes: 1000 }));
@@ -52,6 +52,7 @@ test('every value type, version 2, alignment 128: read → write is byte-identic
         { key: 'neg', type: V.INT64, value: -(2n ** 62n) },
         { key: 'b', type: V.ARRAY, elementType: V.BOOL, value: [true, false] },
         { key: 'n', type: V.ARRAY, elementType: V.ARRAY, value: [[1, 2], [3]] },
+        { key: 'n8', type: V.ARRAY, elementType: V.ARRAY, element: { type: V.ARRAY, elementType: V.UINT8 }, value: [[1, 2], [3]] },
         { key: 'i16', type: V.ARRAY, elementType: V.INT16, value: [-1, 2] },
       ],
       tensors: [

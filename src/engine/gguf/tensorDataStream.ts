@@ -1,15 +1,7 @@
 import { open } from 'node:fs/promises';
 import { throwIfAborted } from '../errors.js';
 import { GgufFormatError } from './GgufFormatError.js';
-import type { GgufFile, GgufMetadataEntry, GgufTensorInfo } from './types.js';
-
-/** The metadata of a parsed file as writer entries, in file order, with their stored types. */
-export function metadataEntries(file: GgufFile): GgufMetadataEntry[] {
-  return Object.keys(file.metadata).map((key) => {
-    const info = file.metadataTypes[key];
-    return { key, type: info.type, elementType: info.elementType, value: file.metadata[key] };
-  });
-}
+import type { GgufFile, GgufTensorInfo } from './types.js';
 
 /**
  * Streams one tensor's raw bytes from the file in chunks (default 4 MiB), for GgufWriter.writeTensorData: a model
