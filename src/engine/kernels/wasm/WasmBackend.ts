@@ -1,28 +1,17 @@
-import { readFileSync } from 'node:fs';
-import os from 'node:os';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { KernelArgumentError, KernelDisposedError, KernelStartError, type KernelBackend, type WeightHandle } from '../KernelBackend.js';
+import type { Worker } from 'node:worker_threads';
+import { KernelArgumentError, KernelDisposedError, type KernelBackend, type WeightHandle } from '../KernelBackend.js';
 import { weightLayout } from '../weightTypes.js';
-import { kernelFiles } from './kernelFiles.js';
 import {
-  ARG, CTRL_INTS, DONE, ERR, F_ALPHA, F_BETA, GEN, OP, STATE, close, OP_EXIT, OP_GEMM, OP_SOFTMAX, OP_SOFTMAX_BACKWARD, SPIN_POLLS, runShare, wasmImports,
-  wasmApi, type KernelExports, type WasmInstance, type WasmMemory, type WasmModule, type WorkerInit,
+  ARG, DONE, ERR, F_ALPHA, F_BETA, GEN, OP, STATE, close, OP_EXIT, OP_GEMM, OP_SOFTMAX, OP_SOFTMAX_BACKWARD, SPIN_POLLS,
+  runShare, type KernelExports, type WasmInstance, type WasmMemory,
 } from './kernelProtocol.js';
+import { startKernelThreads, type KernelThreadOptions } from './startKernelThreads.js';
 import { WasmHeap } from './WasmHeap.js';
 
-export interface WasmBackendOptions {
-  /** threads including the calling one (default: os.availableParallelism()) */
-  threads?: number;
-  /** upper bound of the shared memory, MiB (default and maximum 4096: wasm32) */
-  maxMemoryMiB?: number;
+export interface WasmBackendOptions extends KernelThreadOptions {
   /** Calls with less work than this (multiply-adds, plus 4 per dequantized weight) run on the calling thread
    *  alone: waking the workers costs more than they save (default 2^22; 0 = always use every thread). */
   parallelThreshold?: number;
-  /** 'auto' (default): fused multiply-add (relaxed SIMD) where this Node supports it, else plain SIMD. */
-  simd?: 'auto' | 'relaxed' | 'plain';
-  wasmPath?: string;
-  workerPath?: string;
 }
 
 interface WasmWeight extends WeightHandle { ptr: number; rowBytes: number; owner: WasmBackend }
@@ -32,9 +21,9 @@ const MODE_NN = 1;
 const F32 = 0;
 
 /**
- * AssemblyScript SIMD kernels on worker_threads over one shared WasmMemory. Weights stay in the memory
- * in their stored type; each call copies its activations into a scratch region, runs on every thread (the
- * calling thread takes share 0 and then Atomics.waits for the rest) and copies the result out.
+ * AssemblyScript SIMD kernels on worker_threads over one shared WebAssembly memory (see index.ts). Weights stay
+ * in the memory in their stored type; a call places its activations (in place for allocF32 arrays, else through
+ * scratch), takes chunks of the work on this thread alongside the workers that join, and places the result back.
  */
 export class WasmBackend implements KernelBackend {
   get name(): string {
@@ -81,52 +70,9 @@ export class WasmBackend implements KernelBackend {
   }
 
   static async create(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
-    const threads = Math.floor(opts.threads ?? os.availableParallelism());
-    if (!(threads >= 1 && threads <= 256)) throw new KernelArgumentError(`threads must be 1…256, got ${opts.threads}.`);
-    let maxMiB = Math.min(4096, Math.max(16, opts.maxMemoryMiB ?? 4096));
-    const files = kernelFiles(opts);
-    let memory: WasmMemory;
-    let module: WasmModule;
-    let instance: WasmInstance;
-    let simd: 'relaxed' | 'plain' = 'plain';
-    try {
-      ({ memory, maxMiB } = sharedMemory(maxMiB));
-      let bytes: Uint8Array = readFileSync(files.wasm);
-      const mode = opts.simd ?? 'auto';
-      const relaxed = mode !== 'plain' && files.relaxedWasm ? readFileSync(files.relaxedWasm) : undefined;
-      if (relaxed && wasmApi.validate(relaxed)) {
-        bytes = relaxed;
-        simd = 'relaxed';
-      } else if (mode === 'relaxed') {
-        throw new Error('this Node has no relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)');
-      }
-      module = await wasmApi.compile(bytes);
-      instance = await wasmApi.instantiate(module, wasmImports(memory));
-    } catch (e) {
-      throw new KernelStartError(`The WASM kernels could not start: ${(e as Error).message}`);
-    }
-    const control = new SharedArrayBuffer(CTRL_INTS * 4);
-    const workers: Worker[] = [];
-    try {
-      await Promise.all(Array.from({ length: threads - 1 }, (_, i) => new Promise<void>((resolve, reject) => {
-        const data: WorkerInit = { module, memory, control, tid: i + 1 };
-        const w = startWorker(files.worker, data);
-        workers.push(w);
-        w.once('message', () => resolve());
-        w.once('error', (err) => reject(err));
-        w.once('exit', (code) => reject(new Error(`kernel worker exited with code ${code}`)));
-      })));
-    } catch (e) {
-      for (const w of workers) void w.terminate();
-      throw new KernelStartError(`A kernel worker could not start: ${(e as Error).message}`);
-    }
-    for (const w of workers) {
-      w.removeAllListeners();
-      w.on('error', () => undefined);
-      w.unref();
-    }
-    const threshold = opts.parallelThreshold ?? 2 ** 22;
-    return new WasmBackend(threads, simd, memory, instance, control, workers, maxMiB * 2 ** 20, threshold);
+    const k = await startKernelThreads(opts);
+    return new WasmBackend(k.threads, k.simd, k.memory, k.instance, k.control, k.workers, k.maxBytes,
+      opts.parallelThreshold ?? 2 ** 22);
   }
 
   uploadWeight(type: number, bytes: Uint8Array, cols: number, rows: number): WeightHandle {
@@ -359,32 +305,6 @@ export class WasmBackend implements KernelBackend {
     if (w.owner !== this || !this.weights.has(w)) throw new KernelArgumentError('This weight was freed or belongs to another backend.');
     return w;
   }
-}
-
-/**
- * Shared memory that may grow to maxMiB. A shared memory reserves its whole maximum of address space up front; where
- * the system refuses 4 GiB (a ulimit), settle for less, down to 256 MiB.
- */
-function sharedMemory(maxMiB: number): { memory: WasmMemory; maxMiB: number } {
-  for (let mib = maxMiB; ; mib = Math.floor(mib / 2)) {
-    try {
-      return { memory: new wasmApi.Memory({ initial: 32, maximum: mib * 16, shared: true }), maxMiB: mib };
-    } catch (e) {
-      if (mib <= 256) throw e;
-    }
-  }
-}
-
-/**
- * A worker on the bundled script, or — from source under tsx — an eval'd bootstrap that registers tsx in the
- * worker first (Node 20 does not pass `--import tsx` hooks on to worker threads).
- */
-function startWorker(file: string, data: WorkerInit): Worker {
-  if (!file.endsWith('.ts')) return new Worker(file, { workerData: data });
-  const api = import.meta.resolve('tsx/esm/api');
-  const target = pathToFileURL(file).href;
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
-  return new Worker(boot, { eval: true, workerData: data });
 }
 
 function checkCount(v: number, what: string): void {

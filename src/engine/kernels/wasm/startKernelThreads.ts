@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { KernelArgumentError, KernelStartError } from '../KernelBackend.js';
+import { kernelFiles } from './kernelFiles.js';
+import { CTRL_INTS, wasmApi, wasmImports, type WasmInstance, type WasmMemory, type WasmModule, type WorkerInit } from './kernelProtocol.js';
+
+export interface KernelThreadOptions {
+  /** threads including the calling one (default: os.availableParallelism()) */
+  threads?: number;
+  /** upper bound of the shared memory, MiB (default and maximum 4096: wasm32) */
+  maxMemoryMiB?: number;
+  /** 'auto' (default): fused multiply-add (relaxed SIMD) where this Node supports it, else plain SIMD. */
+  simd?: 'auto' | 'relaxed' | 'plain';
+  wasmPath?: string;
+  workerPath?: string;
+}
+
+export interface KernelThreads {
+  threads: number;
+  simd: 'relaxed' | 'plain';
+  memory: WasmMemory;
+  /** the calling thread's instance */
+  instance: WasmInstance;
+  control: SharedArrayBuffer;
+  /** threads − 1 workers, each with its own instance over the same memory, ready and waiting */
+  workers: Worker[];
+  maxBytes: number;
+}
+
+/** Compiles the kernels, makes the shared memory and starts the worker threads (resolves once all are ready). */
+export async function startKernelThreads(opts: KernelThreadOptions = {}): Promise<KernelThreads> {
+  const threads = Math.floor(opts.threads ?? os.availableParallelism());
+  if (!(threads >= 1 && threads <= 256)) throw new KernelArgumentError(`threads must be 1…256, got ${opts.threads}.`);
+  let maxMiB = Math.min(4096, Math.max(16, opts.maxMemoryMiB ?? 4096));
+  const files = kernelFiles(opts);
+  let memory: WasmMemory;
+  let module: WasmModule;
+  let instance: WasmInstance;
+  let simd: 'relaxed' | 'plain' = 'plain';
+  try {
+    ({ memory, maxMiB } = sharedMemory(maxMiB));
+    let bytes: Uint8Array = readFileSync(files.wasm);
+    const mode = opts.simd ?? 'auto';
+    const relaxed = mode !== 'plain' && files.relaxedWasm ? readFileSync(files.relaxedWasm) : undefined;
+    if (relaxed && wasmApi.validate(relaxed)) {
+      bytes = relaxed;
+      simd = 'relaxed';
+    } else if (mode === 'relaxed') {
+      throw new Error('this Node has no relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)');
+    }
+    module = await wasmApi.compile(bytes);
+    instance = await wasmApi.instantiate(module, wasmImports(memory));
+  } catch (e) {
+    throw new KernelStartError(`The WASM kernels could not start: ${(e as Error).message}`);
+  }
+  const control = new SharedArrayBuffer(CTRL_INTS * 4);
+  const workers: Worker[] = [];
+  try {
+    await Promise.all(Array.from({ length: threads - 1 }, (_, i) => new Promise<void>((resolve, reject) => {
+      const data: WorkerInit = { module, memory, control, tid: i + 1 };
+      const w = startWorker(files.worker, data);
+      workers.push(w);
+      w.once('message', () => resolve());
+      w.once('error', (err) => reject(err));
+      w.once('exit', (code) => reject(new Error(`kernel worker exited with code ${code}`)));
+    })));
+  } catch (e) {
+    for (const w of workers) void w.terminate();
+    throw new KernelStartError(`A kernel worker could not start: ${(e as Error).message}`);
+  }
+  for (const w of workers) {
+    w.removeAllListeners();
+    w.on('error', () => undefined);
+    w.unref();
+  }
+  return { threads, simd, memory, instance, control, workers, maxBytes: maxMiB * 2 ** 20 };
+}
+
+/**
+ * Shared memory that may grow to maxMiB. A shared memory reserves its whole maximum of address space up front; where
+ * the system refuses 4 GiB (a ulimit), settle for less, down to 256 MiB.
+ */
+function sharedMemory(maxMiB: number): { memory: WasmMemory; maxMiB: number } {
+  for (let mib = maxMiB; ; mib = Math.floor(mib / 2)) {
+    try {
+      return { memory: new wasmApi.Memory({ initial: 32, maximum: mib * 16, shared: true }), maxMiB: mib };
+    } catch (e) {
+      if (mib <= 256) throw e;
+    }
+  }
+}
+
+/**
+ * A worker on the bundled script, or — from source under tsx — an eval'd bootstrap that registers tsx in the
+ * worker first (Node 20 does not pass `--import tsx` hooks on to worker threads).
+ */
+function startWorker(file: string, data: WorkerInit): Worker {
+  if (!file.endsWith('.ts')) return new Worker(file, { workerData: data });
+  const api = import.meta.resolve('tsx/esm/api');
+  const target = pathToFileURL(file).href;
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
+  return new Worker(boot, { eval: true, workerData: data });
+}
+
