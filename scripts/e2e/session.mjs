@@ -44,7 +44,8 @@ export async function startSession({ tools, vsix, files = {}, settings = {}, kee
     page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
     await openWorkbench(page, server.workbenchUrl);
     log(`VS Code session ready in ${((Date.now() - t) / 1000).toFixed(1)}s at ${server.workbenchUrl}`);
-    return { page, browser, server, profile, workspace, base, consoleErrors, close, extensionHostLog: () => extensionHostLog(profile) };
+    const waitForActivation = (id = 'model-lab.model-lab', timeoutMs = 90_000) => waitForExtension(page, profile, id, timeoutMs);
+    return { page, browser, server, profile, workspace, base, consoleErrors, close, waitForActivation, extensionHostLog: () => extensionHostLog(profile) };
   } catch (err) {
     await close();
     throw err;
@@ -65,4 +66,15 @@ export function extensionHostLog(profile) {
   };
   walk(dir);
   return out.join('\n');
+}
+
+/** Waits until the extension host log says it activated extension `id`; returns the seconds it took. */
+async function waitForExtension(page, profile, id, timeoutMs) {
+  const t = Date.now();
+  const re = new RegExp(`_doActivateExtension ${id.replace(/\./g, '\\.')}\\b`);
+  while (!re.test(extensionHostLog(profile))) {
+    if (Date.now() - t > timeoutMs) throw new Error(`${id} was not activated within ${timeoutMs / 1000}s`);
+    await page.waitForTimeout(250);
+  }
+  return (Date.now() - t) / 1000;
 }

@@ -4,6 +4,7 @@
 // Webviews in the browser workbench are two nested iframes: an outer host page (…/webview/browser/pre/index.html)
 // and an inner document with the extension's own HTML. page.frames() lists both; we find the inner one by an
 // element only our panel has.
+/* global document, window -- functions passed to evaluate() run in the browser */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
@@ -40,10 +41,16 @@ export async function closeQuickInput(page) {
 export async function paletteMatches(page, query) {
   await openPalette(page);
   await page.locator(QUICK_INPUT_BOX).fill(`>${query}`);
-  // The list re-renders as it filters; wait for it to settle.
-  await page.waitForTimeout(400);
-  const labels = await page.locator(QUICK_INPUT_ROWS).evaluateAll((rows) =>
+  // The list re-renders as it filters (and is empty until the extension host has registered the commands).
+  const read = () => page.locator(QUICK_INPUT_ROWS).evaluateAll((rows) =>
     rows.map((r) => (r.querySelector('.label-name')?.textContent ?? r.getAttribute('aria-label') ?? '').trim()));
+  let labels = [];
+  for (let i = 0; i < 40; i++) {
+    await page.waitForTimeout(250);
+    const now = await read();
+    if (now.length > 0 && JSON.stringify(now) === JSON.stringify(labels)) break;
+    labels = now;
+  }
   await closeQuickInput(page);
   return labels;
 }
@@ -144,4 +151,92 @@ export async function screenshot(page, dir, name) {
   const file = path.join(dir, `${name}.png`);
   await page.screenshot({ path: file });
   return file;
+}
+
+/** Whether a quick input (quick pick, input box, simple file dialog) is open, and its title/placeholder. */
+export async function quickInputState(page) {
+  const widget = page.locator(QUICK_INPUT);
+  if (!(await widget.isVisible().catch(() => false))) return undefined;
+  return widget.evaluate((el) => {
+    const title = el.querySelector('.quick-input-title')?.textContent?.trim() ?? '';
+    const input = el.querySelector('.quick-input-box input');
+    const rows = [...el.querySelectorAll('.monaco-list-row')].map((r) =>
+      (r.querySelector('.label-name')?.textContent ?? r.getAttribute('aria-label') ?? '').trim());
+    return { title, placeholder: input?.getAttribute('placeholder') ?? '', value: input?.value ?? '', rows };
+  });
+}
+
+/** Picks the row of the open quick pick whose label contains `text`. */
+export async function pickQuickItem(page, text, { timeoutMs = 15_000 } = {}) {
+  const row = page.locator(QUICK_INPUT_ROWS).filter({ hasText: text }).first();
+  await row.waitFor({ state: 'visible', timeout: timeoutMs });
+  await row.click();
+}
+
+/**
+ * Titles of the open editor tabs (webview panels are editors too).
+ * @returns {Promise<string[]>}
+ */
+export async function editorTabs(page) {
+  return page.locator('.tabs-container .tab').evaluateAll((tabs) =>
+    tabs.map((t) => (t.querySelector('.label-name, .monaco-icon-label-container')?.textContent ?? t.getAttribute('aria-label') ?? '').trim()));
+}
+
+/** Titles of the views of the panel area (Output, Terminal…) when it is open; [] when closed. */
+export async function activePanelTitle(page) {
+  const panel = page.locator('.part.panel');
+  if (!(await panel.isVisible().catch(() => false))) return '';
+  return panel.locator('.composite.title .action-item.checked, .panel-switcher-container .action-item.checked').first()
+    .textContent({ timeout: 2_000 }).then((t) => (t ?? '').trim()).catch(() => '');
+}
+
+/** The selected channel of the Output view, when the Output panel is open. */
+export async function outputChannel(page) {
+  const sel = page.locator('.part.panel select.monaco-select-box, .part.panel .monaco-select-box').first();
+  if (!(await sel.isVisible().catch(() => false))) return '';
+  return sel.evaluate((el) => (el.tagName === 'SELECT' ? el.selectedOptions[0]?.textContent ?? '' : el.textContent ?? '').trim());
+}
+
+export async function closeAllEditors(page) {
+  await runCommand(page, 'View: Close All Editors').catch(() => {});
+}
+
+/**
+ * Open modal dialogs (VS Code shows a failing palette command's error in one).
+ * @returns {Promise<Array<{ severity: 'error' | 'warning' | 'info', message: string }>>}
+ */
+export async function dialogs(page) {
+  return page.locator('.monaco-dialog-box').evaluateAll((boxes) => boxes.map((el) => {
+    const icon = el.querySelector('.dialog-icon')?.className ?? '';
+    const severity = /codicon-error/.test(icon) ? 'error' : /codicon-warning/.test(icon) ? 'warning' : 'info';
+    const text = [el.querySelector('.dialog-message-text'), el.querySelector('.dialog-message-detail')]
+      .map((n) => (n?.textContent ?? '').trim()).filter(Boolean).join(': ');
+    return { severity, message: text };
+  }));
+}
+
+export async function dismissDialogs(page) {
+  for (let i = 0; i < 5 && (await page.locator('.monaco-dialog-box').count()) > 0; i++) {
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(200);
+  }
+}
+
+/**
+ * Adds <script src=url> to the document of `target` (a page or a webview frame) the way an injected payload
+ * would, and reports whether it ran (it sets window.__modelLabInjected) and which CSP violation, if any, the
+ * document reported.
+ * @returns {Promise<{ loaded: boolean, violation: string | null }>}
+ */
+export async function injectRemoteScript(target, url) {
+  return target.evaluate((src) => new Promise((resolve) => {
+    let violation = null;
+    document.addEventListener('securitypolicyviolation', (e) => { violation = `${e.violatedDirective} ${e.blockedURI}`; });
+    const done = () => setTimeout(() => resolve({ loaded: !!window.__modelLabInjected, violation }), 300);
+    const s = document.createElement('script');
+    s.src = src;
+    s.onload = done;
+    s.onerror = done;
+    document.head.append(s);
+  }), url);
 }

@@ -26,19 +26,26 @@ export function profilePaths(dir) {
   return { dir, extensionsDir: path.join(dir, 'extensions'), userDataDir: path.join(dir, 'user-data') };
 }
 
-/** Creates the profile folders and merges `settings` into its user settings.json. */
+/**
+ * Creates the profile folders and merges `settings` into its settings. code-server is a remote window: settings
+ * of `machine` scope are read from the server's Machine/settings.json and ignored in User/settings.json, so
+ * `settings` go to both.
+ */
 export function prepareProfile(dir, settings = {}) {
   const p = profilePaths(dir);
-  const userDir = path.join(p.userDataDir, 'User');
   mkdirSync(p.extensionsDir, { recursive: true });
-  mkdirSync(userDir, { recursive: true });
-  const file = path.join(userDir, 'settings.json');
+  mergeSettings(path.join(p.userDataDir, 'User', 'settings.json'), { ...QUIET_SETTINGS, ...settings });
+  mergeSettings(path.join(p.userDataDir, 'Machine', 'settings.json'), settings);
+  return p;
+}
+
+function mergeSettings(file, settings) {
+  mkdirSync(path.dirname(file), { recursive: true });
   let current = {};
   if (existsSync(file)) {
     try { current = JSON.parse(readFileSync(file, 'utf8')); } catch { /* a hand-edited file with comments: replace */ }
   }
-  writeFileSync(file, JSON.stringify({ ...current, ...QUIET_SETTINGS, ...settings }, null, 2) + '\n');
-  return p;
+  writeFileSync(file, JSON.stringify({ ...current, ...settings }, null, 2) + '\n');
 }
 
 function baseArgs(tools, profile) {

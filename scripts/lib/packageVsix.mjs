@@ -6,7 +6,7 @@
 // target's llama.cpp binaries — hard-linked (so it is quick), and run vsce there.
 import { spawnSync } from 'node:child_process';
 import {
-  copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync,
+  copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 import { log, ScriptError, withHeartbeat } from './log.mjs';
@@ -68,17 +68,21 @@ function packageNameOf(rel) {
   return parts[i + 1].startsWith('@') ? `${parts[i + 1]}/${parts[i + 2]}` : parts[i + 1];
 }
 
-/** Hard-links (or copies, across devices) a folder, leaving out nested node_modules (listed on their own). */
-function linkTree(src, dst, rel, counts) {
+/**
+ * Hard-links (or copies, across devices) a folder, leaving out nested node_modules (listed on their own).
+ * `copy` for files a build may rewrite in place meanwhile (a hard link would change under vsce).
+ */
+function linkTree(src, dst, rel, counts, copy = false) {
   mkdirSync(dst, { recursive: true });
   for (const e of readdirSync(src, { withFileTypes: true })) {
     const s = path.join(src, e.name);
     const d = path.join(dst, e.name);
     const r = `${rel}/${e.name}`;
     if (e.isDirectory()) {
-      if (e.name !== 'node_modules') linkTree(s, d, r, counts);
+      if (e.name !== 'node_modules') linkTree(s, d, r, counts, copy);
     } else if (e.isFile() && !SKIP_FILES.some((re) => re.test(r))) {
-      try { linkSync(s, d); } catch { copyFileSync(s, d); }
+      if (copy) copyFileSync(s, d);
+      else try { linkSync(s, d); } catch { copyFileSync(s, d); }
       counts.files++;
       counts.bytes += statSync(s).size;
     }
@@ -128,7 +132,8 @@ export async function packageVsix(root, { target = currentTarget(), gpu = ['cuda
     return { vsix: out, bytes: statSync(out).size, reused: true };
   }
 
-  const stage = path.join(root, '.tools', 'package-stage', target);
+  // Per process: other scripts (npm start, the e2e lane, a teammate's check) may package at the same time.
+  const stage = path.join(root, '.tools', 'package-stage', `${target}-${process.pid}`);
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
   const counts = { files: 0, bytes: 0 };
@@ -141,7 +146,7 @@ export async function packageVsix(root, { target = currentTarget(), gpu = ['cuda
     if (existsSync(path.join(root, f))) copyFileSync(path.join(root, f), path.join(stage, f));
   }
   for (const d of ['dist', 'media']) {
-    if (existsSync(path.join(root, d))) linkTree(path.join(root, d), path.join(stage, d), d, counts);
+    if (existsSync(path.join(root, d))) linkTree(path.join(root, d), path.join(stage, d), d, counts, true);
   }
   const wanted = new Set(llamaPackages);
   for (const p of llamaPackages) {
@@ -159,14 +164,21 @@ export async function packageVsix(root, { target = currentTarget(), gpu = ['cuda
   writeFileSync(path.join(stage, '.vscodeignore'), readFileSync(path.join(root, '.vscodeignore')));
   log(`Staged ${counts.files} files (${mib(counts.bytes)}) for ${target}: ${llamaPackages.join(', ')}`);
 
-  rmSync(out, { force: true });
   mkdirSync(path.dirname(out), { recursive: true });
+  // Written aside and renamed into place, so nobody ever installs a half-written VSIX.
+  const partial = `${out}.${process.pid}.partial`;
   const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const args = [vsce, 'package', '--target', target, '--out', out, '--allow-missing-repository',
+  const args = [vsce, 'package', '--target', target, '--out', partial, '--allow-missing-repository',
     '--no-rewrite-relative-links'];
   if (!['LICENSE', 'LICENSE.md'].some((f) => existsSync(path.join(stage, f)))) args.push('--skip-license');
-  await withHeartbeat(`Packaging ${path.basename(out)} with vsce`, () =>
-    runLogged(process.execPath, args, { cwd: stage, logFile: path.join(root, '.tools', 'logs', 'vsce.log') }));
+  try {
+    await withHeartbeat(`Packaging ${path.basename(out)} with vsce`, () =>
+      runLogged(process.execPath, args, { cwd: stage, logFile: path.join(root, '.tools', 'logs', `vsce-${process.pid}.log`) }));
+    renameSync(partial, out);
+  } finally {
+    rmSync(partial, { force: true });
+    rmSync(stage, { recursive: true, force: true });
+  }
   writeFileSync(sidecar, optionsKey);
   const bytes = statSync(out).size;
   log(`VSIX: ${path.relative(root, out) || out} — ${mib(bytes)} (unpacked ${mib(counts.bytes)})`);

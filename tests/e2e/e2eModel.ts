@@ -1,25 +1,34 @@
 // The model the e2e tests expect in the Models view: the built-in demo (media/models/demo.gguf, which the
 // extension registers itself) when it has been trained, otherwise a small generated llama model that the
-// tests register through the modelLab.modelsDirectory user setting.
-import { existsSync, mkdtempSync } from 'node:fs';
+// tests register through the modelLab.modelsDirectory setting.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeTestModel } from '../../src/engine/synth/index.js';
 import { repoRoot } from '../../scripts/e2e/setup.mjs';
 
 export interface E2eModel {
-  /** Text the model's row in the Models view contains. */
+  /** Text the model's row in the Models view (and its quick-pick item) contains. */
   name: string;
-  /** User settings that register it. */
+  /** The GGUF file's base name (the Inspect panel shows it). */
+  file: string;
+  /** Settings that register it. */
   settings: Record<string, unknown>;
   builtIn: boolean;
+  dispose(): void;
 }
 
 export async function e2eModel(): Promise<E2eModel> {
   if (existsSync(path.join(repoRoot, 'media', 'models', 'demo.gguf'))) {
-    return { name: 'Demo', settings: {}, builtIn: true };
+    return { name: 'Demo', file: 'demo.gguf', settings: {}, builtIn: true, dispose: () => {} };
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ml-e2e-model-'));
   await writeTestModel(path.join(dir, 'e2e-tiny-llama.gguf'), { arch: 'llama', seed: 7 });
-  return { name: 'e2e-tiny-llama', settings: { 'modelLab.modelsDirectory': dir }, builtIn: false };
+  return {
+    name: 'e2e-tiny-llama',
+    file: 'e2e-tiny-llama.gguf',
+    settings: { 'modelLab.modelsDirectory': dir },
+    builtIn: false,
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

@@ -3,19 +3,21 @@
 // costs about ten seconds); the tests run in order and each leaves the workbench usable for the next.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { prepareE2e, repoRoot } from '../../scripts/e2e/setup.mjs';
 import { startSession } from '../../scripts/e2e/session.mjs';
 import * as wb from '../../scripts/e2e/workbench.mjs';
-import { e2eModel } from './e2eModel.js';
+import { e2eModel, type E2eModel } from './e2eModel.js';
 
 const SHOTS = path.join(repoRoot, 'test-results', 'e2e');
 const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 const commands: Array<{ command: string; title: string; category: string }> = manifest.contributes.commands;
 
 let session: Awaited<ReturnType<typeof startSession>>;
-let model: { name: string; settings: Record<string, unknown> };
+let model: E2eModel;
 const started = Date.now();
 
 before(async () => {
@@ -28,10 +30,28 @@ before(async () => {
 });
 
 after(async () => {
-  if (session) await wb.screenshot(session.page, SHOTS, 'last').catch(() => {});
+  if (session) {
+    await wb.screenshot(session.page, SHOTS, 'last').catch(() => {});
+    saveLogs(session.profile.userDataDir, path.join(SHOTS, 'logs'));
+  }
   await session?.close();
+  model?.dispose();
   console.log(`# e2e lane total: ${((Date.now() - started) / 1000).toFixed(1)}s`);
 });
+
+/** Keeps the extension host's logs (Model Lab's output channel among them) next to the screenshots. */
+function saveLogs(userDataDir: string, dest: string) {
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(dest, { recursive: true });
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/exthost|Model Lab/.test(p) && e.name.endsWith('.log')) copyFileSync(p, path.join(dest, e.name));
+    }
+  };
+  walk(path.join(userDataDir, 'logs'));
+}
 
 /** Error toasts plus activation failures written to the extension host's log. */
 async function problems(): Promise<string[]> {
@@ -77,4 +97,196 @@ test('the command palette lists every Model Lab command of the manifest', async 
   const listed = await wb.paletteMatches(session.page, 'Model Lab:');
   const missing = commands.map((c) => `${c.category}: ${c.title}`).filter((t) => !listed.includes(t));
   assert.deepEqual(missing, [], `palette rows: ${JSON.stringify(listed)}`);
+});
+
+interface Effect {
+  toasts: Array<{ severity: string; message: string }>;
+  dialogs: Array<{ severity: string; message: string }>;
+  quickInput?: { title: string; placeholder: string; rows: string[] };
+  newTabs: string[];
+  /** The panel (Output, Terminal…) the command opened; '' when it did not change the panel. */
+  panel: string;
+}
+
+/** Runs one command from the palette and reports what a person would see happen. */
+async function runAndObserve(title: string, pick?: string, until?: RegExp): Promise<Effect> {
+  const { page } = session;
+  await wb.clearNotifications(page);
+  const tabsBefore = await wb.editorTabs(page);
+  const panelBefore = await wb.activePanelTitle(page);
+  await wb.runCommand(page, title);
+  let quickInput: Effect['quickInput'];
+  let newTabs: string[] = [];
+  let panel = '';
+  let dialogs: Effect['dialogs'] = [];
+  // Commands answer within a moment (a quick pick, a toast, a panel); loading a model takes a little longer.
+  const deadline = Date.now() + (pick || until ? 120_000 : 5_000);
+  while (Date.now() < deadline) {
+    dialogs = await wb.dialogs(page);
+    if (dialogs.length) break;
+    if (!quickInput) {
+      quickInput = await wb.quickInputState(page);
+      if (quickInput && pick) {
+        await wb.pickQuickItem(page, pick);
+        pick = undefined; // then wait for what the pick does
+        continue;
+      }
+      if (quickInput) {
+        await wb.closeQuickInput(page);
+        break;
+      }
+    }
+    const toasts = await wb.notifications(page);
+    const tabs = await wb.editorTabs(page);
+    newTabs = tabs.filter((t) => !tabsBefore.includes(t));
+    const nowPanel = await wb.activePanelTitle(page);
+    panel = nowPanel !== panelBefore ? nowPanel : '';
+    if (until ? toasts.some((t) => until.test(t.message) || t.severity === 'error') : !pick && (toasts.length || newTabs.length || panel)) break;
+    await page.waitForTimeout(300);
+  }
+  await page.waitForTimeout(500);
+  const toasts = await wb.notifications(page);
+  if (!dialogs.length) dialogs = await wb.dialogs(page);
+  await wb.screenshot(page, SHOTS, `command-${title.replace(/^Model Lab: /, '').replace(/\W+/g, '-').replace(/^-+|-+$/g, '').toLowerCase()}`);
+  await wb.dismissDialogs(page);
+  await wb.closeQuickInput(page);
+  return { toasts, dialogs, quickInput, newTabs, panel };
+}
+
+test('every Model Lab command runs from the palette without an error', async () => {
+  const seen: Record<string, Effect> = {};
+  const errors: string[] = [];
+  // Load before unload so that unloading has a model to unload; remove last.
+  for (const c of commands) {
+    const title = `${c.category}: ${c.title}`;
+    const pick = ['modelLab.inspectModel', 'modelLab.loadModel', 'modelLab.unloadModel'].includes(c.command) ? model.name : undefined;
+    const until = c.command === 'modelLab.loadModel' ? /is loaded/ : undefined;
+    const effect = await runAndObserve(title, pick, until);
+    seen[c.command] = effect;
+    for (const t of [...effect.toasts, ...effect.dialogs].filter((x) => x.severity === 'error')) errors.push(`${title}: ${t.message}`);
+  }
+  await wb.closeAllEditors(session.page);
+  assert.deepEqual(errors, [], 'commands showed errors');
+  // A command that is contributed but never registered fails with "command '…' not found" (an error dialog,
+  // caught above); each one must also visibly do something, except Refresh, which may change nothing.
+  const silent = Object.entries(seen)
+    .filter(([id, e]) => id !== 'modelLab.refreshModels' && !e.toasts.length && !e.dialogs.length && !e.quickInput && !e.newTabs.length && !e.panel)
+    .map(([id]) => id);
+  assert.deepEqual(silent, [], `commands with no visible effect: ${JSON.stringify(seen, null, 1)}`);
+  assert.ok(seen['modelLab.loadModel'].toasts.some((t) => /is loaded/.test(t.message)),
+    `Load Model did not report a loaded model: ${JSON.stringify(seen['modelLab.loadModel'])}`);
+  assert.match(seen['modelLab.showRuntimeLog'].panel + (await wb.outputChannel(session.page)), /Output|Model Lab/);
+  assert.deepEqual(await problems(), []);
+});
+
+/** The text of an element when it is shown; '' when it is hidden or absent. */
+async function visibleText(frame: any, selector: string): Promise<string> {
+  const el = frame.locator(selector).first();
+  return (await el.isVisible()) ? ((await el.textContent()) ?? '').trim() : '';
+}
+
+/** Opens a panel through its command (picking the model when asked) and returns its webview frame. */
+async function openPanel(commandTitle: string, marker: string) {
+  const { page } = session;
+  await wb.closeAllEditors(page);
+  await wb.runCommand(page, commandTitle);
+  const q = await waitForQuickInput(3_000);
+  if (q) await wb.pickQuickItem(page, model.name);
+  return wb.webviewFrame(page, marker, { timeoutMs: 45_000 });
+}
+
+async function waitForQuickInput(ms: number) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const q = await wb.quickInputState(session.page);
+    if (q) return q;
+    await session.page.waitForTimeout(200);
+  }
+  return undefined;
+}
+
+test('the Inspect panel renders the model card, memory estimate and tensor table', async () => {
+  const frame = await openPanel('Model Lab: Inspect Model', '#model-card');
+  await frame.locator('#model-card').filter({ hasText: model.file }).waitFor({ timeout: 30_000 });
+  await frame.locator('#tensor-table tr, #tensor-table [role="row"]').nth(1).waitFor({ timeout: 30_000 });
+  for (const id of ['#param-count', '#spec', '#memory-estimate', '#context-size', '#tensor-filter', '#metadata']) {
+    assert.equal(await frame.locator(id).count(), 1, `${id} is missing from the Inspect panel`);
+  }
+  assert.equal(await visibleText(frame, '#error'), '', 'the Inspect panel shows an error');
+  await wb.screenshot(session.page, SHOTS, 'inspect');
+  assert.deepEqual(await problems(), []);
+});
+
+test('the Playground renders its controls and generates text with the model', async () => {
+  const frame = await openPanel('Model Lab: Open Playground', '#prompt');
+  await frame.locator('body[data-ready="true"]').waitFor({ timeout: 30_000 });
+  for (const id of ['#model-select', '#mode', '#prompt', '#generate', '#stop', '#output', '#temperature', '#max-tokens', '#adapter-path']) {
+    assert.equal(await frame.locator(id).count(), 1, `${id} is missing from the Playground`);
+  }
+  const options: string[] = await frame.locator('#model-select option').allTextContents();
+  const option = options.find((o) => o.includes(model.name));
+  assert.ok(option, `the Playground does not offer ${model.name}: ${JSON.stringify(options)}`);
+  await frame.locator('#model-select').selectOption({ label: option });
+  await frame.locator('#mode').selectOption('complete');
+  await frame.locator('#settings .collapsible-header').click(); // expand "Sampling settings" (in its shadow DOM)
+  await frame.locator('#max-tokens').waitFor({ state: 'visible', timeout: 5_000 });
+  await frame.locator('#max-tokens').fill('12');
+  await frame.locator('#seed').fill('1');
+  await frame.locator('#prompt').fill('The quick brown fox');
+  await frame.locator('#generate').click();
+  // Generation starts (running) and ends (not running) with tokens in the output.
+  await frame.locator('body[data-running="false"]').waitFor({ timeout: 5_000 }).catch(() => {});
+  const deadline = Date.now() + 90_000;
+  let tokens = 0;
+  while (Date.now() < deadline) {
+    tokens = Number(await frame.locator('#token-count').textContent());
+    const running = await frame.locator('body').getAttribute('data-running');
+    if (tokens > 0 && running === 'false') break;
+    if (await frame.locator('#error').isVisible()) break;
+    await session.page.waitForTimeout(300);
+  }
+  await wb.screenshot(session.page, SHOTS, 'playground');
+  assert.equal(await visibleText(frame, '#error'), '', 'the Playground shows an error');
+  assert.ok(tokens > 0, 'no tokens were generated');
+  const text = await frame.locator('#output').textContent();
+  assert.ok((text ?? '').length > 0, 'the output is empty');
+  assert.deepEqual(await problems(), []);
+});
+
+test('a script injected into a webview from a remote URL is blocked by the CSP', async () => {
+  // A loopback server plays the remote host: it counts requests for the script, which sets a global when it runs.
+  let hits = 0;
+  const server = http.createServer((req, res) => {
+    if (req.url?.startsWith('/inject.js')) {
+      hits++;
+      res.writeHead(200, { 'content-type': 'text/javascript', 'access-control-allow-origin': '*' });
+      res.end('window.__modelLabInjected = true;');
+    } else {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><title>no csp</title>');
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const url = `http://127.0.0.1:${port}/inject.js`;
+    // Control: the same injection into a page without a CSP runs the script, so the check below can fail.
+    const control = await session.page.context().newPage();
+    await control.goto(`http://127.0.0.1:${port}/`);
+    const free = await wb.injectRemoteScript(control, url);
+    await control.close();
+    assert.equal(free.loaded, true, 'control: the script did not run even without a CSP');
+    const hitsBefore = hits;
+
+    const frame = await openPanel('Model Lab: Open Playground', '#prompt');
+    const csp = await frame.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+    assert.match(csp ?? '', /default-src 'none'/, `webview CSP: ${csp}`);
+    assert.match(csp ?? '', /script-src[^;]*'nonce-/, `webview CSP: ${csp}`);
+    const result = await wb.injectRemoteScript(frame, url);
+    assert.equal(result.loaded, false, 'the injected script ran inside the webview');
+    assert.match(result.violation ?? '', /script-src/, 'no CSP violation was reported');
+    assert.equal(hits, hitsBefore, 'the webview fetched the remote script');
+  } finally {
+    server.close();
+  }
 });
