@@ -242,7 +242,8 @@ export class WasmBackend implements KernelBackend {
     this.flt[F_ALPHA] = alpha;
     this.flt[F_BETA] = beta;
     // The split depends on sizes only, so a fixed thread count still gives fixed results.
-    const work = M * N * K + (type === F32 ? 0 : 4 * N * K);
+    // Dequantizing costs about 4 multiply-adds a weight; a few tokens on F32 weights are bound by reading them.
+    const work = M * N * K + (type !== F32 ? 4 * N * K : M <= 3 ? N * K : 0);
     this.runAll(work >= this.parallelThreshold && this.workers.length > 0);
   }
 
