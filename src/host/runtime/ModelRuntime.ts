@@ -30,6 +30,8 @@ export interface LoadedModel {
   totalLayers: number | null;
   /** Bytes the model (and its context) take, as the runtime reports them. */
   memoryBytes: number | null;
+  /** Set when a GPU was asked for and the model runs on the CPU instead: why. */
+  fallback?: string | null;
 }
 
 export interface GenerateRequest {

@@ -106,6 +106,8 @@ export class RuntimeService implements Disposable {
         const st: LoadedState = { modelId, name, info };
         this.loaded.set(modelId, st);
         this.deps.log.appendLine(`[host] loaded ${name} (${info.backend}, ${info.gpuLayers ?? '?'} GPU layers)`);
+        // The user asked for a GPU and did not get it: say so where they look, not only in the log.
+        if (info.fallback) void this.deps.warn(`Model Lab: ${name} runs on the CPU: ${info.fallback}`, 'Show Runtime Log').then((a) => a && this.deps.showLog());
         this.emit();
         return st;
       })().finally(() => this.loading.delete(modelId));

@@ -64,8 +64,15 @@ export function createRuntimeAdapter(settings: ModelLabSettings, extensionPath: 
 
     async loadModel(filePath: string, opts: LoadOptions, signal?: AbortSignal): Promise<LoadedModel> {
       const info = await client.loadModel({ path: filePath, gpuLayers: opts.gpuLayers }, { signal });
-      if (info.fallback) for (const f of logListeners) f(`[host] warn: ${path.basename(filePath)} fell back to the CPU: ${info.fallback}`);
-      return { handle: info.id, path: info.path, backend: info.backend, gpuLayers: info.gpuLayers, totalLayers: info.layerCount, memoryBytes: info.sizeBytes };
+      return {
+        handle: info.id,
+        path: info.path,
+        backend: info.backend,
+        gpuLayers: info.gpuLayers,
+        totalLayers: info.layerCount,
+        memoryBytes: info.sizeBytes,
+        fallback: info.fallback ?? null,
+      };
     },
 
     async unloadModel(handle: string): Promise<void> {

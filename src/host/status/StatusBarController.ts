@@ -19,7 +19,8 @@ export function formatStatus(loaded: LoadedState[]): { text: string; tooltip: st
     .map((s) => {
       const x = s.info;
       const layers = x.gpuLayers === null ? 'unknown' : `${x.gpuLayers}${x.totalLayers !== null ? ` of ${x.totalLayers}` : ''}`;
-      return `${s.name}\n  file: ${x.path}\n  backend: ${backendLabel(x.backend)}\n  GPU layers: ${layers}\n  memory: ${x.memoryBytes === null ? 'unknown' : formatBytes(x.memoryBytes)}`;
+      const fallback = x.fallback ? `\n  GPU fallback: ${x.fallback}` : '';
+      return `${s.name}\n  file: ${x.path}\n  backend: ${backendLabel(x.backend)}${fallback}\n  GPU layers: ${layers}\n  memory: ${x.memoryBytes === null ? 'unknown' : formatBytes(x.memoryBytes)}`;
     })
     .join('\n');
   return { text: `$(chip) ${parts.join(' · ')}${more}`, tooltip: `Model Lab — loaded models\n${tooltip}` };

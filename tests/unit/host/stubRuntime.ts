@@ -10,6 +10,8 @@ export class StubRuntime implements ModelRuntime {
   /** When set, generate waits on this promise after the first piece (to test Stop). */
   holdAfterFirst: Promise<void> | null = null;
   disposed = false;
+  /** When set, loads report a CPU fallback with this reason. */
+  fallback: string | null = null;
   private logL = new Set<Listener<string>>();
   private evL = new Set<Listener<RuntimeEvent>>();
 
@@ -19,6 +21,7 @@ export class StubRuntime implements ModelRuntime {
   async loadModel(path: string, opts: LoadOptions) {
     this.loads.push({ path, opts });
     this.held.add(`m${this.loads.length}`);
+    if (this.fallback) return { handle: `m${this.loads.length}`, path, backend: 'cpu', gpuLayers: 0, totalLayers: 5, memoryBytes: 3 * 1024 * 1024, fallback: this.fallback };
     return { handle: `m${this.loads.length}`, path, backend: 'cuda', gpuLayers: 4, totalLayers: 5, memoryBytes: 3 * 1024 * 1024 };
   }
   async unloadModel(handle: string) {
