@@ -40,7 +40,7 @@ document.getElementById('app')!.append(
         h('vscode-button', { id: 'clear-adapter', 'data-testid': 'clear-adapter', secondary: true, icon: 'close', title: 'No adapter' }))),
     num('adapter-scale', 'Scale', { min: -4, max: 4, step: 0.1, value: 1 }),
   ),
-  h('vscode-collapsible', { id: 'settings', 'data-testid': 'settings', title: 'Sampling settings', open: true },
+  h('vscode-collapsible', { id: 'settings', 'data-testid': 'settings', title: 'Sampling settings' },
     h('div', { class: 'row settings' },
       num('temperature', 'Temperature', { min: 0, max: 5, step: 0.05 }),
       num('top-p', 'Top-p', { min: 0, max: 1, step: 0.01 }),
