@@ -6,15 +6,27 @@ export type Arr = Float32Array | Float64Array;
  * x, out: [N, C]; w: [C]; rstd: [N] (kept for the backward).
  */
 export function rmsnormForward(out: Arr, rstd: Arr, x: Arr, w: Arr, N: number, C: number, eps: number): void {
-  const f32 = out instanceof Float32Array ? Math.fround : (v: number): number => v; // F64 tests stay exact
+  if (out instanceof Float32Array) { rmsnormF32(out, rstd, x, w, N, C, eps); return; }
+  for (let t = 0; t < N; t++) { // F64 (finite-difference tests): exact
+    const o = t * C;
+    let ss = 0;
+    for (let i = 0; i < C; i++) ss += x[o + i] * x[o + i];
+    const r = 1 / Math.sqrt(ss / C + eps);
+    rstd[t] = r;
+    for (let i = 0; i < C; i++) out[o + i] = x[o + i] * r * w[i];
+  }
+}
+
+/** F32 with ggml's rounding steps: mean and 1/sqrtf in f32, then (x·scale)·w, each product rounded to f32. */
+function rmsnormF32(out: Float32Array, rstd: Arr, x: Arr, w: Arr, N: number, C: number, eps: number): void {
+  const f32 = Math.fround;
   for (let t = 0; t < N; t++) {
     const o = t * C;
     let ss = 0;
     for (let i = 0; i < C; i++) ss += x[o + i] * x[o + i];
-    // float32 steps as ggml: mean and 1/sqrtf in f32, then (x·scale)·w each rounded to f32
     const r = f32(1 / f32(Math.sqrt(f32(f32(ss / C) + eps))));
     rstd[t] = r;
-    for (let i = 0; i < C; i++) out[o + i] = f32(f32(x[o + i] * r) * w[i]);
+    for (let i = 0; i < C; i++) out[o + i] = f32(x[o + i] * r) * w[i];
   }
 }
 
