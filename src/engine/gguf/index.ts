@@ -4,6 +4,7 @@
 export { readGguf } from './readGguf.js';
 export { parseGgufHeader, GGUF_DEFAULT_ALIGNMENT } from './parseGgufHeader.js';
 export { readTensorBytes } from './readTensorBytes.js';
+export { GgufTensorReader } from './GgufTensorReader.js';
 export { GgufFormatError } from './GgufFormatError.js';
 export { modelSpecFromGguf, type ModelSpec } from './ModelSpec.js';
 export { GgufWriter, memorySink, type ByteSink, type TensorDataSource } from './GgufWriter.js';

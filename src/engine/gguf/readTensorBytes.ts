@@ -1,23 +1,12 @@
-import { open } from 'node:fs/promises';
-import { GgufFormatError } from './GgufFormatError.js';
+import { GgufTensorReader } from './GgufTensorReader.js';
 import type { GgufFile, GgufTensorInfo } from './types.js';
 
-/** Reads one tensor's raw data (in its stored type) through a file handle. */
+/** Reads one tensor's raw data (in its stored type) through a file handle. For many tensors use GgufTensorReader. */
 export async function readTensorBytes(file: GgufFile, tensor: GgufTensorInfo | string): Promise<Uint8Array> {
-  const t = typeof tensor === 'string' ? file.tensors.find((x) => x.name === tensor) : tensor;
-  if (!t) throw new RangeError(`no tensor named '${String(tensor)}' in ${file.path ?? 'the file'}`);
-  if (!file.path) throw new Error('readTensorBytes needs a GgufFile read from a path (readGguf)');
-  const fh = await open(file.path, 'r');
+  const reader = await GgufTensorReader.open(file);
   try {
-    const out = new Uint8Array(t.bytes);
-    let have = 0;
-    while (have < t.bytes) {
-      const { bytesRead } = await fh.read(out, have, t.bytes - have, t.offset + have);
-      if (bytesRead === 0) throw new GgufFormatError('GGUF_TRUNCATED', t.offset + have, `file ended inside tensor '${t.name}': it changed on disk since it was read`);
-      have += bytesRead;
-    }
-    return out;
+    return await reader.read(tensor);
   } finally {
-    await fh.close();
+    await reader.close();
   }
 }

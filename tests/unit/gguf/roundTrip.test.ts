@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import {
   GGUF_VALUE_TYPE as V,
+  GgufTensorReader,
   GgufWriter,
   metadataEntries,
   readGguf,
@@ -101,4 +102,21 @@ test('a 3 GB (sparse) model file: the header is read without touching the tensor
   assert.equal(f.fileBytes, size);
   assert.equal(f.tensors[0].bytes, 3 * 2 ** 30);
   assert.ok(process.memoryUsage().rss - rssBefore < 200 << 20, 'did not read the data');
+});
+
+test('GgufTensorReader reads every tensor through one handle, equal to readTensorBytes', async () => {
+  const a = path.join(dir, 'reader.gguf');
+  await writeTestModel(a, { arch: 'llama', nLayer: 1, weightType: 'Q8_0' });
+  const f = await readGguf(a);
+  const r = await GgufTensorReader.open(f);
+  try {
+    for (const t of f.tensors) assert.deepEqual(await r.read(t.name), await readTensorBytes(f, t));
+    const bytes = fs.readFileSync(a);
+    const t = f.tensors[3];
+    assert.deepEqual(await r.read(t), new Uint8Array(bytes.subarray(t.offset, t.offset + t.bytes)));
+    await assert.rejects(r.read('missing.weight'), RangeError);
+  } finally {
+    await r.close();
+  }
+  await assert.rejects(r.read(f.tensors[0]), /closed/);
 });
