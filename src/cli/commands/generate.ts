@@ -3,7 +3,7 @@
 import { CliUsageError } from '../CliUsageError.js';
 import { numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
 
-const usage = 'generate MODEL --prompt TEXT [--lora FILE] [--lora-scale S] [--max-tokens N] [--temperature T] [--seed N] [--chat] [--context N] [--json]';
+const usage = 'generate MODEL --prompt TEXT [--lora FILE] [--lora-scale S] [--max-tokens N] [--temperature T] [--seed N] [--chat] [--context N] [--json] [--gpu auto|cuda|vulkan|metal|off] [--threads N]';
 
 export async function run(args: string[]): Promise<void> {
   const { model, values } = parseCommand('generate', args, {

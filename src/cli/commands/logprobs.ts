@@ -4,7 +4,7 @@
 import { CliUsageError } from '../CliUsageError.js';
 import { numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
 
-const usage = 'logprobs MODEL --text TEXT [--engine llama|lab] [--context N] [--json]';
+const usage = 'logprobs MODEL --text TEXT [--engine llama|lab] [--context N] [--json] [--gpu auto|cuda|vulkan|metal|off] [--threads N]';
 
 async function engineTokenLogprobs(modelPath: string, tokens: number[], threads: number | undefined): Promise<number[]> {
   // loaded only for --engine lab: the engine brings its WASM kernels and worker threads

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { ModelLabError } from '../../engine/errors.js';
 import { numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
 
-const usage = 'ppl MODEL --file FILE [--lora FILE] [--lora-scale S] [--context N] [--json]';
+const usage = 'ppl MODEL --file FILE [--lora FILE] [--lora-scale S] [--context N] [--json] [--gpu auto|cuda|vulkan|metal|off] [--threads N]';
 
 export async function run(args: string[]): Promise<void> {
   const { model, values } = parseCommand('ppl', args, {

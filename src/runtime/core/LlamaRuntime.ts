@@ -308,8 +308,8 @@ export class LlamaRuntime {
   private textTokens(target: ScoringTarget, text: string): { model: LlamaModel; tokens: number[] } {
     const modelId = target.sessionId ? this.session(target.sessionId).info.modelId : target.modelId;
     const { model } = this.modelEntry(modelId);
+    if (text.length === 0) throw new ModelLabError('EMPTY_TEXT', 'The text is empty: nothing to score');
     const tokens = this.tokenize({ modelId: modelId!, text, addBos: true }).tokens;
-    if (tokens.length === 0) throw new ModelLabError('EMPTY_TEXT', 'The text is empty: nothing to score');
     return { model, tokens };
   }
 

@@ -48,9 +48,11 @@ export async function initLlama(
 ): Promise<InitializedLlama> {
   const lib = await loadNodeLlamaCpp();
   const threshold = levelOrder.indexOf(logLevel);
+  const nativeLevel = { error: lib.LlamaLogLevel.error, warn: lib.LlamaLogLevel.warn, info: lib.LlamaLogLevel.info, debug: lib.LlamaLogLevel.debug };
   const options = {
     build: 'never' as const,
-    logLevel: lib.LlamaLogLevel.debug,
+    // filter in llama.cpp, not here: below the threshold a message should cost nothing (some are per batch)
+    logLevel: nativeLevel[logLevel],
     logger: (level: LlamaLogLevel, message: string) => {
       const l = toRuntimeLevel(level);
       const text = message.trimEnd();
