@@ -11,7 +11,8 @@ const FACTOR_OFFSETS: Record<string, { d: number; min?: number }> = {
 
 /**
  * Random blocks of a quantized type (for types we can read but not write): random quants and sub-block scales,
- * with the f16 factors chosen so the decoded values have mean ≈ 0 and standard deviation ≈ std.
+ * with the f16 factors chosen so the decoded values have standard deviation ≈ std and mean ≈ 0 (types with a min
+ * factor; the others may keep a small offset, e.g. Q4_0's q − 8 has mean −0.5: about 0.1 std).
  * Every byte pattern of these types is a valid encoding, so this exercises every bit of the decoder.
  */
 export function randomQuantBlocks(type: number, elements: number, std: number, rng: SeededRandom): Uint8Array {
