@@ -403,8 +403,10 @@ export class RuntimeClient {
     opts.signal?.addEventListener('abort', onAbort);
     try {
       const inc = await this.connection();
+      // the child handles messages in order: a cancel sent after the request finds the generation registered
+      const result = this.send(inc, 'runtime/generate', { ...params, generationId });
       if (opts.signal?.aborted) onAbort();
-      return await this.send(inc, 'runtime/generate', { ...params, generationId });
+      return await result;
     } finally {
       this.chunkListeners.delete(generationId);
       opts.signal?.removeEventListener('abort', onAbort);
@@ -446,8 +448,9 @@ export class RuntimeClient {
     opts.signal?.addEventListener('abort', onAbort);
     try {
       const inc = await this.connection();
+      const result = this.send(inc, 'runtime/download', { ...params, downloadId });
       if (opts.signal?.aborted) onAbort();
-      return await this.send(inc, 'runtime/download', { ...params, downloadId });
+      return await result;
     } finally {
       this.downloadListeners.delete(downloadId);
       opts.signal?.removeEventListener('abort', onAbort);

@@ -231,14 +231,15 @@ export class LlamaRuntime {
   }
 
   async generate(params: GenerateParams, onChunk?: (c: GenerateChunk) => void, signal?: AbortSignal): Promise<GenerateResult> {
-    const s = this.session(params.sessionId);
-    const lib = (await this.llama()).lib;
+    // registered before the first await, so a cancel that arrives right after the request finds it
     const controller = new AbortController();
     const onAbort = (): void => controller.abort();
     signal?.addEventListener('abort', onAbort);
     if (signal?.aborted) controller.abort();
     this.generations.set(params.generationId, controller);
     try {
+      const s = this.session(params.sessionId);
+      const lib = (await this.llama()).lib;
       return await this.claim(s, async () => {
         const mode = params.mode ?? 'completion';
         const input = { ...params, signal: controller.signal, onChunk };

@@ -64,6 +64,10 @@ describe('RuntimeClient with the runtime process', () => {
       { signal: ac.signal, onChunk: () => ac.abort() },
     );
     assert.equal(r.stopReason, 'cancelled');
+    // a signal aborted before the call still stops it (the cancel follows the request on the channel)
+    const early = await client.generate({ sessionId: 's', prompt: 'Hello', maxTokens: 100_000, temperature: 1, seed: 1 }, { signal: AbortSignal.abort() });
+    assert.equal(early.stopReason, 'cancelled');
+    assert.ok(early.tokens.length < 100);
   });
 
   test('errors from the runtime come back typed, and the process stays up', async () => {
