@@ -46,6 +46,8 @@ const table: Array<[number, string, number, number]> = [
   [35, 'TQ2_0', 256, 66],
   [39, 'MXFP4', 32, 17],
   [40, 'NVFP4', 64, 36],
+  [41, 'Q1_0', 128, 18],
+  // 42 Q2_0 is left out: its block size is not confirmed, and a wrong size would misreport tensor bytes
 ];
 
 export const GGML_TYPES: Readonly<Record<number, Readonly<GgmlTypeTraits>>> = Object.freeze(
