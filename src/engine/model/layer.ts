@@ -39,11 +39,11 @@ export interface LayerActs {
   lu: Map<string, Float32Array>;
 }
 
-function lin(run: LayerRun, acts: LayerActs, w: Linear, x: Float32Array, y: Float32Array): void {
+function lin(run: LayerRun, acts: LayerActs, w: Linear, x: Float32Array, y: Float32Array, sameInputAsLast = false): void {
   const pair = run.lora?.on(w) ?? null;
   let u: Float32Array | undefined;
   if (pair) { u = new Float32Array(run.N * pair.r); acts.lu.set(w.name, u); }
-  linearForward(run.model.backend, w, x, run.N, y, pair, u);
+  linearForward(run.model.backend, w, x, run.N, y, pair, u, sameInputAsLast);
 }
 
 function linBack(run: LayerRun, acts: LayerActs, w: Linear, x: Float32Array, dy: Float32Array, dx: Float32Array): void {
@@ -71,8 +71,8 @@ export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Floa
     splitRows(qkv, N, [a.q, a.k, a.v], [Cq, Ckv, Ckv]);
   } else {
     lin(run, a, L.wq!, a.xn, a.q);
-    lin(run, a, L.wk!, a.xn, a.k);
-    lin(run, a, L.wv!, a.xn, a.v);
+    lin(run, a, L.wk!, a.xn, a.k, true);
+    lin(run, a, L.wv!, a.xn, a.v, true);
   }
   const table = model.ropeTable(maxLen(run.spans));
   rope(a.q, N, H, D, run.pos, table, s.ropeType);
@@ -85,7 +85,7 @@ export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Floa
   const [uOff, stride] = L.wGate ? [N * F, F] : [F, 2 * F];
   if (L.wGate) {
     lin(run, a, L.wGate, a.xn2, a.gu.subarray(0, N * F));
-    lin(run, a, L.wUp, a.xn2, a.gu.subarray(N * F));
+    lin(run, a, L.wUp, a.xn2, a.gu.subarray(N * F), true);
   } else {
     lin(run, a, L.wUp, a.xn2, a.gu);
   }

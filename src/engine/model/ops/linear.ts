@@ -37,12 +37,13 @@ export interface LoraPair {
 
 /**
  * y[m, rows] = x[m, cols] · Wᵀ (+ bias) (+ scale·(x·Aᵀ)·Bᵀ). With LoRA, `u` [m, r] receives x·Aᵀ (kept for the
- * backward). y is overwritten.
+ * backward). y is overwritten. `sameInputAsLast`: x is unchanged since the previous linearForward (q/k/v, gate/up),
+ * so its rounded copy can be reused.
  */
 export function linearForward(be: KernelBackend, W: Linear, x: Float32Array, m: number, y: Float32Array,
-  lora?: LoraPair | null, u?: Float32Array): void {
+  lora?: LoraPair | null, u?: Float32Array, sameInputAsLast = false): void {
   if (W.data) be.gemm(false, true, m, W.rows, W.cols, 1, x, W.data, 0, y);
-  else be.matmul(W.roundInput ? roundLikeLlamaCpp(W.type, x, m, W.cols) : x, W.handle!, m, y);
+  else be.matmul(W.roundInput ? roundLikeLlamaCpp(W.type, x, m, W.cols, sameInputAsLast) : x, W.handle!, m, y);
   if (W.bias) {
     const b = W.bias;
     for (let t = 0; t < m; t++) for (let i = 0; i < W.rows; i++) y[t * W.rows + i] += b[i];
