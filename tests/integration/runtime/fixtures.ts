@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GGUF_VALUE_TYPE as V, writeGguf } from '../../../src/engine/gguf/index.js';
+import { GGUF_VALUE_TYPE as V, metadataEntries, readGguf, tensorDataStream, writeGguf } from '../../../src/engine/gguf/index.js';
 import { writeTestModel, type TestModelOptions } from '../../../src/engine/synth/index.js';
 
 /** The runtime child from source (RuntimeClient runs a .ts entry under tsx). */
@@ -65,4 +65,14 @@ export function llamaTargets(nLayer: number, nEmbd: number, nFf: number): Record
     t[`blk.${l}.ffn_up.weight`] = [nEmbd, nFf];
   }
   return t;
+}
+
+/** A copy of a model with `tokenizer.chat_template` set (the synth models have none). */
+export async function withChatTemplate(src: string, out: string, template: string): Promise<string> {
+  const g = await readGguf(src);
+  await writeGguf(out, {
+    metadata: [...metadataEntries(g).filter((e) => e.key !== 'tokenizer.chat_template'), { key: 'tokenizer.chat_template', type: V.STRING, value: template }],
+    tensors: g.tensors.map((t) => ({ name: t.name, type: t.type, shape: t.shape, data: () => tensorDataStream(g, t) })),
+  });
+  return out;
 }

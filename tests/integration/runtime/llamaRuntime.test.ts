@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LlamaRuntime } from '../../../src/runtime/core/LlamaRuntime.js';
-import { llamaTargets, tempDir, testModel, writeTestLora } from './fixtures.js';
+import { llamaTargets, tempDir, testModel, withChatTemplate, writeTestLora } from './fixtures.js';
 
 const TEXT = 'The quick brown fox jumps over the lazy dog. Then it naps in the sun.';
 
@@ -167,5 +167,19 @@ describe('LlamaRuntime (in-process)', () => {
     const c = await rt.generate({ sessionId: 'chat', generationId: 'c3', prompt: 'Hi', maxTokens: 4, temperature: 0, mode: 'chat' });
     assert.deepEqual(c.tokens, a.tokens); // same state as the first turn
     assert.ok(b.tokens.length > 0);
+  });
+
+  test("chat renders the prompt with the model's own chat template", async () => {
+    const template =
+      "{% for message in messages %}{{ '#' + message['role'] + ': ' + message['content'] + '\\n' }}{% endfor %}" +
+      "{% if add_generation_prompt %}{{ '#assistant: ' }}{% endif %}";
+    const withTemplate = await withChatTemplate(modelPath, path.join(dir, 'templated.gguf'), template);
+    const info = await rt.loadModel({ id: 't', path: withTemplate });
+    assert.equal(info.chatTemplate, true);
+    await rt.createSession({ id: 'tchat', modelId: 't', systemPrompt: 'Be brief.' });
+    const r = await rt.generate({ sessionId: 'tchat', generationId: 't1', prompt: 'Hi', maxTokens: 3, temperature: 0, mode: 'chat' });
+    const rendered = rt.tokenize({ modelId: 't', text: '#system: Be brief.\n#user: Hi\n#assistant: ', addBos: true });
+    assert.equal(r.promptTokens, rendered.tokens.length);
+    await rt.unloadModel('t');
   });
 });
