@@ -36,19 +36,20 @@ export function parseGgufHeader(bytes: Uint8Array, fileBytes = bytes.length): Gg
   // a key/value takes at least 8 (key length) + 4 (type) + 1 (value) bytes
   const kvCount = c.count('the metadata count', 13);
 
-  const metadata: Record<string, GgufValue> = Object.create(null);
-  const metadataTypes: Record<string, GgufValueTypeInfo> = Object.create(null);
-  const keyOffsets: Record<string, number> = Object.create(null);
+  // plain objects, but keys from the file are defined, never assigned: a key named __proto__ stays a key
+  const metadata: Record<string, GgufValue> = {};
+  const metadataTypes: Record<string, GgufValueTypeInfo> = {};
+  const keyOffsets: Record<string, number> = {};
   for (let i = 0; i < kvCount; i++) {
     const at = c.pos;
     const key = c.string(`metadata key #${i}`);
-    if (key in metadata) throw new GgufFormatError('GGUF_DUPLICATE_KEY', at, `metadata key '${key}' appears twice: corrupt file`);
+    if (Object.hasOwn(metadata, key)) throw new GgufFormatError('GGUF_DUPLICATE_KEY', at, `metadata key '${key}' appears twice: corrupt file`);
     const typeAt = c.pos;
     const type = c.u32(`the type of '${key}'`);
     const info: GgufValueTypeInfo = { type: checkValueType(type, typeAt, key) };
-    metadata[key] = readValue(c, info, key, 0);
-    metadataTypes[key] = info;
-    keyOffsets[key] = at;
+    defineOwn(metadata, key, readValue(c, info, key, 0));
+    defineOwn(metadataTypes, key, info);
+    defineOwn(keyOffsets, key, at);
   }
 
   const alignment = readAlignment(metadata, metadataTypes, keyOffsets);
@@ -122,6 +123,10 @@ export function parseGgufHeader(bytes: Uint8Array, fileBytes = bytes.length): Gg
   return file;
 }
 
+export function defineOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 export function alignUp(n: number, alignment: number): number {
   return Math.ceil(n / alignment) * alignment;
 }
@@ -173,7 +178,7 @@ function smallest(v: bigint): number | bigint {
 }
 
 function readAlignment(metadata: Record<string, GgufValue>, types: Record<string, GgufValueTypeInfo>, at: Record<string, number>): number {
-  if (!('general.alignment' in metadata)) return GGUF_DEFAULT_ALIGNMENT;
+  if (!Object.hasOwn(metadata, 'general.alignment')) return GGUF_DEFAULT_ALIGNMENT;
   // llama.cpp reads it with gguf_get_val_u32, which aborts the process on any other type
   if (types['general.alignment'].type !== T.UINT32) {
     throw new GgufFormatError('GGUF_BAD_KEY_TYPE', at['general.alignment'], 'general.alignment must be a UINT32 (llama.cpp aborts otherwise)');

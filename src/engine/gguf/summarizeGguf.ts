@@ -1,5 +1,6 @@
 import { GgufFormatError } from './GgufFormatError.js';
 import { modelSpecFromGguf, type ModelSpec } from './ModelSpec.js';
+import { defineOwn } from './parseGgufHeader.js';
 import { GGUF_VALUE_TYPE, GGUF_VALUE_TYPE_NAMES, type GgufFile, type GgufValue } from './types.js';
 
 /** A JSON-safe value: 64-bit integers past 2^53 become decimal strings, non-finite floats null. */
@@ -29,9 +30,9 @@ export function summarizeGguf(file: GgufFile, opts: { maxArray?: number } = {}):
     const v = file.metadata[key];
     const info = file.metadataTypes[key];
     if (Array.isArray(v) && v.length > maxArray) {
-      metadata[key] = { type: GGUF_VALUE_TYPE_NAMES[info.elementType ?? GGUF_VALUE_TYPE.UINT8], length: v.length };
+      defineOwn(metadata, key, { type: GGUF_VALUE_TYPE_NAMES[info.elementType ?? GGUF_VALUE_TYPE.UINT8], length: v.length });
     } else {
-      metadata[key] = toJson(v);
+      defineOwn(metadata, key, toJson(v));
     }
   }
   let spec: ModelSpec | null = null;

@@ -37,14 +37,14 @@ export function validateGguf(file: GgufFile, keyOffsets: Record<string, number>,
   const typeName = (t: number | undefined): string => (t === undefined ? 'none' : GGUF_VALUE_TYPE_NAMES[t]);
 
   for (const [key, want] of Object.entries(ASSERTED_KEY_TYPES)) {
-    if (key in md && types[key].type !== want) {
+    if (Object.hasOwn(md, key) && types[key].type !== want) {
       throw new GgufFormatError('GGUF_BAD_KEY_TYPE', keyOffsets[key], `${key} must be a ${typeName(want)}, not ${typeName(types[key].type)} (llama.cpp aborts on it)`);
     }
   }
 
   let nTokens: number | undefined;
   for (const [key, want] of Object.entries(TOKENIZER_ARRAYS)) {
-    if (!(key in md)) continue;
+    if (!Object.hasOwn(md, key)) continue;
     const info = types[key];
     if (info.type !== T.ARRAY || info.elementType !== want) {
       const got = info.type === T.ARRAY ? `an array of ${typeName(info.elementType)}` : `a ${typeName(info.type)}`;
@@ -57,7 +57,7 @@ export function validateGguf(file: GgufFile, keyOffsets: Record<string, number>,
       throw new GgufFormatError('GGUF_BAD_TOKENIZER', keyOffsets[key], `${key} has ${len} entries but there are ${nTokens} tokens`);
     }
   }
-  if (nTokens === undefined && ('tokenizer.ggml.scores' in md || 'tokenizer.ggml.token_type' in md)) {
+  if (nTokens === undefined && (Object.hasOwn(md, 'tokenizer.ggml.scores') || Object.hasOwn(md, 'tokenizer.ggml.token_type'))) {
     warnings.push('tokenizer scores or token types without tokenizer.ggml.tokens');
   }
 
@@ -68,7 +68,7 @@ export function validateGguf(file: GgufFile, keyOffsets: Record<string, number>,
     return;
   }
   const blockKey = `${arch}.block_count`;
-  if (blockKey in md) {
+  if (Object.hasOwn(md, blockKey)) {
     const n = md[blockKey];
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
       throw new GgufFormatError('GGUF_BAD_KEY_TYPE', keyOffsets[blockKey], `${blockKey} must be a non-negative integer`);
@@ -91,7 +91,7 @@ export function validateGguf(file: GgufFile, keyOffsets: Record<string, number>,
       warnings.push(`${ffKey} differs between layers; llama.cpp builds every ${arch} layer with layer 0's width and will refuse this model`);
     }
   }
-  if (md['general.type'] === 'adapter' && md['adapter.type'] === 'lora' && !('adapter.lora.alpha' in md)) {
+  if (md['general.type'] === 'adapter' && md['adapter.type'] === 'lora' && !Object.hasOwn(md, 'adapter.lora.alpha')) {
     warnings.push('LoRA adapter without adapter.lora.alpha: llama.cpp will use alpha = 0 (scale by rank)');
   }
 }

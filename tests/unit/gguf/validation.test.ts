@@ -194,3 +194,12 @@ test('tensor types that crash llama.cpp (measured): errors for llama/phi3/qwen2,
   assert.deepEqual(parseGgufHeader(file('llama', 'output.weight', 1, [64, 2], 256)).warnings, []);
   assert.deepEqual(parseGgufHeader(file('llama', 'rope_freqs.weight', 1, [32], 64)).warnings, []);
 });
+
+test('keys named like Object.prototype members are ordinary keys', () => {
+  const f = parseGgufHeader(craft({ kvs: [kvU32('__proto__', 1), kvU32('constructor', 2), kvStr('toString', 'x')] }));
+  assert.deepEqual(Object.keys(f.metadata), ['__proto__', 'constructor', 'toString']);
+  assert.equal(f.metadata['__proto__'], 1);
+  assert.equal(Object.getPrototypeOf(f.metadata), Object.prototype);
+  assert.equal(f.metadata.constructor, 2);
+  fails(craft({ kvs: [kvU32('__proto__', 1), kvU32('__proto__', 1)] }), 'GGUF_DUPLICATE_KEY');
+});
