@@ -171,7 +171,14 @@ export class RuntimeClient {
 
   private connection(): Promise<Incarnation> {
     if (this._state === 'disposed') return Promise.reject(new RuntimeUnavailableError('The model runtime was shut down'));
-    this.ready ??= this.spawn();
+    if (!this.ready) {
+      const starting = this.spawn();
+      this.ready = starting;
+      // a start that failed for good (no entry file, initialize refused) is retried by the next call
+      starting.catch(() => {
+        if (this.ready === starting && !this.current) this.ready = undefined;
+      });
+    }
     return this.ready;
   }
 
@@ -180,7 +187,6 @@ export class RuntimeClient {
     const entry = this.opts.entry ?? defaultRuntimeEntry();
     if (!existsSync(entry)) {
       this.setState('failed');
-      this.ready = undefined;
       throw new RuntimeUnavailableError(`The runtime entry ${entry} does not exist (build with npm run build)`);
     }
     const execArgv = this.opts.execArgv ?? (entry.endsWith('.ts') ? ['--import', 'tsx'] : []);
@@ -201,7 +207,8 @@ export class RuntimeClient {
     child.stderr?.on('data', (d: Buffer) => err.push(d));
     const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
     const exited = new Promise<void>((resolve) => {
-      child.once('exit', (code, signal) => {
+      // 'close', not 'exit': it comes after stdout/stderr are drained, so a dying process's last words are kept
+      child.once('close', (code, signal) => {
         out.flush();
         err.flush();
         resolve();

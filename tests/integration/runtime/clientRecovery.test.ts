@@ -64,3 +64,20 @@ async function waitForReady(client: RuntimeClient): Promise<unknown> {
   }
   throw new Error('runtime did not come back');
 }
+
+test('a missing runtime entry is a clear error, and a later call tries again', async () => {
+  const dir = tempDir();
+  const entry = path.join(dir, 'runtime.ts');
+  const client = new RuntimeClient({ entry });
+  try {
+    await assert.rejects(client.backendInfo(), { name: 'RuntimeUnavailableError', message: /runtime\.ts does not exist/ });
+    assert.equal(client.state, 'failed');
+    fs.symlinkSync(fake, entry); // "built" meanwhile (a link: the fake resolves its imports from the repository)
+    const info = (await client.backendInfo()) as { pid: number };
+    assert.equal(info.pid, client.pid);
+    assert.equal(client.state, 'ready');
+  } finally {
+    await client.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
