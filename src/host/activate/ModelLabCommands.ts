@@ -182,8 +182,10 @@ export function createCommandHandlers(d: ModelLabCommandDeps): Record<string, (.
         id = (await api.window.pickOne(loaded.map((l) => ({ label: l.name, detail: l.info.path, id: l.modelId })), { title: 'Unload a model' }))?.id;
       }
       if (!id) return undefined;
+      const name = runtime.listLoaded().find((l) => l.modelId === id)?.name ?? 'the model';
       try {
-        if (!(await runtime.unload(id))) void api.window.showInformation('Model Lab: that model is not loaded.');
+        if (await runtime.unload(id)) void api.window.showInformation(`Model Lab: unloaded ${name}.`);
+        else void api.window.showInformation('Model Lab: that model is not loaded.');
       } catch (e) {
         fail(e, 'Unloading');
       }

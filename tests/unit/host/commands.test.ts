@@ -105,9 +105,14 @@ test('Load and Unload go through the lazily started runtime, with the settings p
   assert.deepEqual(rt.loads, [{ path: good, opts: { gpu: 'vulkan', gpuLayers: 7, threads: 2, contextSize: 4096 } }]);
   assert.ok(stub.shown.some((s) => s.text === 'Model Lab: m is loaded (CUDA, 4/5 layers on the GPU).'));
   assert.equal(stub.statusItems[0].text, '$(chip) m · CUDA · 4/5 layers · 3.00 MB');
+  assert.equal(stub.statusItems[0].visible, true);
   stub.pickOneAnswers.push((items) => items[0]);
   await run('modelLab.unloadModel');
   assert.deepEqual(rt.unloads, ['m1']);
+  assert.equal(stub.shown[stub.shown.length - 1].text, 'Model Lab: unloaded m.');
+  assert.equal(stub.statusItems[0].visible, false, 'nothing loaded: no status item');
+  await run('modelLab.unloadModel');
+  assert.equal(stub.shown[stub.shown.length - 1].text, 'Model Lab: no model is loaded.');
 });
 
 test('a runtime crash becomes a warning; models the restarted runtime did not reload are forgotten', async () => {

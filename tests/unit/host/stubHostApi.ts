@@ -60,7 +60,7 @@ export function createStubHostApi(o: StubOptions = {}) {
   const pickFileAnswers: Array<string | undefined> = [];
   const pickOneAnswers: Array<(items: any[]) => any> = [];
   const inputAnswers: Array<string | undefined> = [];
-  const statusItems: StatusItem[] = [];
+  const statusItems: Array<StatusItem & { visible: boolean }> = [];
   const clipboard: string[] = [];
   const inserted: string[] = [];
   let trusted = o.trusted ?? true;
@@ -92,7 +92,10 @@ export function createStubHostApi(o: StubOptions = {}) {
       withProgress: (_title, task) => task(() => undefined, new AbortController().signal),
       createOutput: () => log,
       createStatusItem: () => {
-        const item: StatusItem = { text: '', tooltip: '', command: undefined, show() {}, hide() {}, dispose() {} };
+        const item: StatusItem & { visible: boolean } = {
+          text: '', tooltip: '', command: undefined, visible: false,
+          show() { item.visible = true; }, hide() { item.visible = false; }, dispose() {},
+        };
         statusItems.push(item);
         return item;
       },
