@@ -162,10 +162,16 @@ function readValue(c: ByteCursor, info: GgufValueTypeInfo, key: string, depth: n
       info.elementType = elementType;
       const n = c.count(`the length of array '${key}'`, MIN_VALUE_BYTES[elementType]);
       const out: GgufValue[] = new Array(n);
+      if (elementType !== T.ARRAY) {
+        // scalars and strings share one type-info object (vocabularies have 100k+ entries)
+        const el: GgufValueTypeInfo = { type: elementType };
+        for (let i = 0; i < n; i++) out[i] = readValue(c, el, key, depth + 1);
+        return out;
+      }
       for (let i = 0; i < n; i++) {
         const el: GgufValueTypeInfo = { type: elementType };
         out[i] = readValue(c, el, key, depth + 1);
-        if (i === 0 && elementType === T.ARRAY) info.element = el;
+        if (i === 0) info.element = el;
       }
       return out;
     }
