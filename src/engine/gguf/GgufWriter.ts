@@ -61,6 +61,8 @@ export class GgufWriter {
     if (this.state === 'metadata') this.state = 'tensorInfos';
     this.expect('tensorInfos', 'addTensorInfo');
     if (this.tensors.some((t) => t.name === name)) throw new Error(`GgufWriter: tensor '${name}' added twice`);
+    // ggml keeps names in a 64-byte field with a terminating NUL
+    if (Buffer.byteLength(name) > 63) throw new RangeError(`GgufWriter: tensor name '${name.slice(0, 40)}…' is longer than ggml's 63 bytes`);
     if (shape.length < 1 || shape.length > 4 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
       throw new RangeError(`GgufWriter: tensor '${name}' has bad shape [${shape.join(', ')}]`);
     }

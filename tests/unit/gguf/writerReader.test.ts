@@ -60,6 +60,8 @@ test('writer refuses calls out of order and wrong data sizes', async () => {
   w2.addTensorInfo('t', GGML_TYPE.Q8_0, [32, 2]);
   assert.throws(() => w2.addTensorInfo('t', GGML_TYPE.F32, [1]), /twice/);
   assert.throws(() => w2.addTensorInfo('q', GGML_TYPE.Q8_0, [31]), /blocks/);
+  assert.throws(() => w2.addTensorInfo('x'.repeat(64), GGML_TYPE.F32, [1]), /63 bytes/);
+  assert.throws(() => w2.addTensorInfo('z', GGML_TYPE.F32, [1, 1, 1, 1, 1]), /bad shape/);
   await w2.writeHeader();
   await assert.rejects(w2.close(), /0 of 1/);
 });
