@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { RuntimeClient } from '../../runtime/client/RuntimeClient.js';
+import { RuntimeClient, type RuntimeClientOptions } from '../../runtime/client/RuntimeClient.js';
 import { MODEL_CATALOG } from '../../runtime/catalog.js';
 import type { Listener } from '../vscodeApi/HostApi.js';
 import type { ModelLabSettings } from '../settings/readSettings.js';
@@ -13,11 +13,20 @@ interface SessionKey {
 }
 
 /**
- * ModelRuntime over the runtime process client. One session per (model, adapter, scale, system prompt, context
- * size): chat keeps its history in the session (LlamaChatSession), so a conversation that starts over resets it.
+ * ModelRuntime over the runtime process client. Chat keeps its history in the runtime's session (LlamaChatSession),
+ * so a conversation that starts over resets it, and a raw completion always starts from a clean session.
  */
-export function createRuntimeAdapter(settings: ModelLabSettings, extensionPath: string): ModelRuntime {
-  const client = new RuntimeClient({
+export type RuntimeClientLike = Pick<
+  RuntimeClient,
+  'on' | 'state' | 'backendInfo' | 'loadModel' | 'unloadModel' | 'createSession' | 'disposeSession' | 'resetSession' | 'generate' | 'download' | 'loadedModels' | 'dispose'
+>;
+
+export function createRuntimeAdapter(
+  settings: ModelLabSettings,
+  extensionPath: string,
+  makeClient: (opts: RuntimeClientOptions) => RuntimeClientLike = (opts) => new RuntimeClient(opts),
+): ModelRuntime {
+  const client = makeClient({
     entry: path.join(extensionPath, 'dist', 'runtime.js'),
     gpu: settings.gpu,
     threads: settings.threads,
@@ -25,7 +34,7 @@ export function createRuntimeAdapter(settings: ModelLabSettings, extensionPath: 
   });
   const logListeners = new Set<Listener<string>>();
   const eventListeners = new Set<Listener<RuntimeEvent>>();
-  const sessions = new Map<string, string>();
+  const sessions = new Map<string, { key: string; id: string }>();
   let lastState = client.state;
 
   const subs = [
@@ -35,7 +44,9 @@ export function createRuntimeAdapter(settings: ModelLabSettings, extensionPath: 
     }),
     // Sessions survive a crash: the client recreates them with the same ids when it reloads their model.
     client.on('crash', (e) => {
-      for (const f of eventListeners) f({ kind: 'crashed', reason: e.message });
+      const how = e.signal ? `signal ${e.signal}` : `exit code ${e.exitCode}`;
+      const last = e.lastLog.length ? `; last output: ${e.lastLog[e.lastLog.length - 1]}` : '';
+      for (const f of eventListeners) f({ kind: 'crashed', reason: `${how}${last}` });
     }),
     client.on('state', (s) => {
       if (s === 'ready' && lastState === 'restarting') for (const f of eventListeners) f({ kind: 'restarted', reason: 'the runtime is back' });
@@ -44,15 +55,21 @@ export function createRuntimeAdapter(settings: ModelLabSettings, extensionPath: 
     }),
   ];
 
+  // One session (one llama.cpp context, whose KV cache can take gigabytes) per model: a different adapter, scale,
+  // system prompt or context size replaces it rather than adding another.
   const sessionFor = async (k: SessionKey, signal: AbortSignal): Promise<{ id: string; fresh: boolean }> => {
-    const key = JSON.stringify([k.modelHandle, k.adapter?.path ?? null, k.adapter?.scale ?? null, k.systemPrompt ?? null, k.contextSize]);
-    const have = sessions.get(key);
-    if (have) return { id: have, fresh: false };
+    const key = JSON.stringify([k.adapter?.path ?? null, k.adapter?.scale ?? null, k.systemPrompt ?? null, k.contextSize]);
+    const have = sessions.get(k.modelHandle);
+    if (have?.key === key) return { id: have.id, fresh: false };
+    if (have) {
+      sessions.delete(k.modelHandle);
+      await client.disposeSession(have.id).catch(() => undefined);
+    }
     const info = await client.createSession(
       { modelId: k.modelHandle, contextSize: k.contextSize, lora: k.adapter ? [{ path: k.adapter.path, scale: k.adapter.scale }] : undefined, systemPrompt: k.systemPrompt },
       { signal },
     );
-    sessions.set(key, info.id);
+    sessions.set(k.modelHandle, { key, id: info.id });
     return { id: info.id, fresh: true };
   };
 
@@ -76,7 +93,7 @@ export function createRuntimeAdapter(settings: ModelLabSettings, extensionPath: 
     },
 
     async unloadModel(handle: string): Promise<void> {
-      for (const k of [...sessions.keys()]) if (JSON.parse(k)[0] === handle) sessions.delete(k);
+      sessions.delete(handle);
       await client.unloadModel(handle);
     },
 
