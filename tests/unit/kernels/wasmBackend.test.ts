@@ -120,9 +120,19 @@ test('results are bit-identical from call to call and backend to backend for a f
   }
 });
 
-test('many back-to-back calls on 2 threads give the same bits as on 1 thread (chunks fixed by sizes)', () => {
-  // Calls alternate between shapes so that a worker reading a stale call's arguments would show.
-  const one = fast.get(1)!, two = fast.get(2)!;
+test('many back-to-back calls on 2 and 3 threads give the same bits as on 1 thread (chunks fixed by sizes)', async () => {
+  // Calls alternate between shapes so that a worker reading a stale call's arguments would show; 3 threads on a
+  // 2-core machine also exercises workers that join late or not at all.
+  const one = fast.get(1)!;
+  const three = await createWasmBackend({ threads: 3, parallelThreshold: 0 });
+  try {
+    for (const two of [fast.get(2)!, three]) backToBack(one, two);
+  } finally {
+    three.dispose();
+  }
+});
+
+function backToBack(one: KernelBackend, two: KernelBackend): void {
   const bytes = randomWeight(T.Q8_0, 320, 300, 9);
   const w1 = one.uploadWeight(T.Q8_0, bytes, 320, 300), w2 = two.uploadWeight(T.Q8_0, bytes, 320, 300);
   const b = randomVector(300 * 40, 10);
@@ -138,7 +148,7 @@ test('many back-to-back calls on 2 threads give the same bits as on 1 thread (ch
     assert.deepEqual(new Uint32Array(c2.buffer), new Uint32Array(c1.buffer), `gemm ${i}`);
   }
   one.freeWeight(w1); two.freeWeight(w2);
-});
+}
 
 test('memory grows as weights are uploaded and freed space is reused', async () => {
   const be = (await createWasmBackend({ threads: 2, parallelThreshold: 0 })) as WasmBackend;
