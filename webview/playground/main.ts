@@ -52,7 +52,7 @@ document.getElementById('app')!.append(
   ),
   h('section', { id: 'transcript', 'data-testid': 'transcript', 'aria-live': 'polite' }),
   h('section', { class: 'compose' },
-    h('textarea', { id: 'prompt', 'data-testid': 'prompt', rows: 5, placeholder: 'Type a message or a prompt… (Ctrl+Enter to generate)' }),
+    h('textarea', { id: 'prompt', 'data-testid': 'prompt', rows: 5, placeholder: 'Type a message or a prompt… (Ctrl+Enter generates, Escape stops)' }),
     h('div', { class: 'row' },
       h('vscode-button', { id: 'generate', 'data-testid': 'generate', icon: 'play' }, 'Generate'),
       h('vscode-button', { id: 'stop', 'data-testid': 'stop', secondary: true, icon: 'debug-stop', disabled: true }, 'Stop'),
@@ -294,6 +294,9 @@ modelSelect.addEventListener('change', () => host.notify('playground/selectModel
 modeSelect.addEventListener('change', () => {
   renderTranscript();
   save();
+});
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && currentJob) void host.request('playground/stop', { jobId: currentJob }).catch(() => undefined);
 });
 promptEl.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
