@@ -34,6 +34,8 @@ function nodeOptions(e) {
     external: ['node-llama-cpp', ...(e.external ?? [])],
     banner: { js: [e.banner, e.format === 'esm' ? esmBanner : ''].filter(Boolean).join('\n') },
     logLevel: 'warning',
+    // The CommonJS host bundle includes RuntimeClient, which reads import.meta.url only where __filename is missing.
+    logOverride: e.format === 'cjs' ? { 'empty-import-meta': 'silent' } : undefined,
   };
 }
 
