@@ -2,6 +2,8 @@
 // node-llama-cpp called in this process, same model, same settings, runs interleaved. Prints both and the ratio.
 //   npm run bench runtime            (env: BENCH_TOKENS=128 BENCH_ROUNDS=5 BENCH_THREADS=1)
 import fs from 'node:fs';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +21,10 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-bench-'));
 const modelPath = path.join(dir, 'bench.gguf');
 // big enough that a token costs real compute (IPC must be small against it), small enough to write quickly
 await writeTestModel(modelPath, { arch: 'llama', nEmbd: 512, nLayer: 4, nHead: 8, nHeadKv: 4, nFf: 1408, contextLength: 1024, seed: 5 });
+
+// Collect garbage before each measured run, so one side's leftovers are not billed to the other.
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -55,6 +61,7 @@ interface Round {
 
 async function inProcess(): Promise<Round> {
   await sequence.clearHistory();
+  gc();
   let n = 0;
   const c0 = cpuNs('self');
   const t0 = performance.now();
@@ -73,6 +80,7 @@ await client.createSession({ id: 'bench', modelId: 'bench', contextSize, threads
 
 async function viaRuntime(): Promise<Round & { reportedTps: number }> {
   await client.resetSession('bench');
+  gc();
   let n = 0;
   const child = client.pid!;
   const c0 = [cpuNs('self'), cpuNs(child)];

@@ -1,7 +1,7 @@
 import type { GenerateChunk } from '../../protocol/runtime.js';
 
 /**
- * Merges generation chunks so the runtime sends at most one notification per `intervalMs` (a screen refresh is
+ * Merges generation chunks so the runtime sends at most one notification per `intervalMs` (25 updates a second is
  * plenty for streaming text). Per-token IPC would cost the child CPU time on every token, and on a busy machine
  * that comes straight out of generation speed. The first chunk goes out at once (time to first token stays
  * honest); `flush` sends what is left before the response, so the caller sees every chunk before the result.
@@ -13,7 +13,7 @@ export class ChunkCoalescer {
 
   constructor(
     private readonly send: (chunk: GenerateChunk) => void,
-    private readonly intervalMs = 16,
+    private readonly intervalMs = 40,
   ) {}
 
   push(chunk: GenerateChunk): void {
