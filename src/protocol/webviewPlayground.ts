@@ -50,8 +50,6 @@ export interface PlaygroundState {
   models: PlaygroundModelOption[];
   selectedModelId: string | null;
   sampling: SamplingSettings;
-  /** Whether an editor is active, so "Insert" can be offered. */
-  canInsert: boolean;
   /** Set once when the playground was opened on a LoRA variant: the webview fills in this adapter. */
   adapterPath: string | null;
 }

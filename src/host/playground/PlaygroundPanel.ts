@@ -10,7 +10,7 @@ import { DEFAULT_SAMPLING } from './defaultSampling.js';
 export interface PlaygroundDeps {
   registry: ModelRegistry;
   runtime: RuntimeService;
-  window: Pick<HostApi['window'], 'pickFile' | 'insertIntoActiveEditor' | 'writeClipboard' | 'activeSelection'>;
+  window: Pick<HostApi['window'], 'pickFile' | 'insertIntoActiveEditor' | 'writeClipboard'>;
   contextSize: () => number;
   /** Validates an adapter file before the runtime sees it (our GGUF reader); throws a one-line error. */
   validateAdapter: (path: string, signal: AbortSignal) => Promise<void>;
@@ -91,7 +91,7 @@ export class PlaygroundPanel implements Disposable {
   state(): PlaygroundState {
     const models = playgroundModels(this.deps.registry);
     const selectedModelId = this.selected && models.some((m) => m.id === this.selected) ? this.selected : (models[0]?.id ?? null);
-    return { models, selectedModelId, sampling: DEFAULT_SAMPLING, canInsert: this.deps.window.activeSelection() !== undefined, adapterPath: this.suggestedAdapter };
+    return { models, selectedModelId, sampling: DEFAULT_SAMPLING, adapterPath: this.suggestedAdapter };
   }
 
   private postState(): void {
