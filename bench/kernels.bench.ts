@@ -27,6 +27,22 @@ function time(fn: () => void, minMs: number): number {
   return best / 1000;
 }
 
+/** Like time(), for several functions measured in turns (one call each per round), so that a busy spell on the
+ *  machine hits them alike and their ratios stay fair. */
+function timeTurns(fns: Array<() => void>, minMs: number): number[] {
+  for (const f of fns) f();
+  const best = fns.map(() => Infinity);
+  const t0 = performance.now();
+  for (let round = 0; round < 3 || performance.now() - t0 < minMs; round++) {
+    fns.forEach((f, i) => {
+      const t = performance.now();
+      f();
+      best[i] = Math.min(best[i], performance.now() - t);
+    });
+  }
+  return best.map((b) => b / 1000);
+}
+
 const ref = createReferenceBackend();
 const threadCounts = [...new Set([1, 2, Math.min(os.availableParallelism(), 4)])].filter((n) => n <= Math.max(2, os.availableParallelism()));
 const backends = new Map<number, KernelBackend>();
@@ -43,14 +59,10 @@ for (const [name, type] of [['F32', T.F32], ['Q8_0', T.Q8_0], ['Q4_K', T.Q4_K]] 
     // The reference takes seconds at m = 512: one call (plus warm-up) is enough to know its speed.
     const refS = quick && m > 1 ? NaN : time(() => ref.matmul(x, wr, m), m > 1 ? 0 : 300);
     ref.freeWeight(wr);
-    const fast = threadCounts.map((n) => {
-      const be = backends.get(n)!;
-      const w = be.uploadWeight(type, bytes, COLS, ROWS);
-      const y = new Float32Array(m * ROWS);
-      const s = time(() => be.matmul(x, w, m, y), quick ? 300 : 1000);
-      be.freeWeight(w);
-      return s;
-    });
+    const ws = threadCounts.map((n) => backends.get(n)!.uploadWeight(type, bytes, COLS, ROWS));
+    const y = new Float32Array(m * ROWS);
+    const fast = timeTurns(threadCounts.map((n, i) => () => { backends.get(n)!.matmul(x, ws[i], m, y); }), quick ? 600 : 2000);
+    threadCounts.forEach((n, i) => backends.get(n)!.freeWeight(ws[i]));
     const g = (s: number): string => (flops / s / 1e9).toFixed(1);
     rows.push([name, String(m), g(refS), ...fast.map(g), ...fast.map((s) => (refS / s).toFixed(0)), (fast[0] / fast[1]).toFixed(2)]);
   }
