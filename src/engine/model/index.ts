@@ -31,6 +31,7 @@
  *     const lora = LoraAdapter.create(model, { r: 8, alpha: 16, targets: ['attn_q', 'attn_v', 'ffn_up'] });
  *     lossAndGrad(model, batch, objective, { lora });   optimizer on lora.parameters()
  *     lora.enabled = false → the reference model (Hydra: no second copy), e.g. for DPO reference log-probs.
+ *     saveLoraGguf(lora, model, 'adapter.gguf') → llama.cpp's adapter format (createContext({ lora })); loadLoraGguf back.
  *   DPO / IPO: preferenceObjective(batch, pairs, { kind: 'dpo', beta: 0.1, masks }) as the objective.
  *   FFN mask scores (movement / GUM): ffnMask = hardMaskFromScores(scores, keep) per layer ([F] 0/1 gates),
  *     ffnMaskGrad = one zeroed [F] array per layer; after lossAndGrad(…, { ffnMask, ffnMaskGrad }) each
@@ -45,6 +46,7 @@ export { createRandomModel, type RandomModelConfig } from './createRandomModel.j
 export { saveModelGguf, type SaveModelOptions } from './saveModelGguf.js';
 export { loadEngineModel, ENGINE_ARCHITECTURES, type LoadEngineModelOptions } from './loadEngineModel.js';
 export { LoraAdapter, type LoraOptions, type LoraTarget } from './LoraAdapter.js';
+export { loadLoraGguf, saveLoraGguf } from './loraGguf.js';
 export {
   batchLogprobs, lossAndGrad, makeBatch, modelBackward, modelForward,
   type ForwardOptions, type ForwardState, type Objective, type TokenBatch,
