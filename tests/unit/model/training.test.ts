@@ -84,3 +84,28 @@ test('warmup + cosine schedule: ramps up, peaks, decays to minLr', () => {
   assert.ok(Math.abs(s(9) - 0.55) < 1e-12);
   assert.ok(Math.abs(s(14) - 0.1) < 1e-12 && Math.abs(s(100) - 0.1) < 1e-12);
 });
+
+test('long calls report progress and stop on an aborted signal', async () => {
+  const model = createRandomModel({ nVocab: 10, nEmbd: 8, nLayer: 3, nHead: 2, nFf: 8 });
+  model.enableFullTraining();
+  const batch = makeBatch([[1, 2, 3, 4]]);
+  const seen: number[] = [];
+  lossAndGrad(model, batch, { weights: nllWeights(batch) }, { onProgress: (f) => seen.push(f) });
+  assert.equal(seen.length, 6);
+  assert.ok(seen.every((f, i) => f > 0 && f <= 1 && (i === 0 || f > seen[i - 1])) && seen[5] === 1, seen.join(' '));
+  const ac = new AbortController();
+  ac.abort();
+  assert.throws(() => batchLogprobs(model, batch, { signal: ac.signal }), { code: 'ABORTED' });
+  const ac2 = new AbortController();
+  assert.throws(() => lossAndGrad(model, batch, { weights: nllWeights(batch) }, {
+    signal: ac2.signal, onProgress: (f) => { if (f > 0.5) ac2.abort(); },
+  }), { code: 'ABORTED' });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-'));
+  try {
+    const file = path.join(dir, 'm.gguf');
+    await saveModelGguf(model, file);
+    await assert.rejects(loadEngineModel(file, { signal: ac.signal }), { code: 'ABORTED' });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
