@@ -38,7 +38,7 @@ export interface KernelBackend {
   allocF32(n: number): Float32Array;
   /** Returns an allocF32 array to the backend; other arrays are ignored. */
   freeF32(a: Float32Array): void;
-  /** Frees the weights and stops the workers; every later call throws KernelDisposedError. */
+  /** Frees the weights and stops the workers; every later call but the frees throws KernelDisposedError. */
   dispose(): void;
 }
 

@@ -121,7 +121,7 @@ export function createReferenceBackend(): KernelBackend {
       // garbage-collected
     },
     freeWeight(wh) {
-      alive();
+      if (disposed) return; // dispose freed everything already
       const w = own(wh);
       w.freed = true;
       w.bytes = new Uint8Array(0);

@@ -86,7 +86,7 @@ export class WasmBackend implements KernelBackend {
   }
 
   freeWeight(wh: WeightHandle): void {
-    this.alive();
+    if (this.disposed) return; // dispose freed everything already
     const w = this.own(wh);
     this.weights.delete(w);
     this.heap.release(w.ptr);
