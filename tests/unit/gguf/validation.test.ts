@@ -203,3 +203,15 @@ test('keys named like Object.prototype members are ordinary keys', () => {
   assert.equal(f.metadata.constructor, 2);
   fails(craft({ kvs: [kvU32('__proto__', 1), kvU32('__proto__', 1)] }), 'GGUF_DUPLICATE_KEY');
 });
+
+test('norm epsilons and rope dimensions that make llama.cpp abort or hang (found by loading accepted mutants)', () => {
+  const model = (arch: string, extra: ReturnType<typeof kvU32>[]) =>
+    craft({ kvs: [kvStr('general.architecture', arch), kvU32(`${arch}.embedding_length`, 64), kvU32(`${arch}.attention.head_count`, 4), ...extra] });
+  fails(model('qwen2', [kvF32('qwen2.attention.layer_norm_rms_epsilon', -1)]), 'GGUF_BAD_HYPERPARAMETER', /finite number/);
+  fails(model('gemma', [kvF32('gemma.attention.layer_norm_rms_epsilon', NaN)]), 'GGUF_BAD_HYPERPARAMETER');
+  fails(model('falcon', [kvF32('falcon.attention.layer_norm_epsilon', -1e-5)]), 'GGUF_BAD_HYPERPARAMETER');
+  fails(model('phi3', [kvU32('phi3.rope.dimension_count', 7)]), 'GGUF_BAD_HYPERPARAMETER', /even/);
+  fails(model('phi3', [kvU32('phi3.rope.dimension_count', 0)]), 'GGUF_BAD_HYPERPARAMETER'); // llama.cpp hangs
+  fails(model('phi3', [kvU32('phi3.rope.dimension_count', 32)]), 'GGUF_BAD_HYPERPARAMETER', /head size 16/);
+  parseGgufHeader(model('phi3', [kvU32('phi3.rope.dimension_count', 8), kvF32('phi3.attention.layer_norm_rms_epsilon', 0)]));
+});
