@@ -100,6 +100,16 @@ for (const [name, type] of [['F32', T.F32], ['Q8_0', T.Q8_0], ['Q4_K', T.Q4_K]] 
   console.log(`causal softmax 512×512: reference ${(refS * 1e3).toFixed(2)} ms; wasm ${line.join(', ')}`);
 }
 
+// SwiGLU of a 512-token FFN: h [512, 2816] = silu(g) · u.
+{
+  const F = ROWS, N = 512;
+  const g = randomVector(N * F, 7), u = randomVector(N * F, 8), h = new Float32Array(N * F);
+  const refS = time(() => ref.swiglu(h, g, 0, u, 0, F, N, F), quick ? 200 : 500);
+  const [s1, s2] = timeTurns(threadCounts.slice(0, 2).map((n) => () => backends.get(n)!.swiglu(h, g, 0, u, 0, F, N, F)), quick ? 200 : 500);
+  console.log(`swiglu 512×2816: reference ${(refS * 1e3).toFixed(2)} ms; wasm 1t ${(s1 * 1e3).toFixed(2)} ms (×${(refS / s1).toFixed(1)}), ` +
+    `2t ${(s2 * 1e3).toFixed(2)} ms (×${(refS / s2).toFixed(1)})`);
+}
+
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 for (const r of rows) console.log(r.map((c, i) => c.padStart(widths[i])).join('  '));
 const f32 = rows.find((r) => r[0] === 'F32' && r[1] === '512')!;

@@ -32,6 +32,10 @@ export interface KernelBackend {
   /** In place: dp [rows, cols] becomes p ⊙ (dp − Σ_j p·dp) per row, the gradient w.r.t. the softmax input, where
    *  p [rows, cols] is softmax's output and dp the gradient w.r.t. it. */
   softmaxBackward(p: Float32Array, dp: Float32Array, rows: number, cols: number): void;
+  /** SwiGLU forward: h[t, i] = silu(g[gOff + t·stride + i]) · u[uOff + t·stride + i] (· mask[i]); h [rows, cols].
+   *  g and u may be one fused buffer (phi3's gate|up) with different offsets. */
+  swiglu(h: Float32Array, g: Float32Array, gOff: number, u: Float32Array, uOff: number, stride: number, rows: number,
+    cols: number, mask?: Float32Array | null): void;
   freeWeight(w: WeightHandle): void;
   /** A zeroed F32 array the backend reads and writes without copying (the WASM backend: a view into its shared
    *  memory, so activations, gradients and LoRA weights kept there skip the copy in and out of every call). */

@@ -113,6 +113,16 @@ export function createReferenceBackend(): KernelBackend {
         for (let j = 0; j < cols; j++) dp[o + j] = p[o + j] * (dp[o + j] - dot);
       }
     },
+    swiglu(h, g, gOff, u, uOff, stride, rows, cols, mask) {
+      alive();
+      for (let t = 0; t < rows; t++) {
+        for (let i = 0; i < cols; i++) {
+          const gv = g[gOff + t * stride + i];
+          const v = (gv / (1 + Math.exp(-gv))) * u[uOff + t * stride + i];
+          h[t * cols + i] = mask ? v * mask[i] : v;
+        }
+      }
+    },
     allocF32(n) {
       alive();
       return new Float32Array(n);

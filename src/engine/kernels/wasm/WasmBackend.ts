@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { KernelArgumentError, KernelDisposedError, type KernelBackend, type WeightHandle } from '../KernelBackend.js';
 import { weightLayout } from '../weightTypes.js';
 import {
-  ARG, DONE, ERR, F_ALPHA, F_BETA, GEN, OP, STATE, close, OP_EXIT, OP_GEMM, OP_SOFTMAX, OP_SOFTMAX_BACKWARD, SPIN_POLLS,
+  ARG, DONE, ERR, F_ALPHA, F_BETA, GEN, OP, STATE, close, OP_EXIT, OP_GEMM, OP_SOFTMAX, OP_SOFTMAX_BACKWARD, OP_SWIGLU, SPIN_POLLS,
   runShare, type KernelExports, type WasmInstance, type WasmMemory,
 } from './kernelProtocol.js';
 import { startKernelThreads, type KernelThreadOptions } from './startKernelThreads.js';
@@ -180,6 +180,25 @@ export class WasmBackend implements KernelBackend {
     const [pp, dpp] = this.place([{ arr: p, n: rows * cols, load: true }, { arr: dp, n: rows * cols, load: true, out: true }]);
     this.opCall(OP_SOFTMAX_BACKWARD, [pp, dpp, rows, cols], 4 * rows * cols);
     this.unplace(dp, dpp, rows * cols);
+  }
+
+  swiglu(h: Float32Array, g: Float32Array, gOff: number, u: Float32Array, uOff: number, stride: number, rows: number,
+    cols: number, mask?: Float32Array | null): void {
+    this.alive();
+    checkCount(rows, 'rows'); checkCount(cols, 'cols'); checkCount(gOff, 'gOff'); checkCount(uOff, 'uOff');
+    if (rows === 0 || cols === 0) return;
+    if (!(Number.isInteger(stride) && stride >= cols)) throw new KernelArgumentError(`stride ${stride} must be a whole number ≥ cols ${cols}.`);
+    const span = (rows - 1) * stride + cols;
+    need(h, rows * cols, 'h'); need(g, gOff + span, 'g'); need(u, uOff + span, 'u');
+    if (mask) need(mask, cols, 'mask');
+    // phi3 reads gate and up from one fused buffer: place it once
+    const gv = g.subarray(gOff, gOff + span);
+    const uv = g === u ? g.subarray(uOff, uOff + span) : u.subarray(uOff, uOff + span);
+    const ops = [{ arr: gv, n: span, load: true }, { arr: uv, n: span, load: true }, { arr: h, n: rows * cols, load: false, out: true }];
+    if (mask) ops.push({ arr: mask, n: cols, load: true });
+    const [gp, up, hp, mp] = this.place(ops);
+    this.opCall(OP_SWIGLU, [hp, gp, up, stride, rows, cols, mask ? mp : 0], 16 * rows * cols);
+    this.unplace(h, hp, rows * cols);
   }
 
   /** A row-chunked op: integer args after the chunk counter; `work` decides whether the workers are woken. */

@@ -22,6 +22,7 @@ export const F_BETA = 25;
 export const OP_GEMM = 1;
 export const OP_SOFTMAX = 2;
 export const OP_SOFTMAX_BACKWARD = 3;
+export const OP_SWIGLU = 4;
 export const OP_EXIT = 99;
 
 /** Spin this many polls before sleeping in Atomics.wait (wake-up from a futex costs tens of microseconds). */
@@ -48,6 +49,7 @@ export interface KernelExports {
     work: number): void;
   softmaxChunks(counter: number, x: number, rows: number, cols: number, causal: number): void;
   softmaxBackwardChunks(counter: number, p: number, dp: number, rows: number, cols: number): void;
+  swigluChunks(counter: number, h: number, g: number, u: number, stride: number, rows: number, cols: number, mask: number): void;
   heapBase(): number;
   WORK_BYTES: { value: unknown };
 }
@@ -57,6 +59,7 @@ export function runShare(ex: KernelExports, ctl: Int32Array, flt: Float32Array, 
   const op = ctl[OP];
   if (op === OP_SOFTMAX) ex.softmaxChunks(ctl[ARG], ctl[ARG + 1], ctl[ARG + 2], ctl[ARG + 3], ctl[ARG + 4]);
   else if (op === OP_SOFTMAX_BACKWARD) ex.softmaxBackwardChunks(ctl[ARG], ctl[ARG + 1], ctl[ARG + 2], ctl[ARG + 3], ctl[ARG + 4]);
+  else if (op === OP_SWIGLU) ex.swigluChunks(ctl[ARG], ctl[ARG + 1], ctl[ARG + 2], ctl[ARG + 3], ctl[ARG + 4], ctl[ARG + 5], ctl[ARG + 6], ctl[ARG + 7]);
   else if (op === OP_GEMM) {
     const a = ARG;
     // args: counter, M, N, K, a, aTrans, lda, b, type, mode, rowBytes, c, ldc, work base

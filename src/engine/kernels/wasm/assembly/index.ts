@@ -8,3 +8,4 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export { softmaxChunks, softmaxBackwardChunks } from './softmax';
+export { swigluChunks } from './swiglu';
