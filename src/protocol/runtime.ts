@@ -56,6 +56,8 @@ export interface LoadedModelInfo {
   /** Set when a GPU load failed and the model was loaded on the CPU instead: why. */
   fallback?: string;
   sizeBytes: number;
+  /** What llama.cpp expects the weights to take in RAM and VRAM (bytes), without contexts. */
+  memory: { ram: number; vram: number };
   trainContextSize: number;
   vocabSize: number;
   addsBos: boolean;

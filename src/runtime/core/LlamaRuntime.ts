@@ -102,7 +102,15 @@ export class LlamaRuntime {
     const gguf = await validateModelFile(params.path, signal);
     const { llama, backend } = await this.llama();
     const started = performance.now();
-    const onLoadProgress = (progress: number): void => this.events.loadProgress?.({ modelId: params.id, progress });
+    let reported = -1;
+    let loaded = false;
+    const onLoadProgress = (progress: number): void => {
+      // llama.cpp reports per tensor; a percent is enough for a progress bar and keeps IPC quiet. Its reports
+      // come through a native queue that may run after the load resolved: those are stale, drop them.
+      if (loaded || (progress - reported < 0.01 && progress < 1)) return;
+      reported = progress;
+      this.events.loadProgress?.({ modelId: params.id, progress });
+    };
     const gpuLayers = backend === 'cpu' ? 0 : (params.gpuLayers ?? 'auto');
     let model: LlamaModel;
     let fallback: string | undefined;
@@ -118,6 +126,8 @@ export class LlamaRuntime {
         throw new LlamaError(`llama.cpp could not load ${params.path}: ${firstLine(err2)}`, 'MODEL_LOAD_FAILED');
       }
     }
+    if (reported < 1) onLoadProgress(1); // so a caller always sees the end before the result
+    loaded = true;
     const md = gguf.metadata;
     const arch = String(md['general.architecture']);
     const tokens = md['tokenizer.ggml.tokens'];
@@ -130,6 +140,7 @@ export class LlamaRuntime {
       backend: model.gpuLayers > 0 ? backend : 'cpu',
       fallback,
       sizeBytes: model.size,
+      memory: { ram: model.memoryUsage.ram, vram: model.memoryUsage.vram },
       trainContextSize: model.trainContextSize,
       vocabSize: Array.isArray(tokens) ? tokens.length : 0,
       addsBos: model.tokens.shouldPrependBosToken && model.tokens.bos != null,

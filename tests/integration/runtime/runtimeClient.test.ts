@@ -48,8 +48,14 @@ describe('RuntimeClient with the runtime process', () => {
     assert.equal(info.pid, client.pid);
     assert.notEqual(info.pid, process.pid);
     assert.equal(client.state, 'ready');
+    const progress: number[] = [];
+    const sub = client.on('loadProgress', (p) => progress.push(p.progress));
     const loaded = await client.loadModel({ id: 'm', path: modelPath });
+    sub.dispose();
     assert.equal(loaded.architecture, 'llama');
+    assert.ok(loaded.memory.ram + loaded.memory.vram > 0);
+    assert.equal(progress.at(-1), 1);
+    assert.deepEqual([...progress].sort((a, b) => a - b), progress);
     await client.createSession({ id: 's', modelId: 'm' });
     let streamed = '';
     const g = await client.generate({ sessionId: 's', prompt: 'Hello', maxTokens: 6, temperature: 0 }, { onChunk: (c) => (streamed += c.text) });
