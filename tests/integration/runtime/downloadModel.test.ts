@@ -21,7 +21,11 @@ describe('downloadModel', () => {
     fs.writeFileSync(junk, Buffer.alloc(200_000, 7));
     const cut = path.join(dir, 'cut.gguf');
     fs.writeFileSync(cut, fs.readFileSync(model).subarray(0, 3_000_000));
+    const manifest = path.join(dir, 'manifest.json');
+    fs.writeFileSync(manifest, JSON.stringify({ ggufFile: { rfilename: 'tiny-Q4_K_M.gguf' } }));
     server = await startModelServer({
+      '/v2/acme/tiny-GGUF/manifests/Q4_K_M': manifest,
+      '/acme/tiny-GGUF/resolve/main/tiny-Q4_K_M.gguf': model,
       '/files/model.gguf': model,
       '/files/junk.gguf': junk,
       '/files/cut.gguf': cut,
@@ -86,6 +90,13 @@ describe('downloadModel', () => {
     const b = await downloadModel({ uri: 'hf:acme/tiny-GGUF/tiny-q4.gguf#dev', dirPath: path.join(dir, 'hf-dev'), hfEndpoint: server.url });
     assert.equal(b.bytes, fs.statSync(model).size);
     assert.ok(server.requests.some((q) => q.url === '/acme/tiny-GGUF/resolve/dev/tiny-q4.gguf'));
+  });
+
+  test('hf:user/repo:quant asks the hub manifest which file to fetch', async () => {
+    const r = await downloadModel({ uri: 'hf:acme/tiny-GGUF:Q4_K_M', dirPath: path.join(dir, 'hf-quant'), hfEndpoint: `${server.url}/` });
+    assert.ok(fs.readFileSync(r.path).equals(fs.readFileSync(model)));
+    assert.match(path.basename(r.path), /Q4_K_M\.gguf$/);
+    assert.ok(server.requests.some((q) => q.url === '/v2/acme/tiny-GGUF/manifests/Q4_K_M'));
   });
 
   test('a download that is not a valid model is deleted with a clear error', async () => {
