@@ -1,3 +1,4 @@
+import { checkAdapter } from './checkAdapter.js';
 import { checkHyperparameters } from './checkHyperparameters.js';
 import { checkTensorTypes } from './checkTensorTypes.js';
 import { GgufFormatError } from './GgufFormatError.js';
@@ -91,8 +92,9 @@ export function validateGguf(file: GgufFile, keyOffsets: Record<string, number>,
       warnings.push(`${ffKey} differs between layers; llama.cpp builds every ${arch} layer with layer 0's width and will refuse this model`);
     }
   }
-  if (md['general.type'] === 'adapter' && md['adapter.type'] === 'lora' && !Object.hasOwn(md, 'adapter.lora.alpha')) {
-    warnings.push('LoRA adapter without adapter.lora.alpha: llama.cpp will use alpha = 0 (scale by rank)');
+  if (md['general.type'] === 'adapter' && md['adapter.type'] === 'lora') {
+    if (!Object.hasOwn(md, 'adapter.lora.alpha')) warnings.push('LoRA adapter without adapter.lora.alpha: llama.cpp will use alpha = 0 (scale by rank)');
+    checkAdapter(file);
   }
 }
 

@@ -215,3 +215,24 @@ test('norm epsilons and rope dimensions that make llama.cpp abort or hang (found
   fails(model('phi3', [kvU32('phi3.rope.dimension_count', 32)]), 'GGUF_BAD_HYPERPARAMETER', /head size 16/);
   parseGgufHeader(model('phi3', [kvU32('phi3.rope.dimension_count', 8), kvF32('phi3.attention.layer_norm_rms_epsilon', 0)]));
 });
+
+test('LoRA adapters: unmatched or rank-mismatched pairs and a non-finite alpha are warnings', () => {
+  const adapter = (alpha: number, tensors: Array<{ name: string; shape: number[] }>) => {
+    let rel = 0;
+    const infos = tensors.map((t) => {
+      const bytes = t.shape.reduce((a, b) => a * b, 1) * 4;
+      const info = { name: t.name, type: 0, shape: t.shape, rel };
+      rel += Math.ceil(bytes / 32) * 32;
+      return info;
+    });
+    return parseGgufHeader(craft({
+      kvs: [kvStr('general.architecture', 'llama'), kvStr('general.type', 'adapter'), kvStr('adapter.type', 'lora'), kvF32('adapter.lora.alpha', alpha)],
+      tensors: infos,
+      dataBytes: rel,
+    })).warnings.join('\n');
+  };
+  assert.equal(adapter(8, [{ name: 'blk.0.attn_q.weight.lora_a', shape: [64, 4] }, { name: 'blk.0.attn_q.weight.lora_b', shape: [4, 64] }]), '');
+  assert.match(adapter(8, [{ name: 'blk.0.attn_q.weight.lora_a', shape: [64, 4] }]), /no matching lora_b/);
+  assert.match(adapter(8, [{ name: 'blk.0.attn_q.weight.lora_a', shape: [64, 4] }, { name: 'blk.0.attn_q.weight.lora_b', shape: [2, 64] }]), /rank/);
+  assert.match(adapter(NaN, []), /NaN/);
+});
