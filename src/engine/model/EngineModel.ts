@@ -1,6 +1,7 @@
 import type { KernelBackend } from '../kernels/index.js';
 import type { Linear } from './ops/linear.js';
 import { ensureRope, type RopeTable } from './ops/rope.js';
+import { EngineModelError } from './EngineModelError.js';
 
 /** The fields of ModelSpec (src/engine/gguf/ModelSpec.ts) the engine reads; a ModelSpec is assignable to it. */
 export interface EngineSpec {
@@ -85,7 +86,7 @@ export class EngineModel {
   enableFullTraining(): Param[] {
     const params: Param[] = [];
     for (const w of this.linears()) {
-      if (!w.data) throw new Error(`weight ${w.name} is not dense F32; load the model with dense: true to train it`);
+      if (!w.data) throw new EngineModelError('ENGINE_NOT_DENSE', `Weight ${w.name} is stored quantized; load the model with dense: true to train every weight.`);
       w.grad ??= new Float32Array(w.data.length);
       params.push({ name: `${w.name}.weight`, data: w.data, grad: w.grad });
       if (w.bias) {

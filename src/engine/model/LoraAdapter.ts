@@ -1,6 +1,7 @@
 import type { EngineModel, Param } from './EngineModel.js';
 import type { Linear, LoraPair } from './ops/linear.js';
 import { Rng } from './random.js';
+import { EngineModelError } from './EngineModelError.js';
 
 /** Which projections may carry an adapter (GGUF tensor name suffixes). */
 export type LoraTarget = 'attn_q' | 'attn_k' | 'attn_v' | 'attn_qkv' | 'attn_output' | 'ffn_gate' | 'ffn_up' | 'ffn_down';
@@ -35,7 +36,7 @@ export class LoraAdapter {
   /** Attach given A [r, cols] and B [rows, r] to a Linear (loading a saved adapter, tests). */
   add(w: Linear, a: Float32Array, b: Float32Array): LoraPair {
     if (a.length !== this.r * w.cols || b.length !== w.rows * this.r) {
-      throw new Error(`LoRA shapes for ${w.name} do not match r=${this.r}, ${w.rows}×${w.cols}`);
+      throw new EngineModelError('ENGINE_BAD_TENSOR', `LoRA shapes for ${w.name} do not match r=${this.r}, ${w.rows}×${w.cols}`);
     }
     const pair: LoraPair = { r: this.r, scale: this.alpha / this.r, a, b,
       gradA: new Float32Array(a.length), gradB: new Float32Array(b.length) };

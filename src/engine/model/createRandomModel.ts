@@ -2,6 +2,7 @@ import { createReferenceBackend, type KernelBackend } from '../kernels/index.js'
 import { EngineModel, type EngineSpec, type LayerWeights, type NormWeight } from './EngineModel.js';
 import type { Linear } from './ops/linear.js';
 import { Rng } from './random.js';
+import { EngineModelError } from './EngineModelError.js';
 
 export interface RandomModelConfig {
   /** Tensor layout: llama (default), phi3 (fused attn_qkv and gate|up), qwen2 (q/k/v biases). */
@@ -32,9 +33,9 @@ export interface RandomModelConfig {
 export function createRandomModel(cfg: RandomModelConfig, backend: KernelBackend = createReferenceBackend()): EngineModel {
   const arch = cfg.architecture ?? 'llama';
   const C = cfg.nEmbd, H = cfg.nHead, Hkv = cfg.nHeadKv ?? cfg.nHead, F = cfg.nFf, V = cfg.nVocab;
-  if (C % H !== 0 || H % Hkv !== 0) throw new Error(`nEmbd ${C} must divide into ${H} heads and ${H} into ${Hkv} KV heads`);
+  if (C % H !== 0 || H % Hkv !== 0) throw new EngineModelError('ENGINE_BAD_CONFIG', `nEmbd ${C} must divide into ${H} heads and ${H} into ${Hkv} KV heads`);
   const D = C / H;
-  if (D % 2 !== 0) throw new Error(`head size ${D} must be even for RoPE`);
+  if (D % 2 !== 0) throw new EngineModelError('ENGINE_BAD_CONFIG', `head size ${D} must be even for RoPE`);
   const spec: EngineSpec = {
     architecture: arch, nEmbd: C, nLayer: cfg.nLayer, nHead: H, nHeadKv: Hkv, nFf: F, nVocab: V,
     contextLength: cfg.contextLength ?? 512, ropeType: arch === 'llama' ? 'norm' : 'neox', ropeBase: cfg.ropeBase ?? 10000,

@@ -6,6 +6,7 @@ import type { SeqSpan } from './ops/attention.js';
 import { embeddingBackward, embeddingForward } from './ops/embedding.js';
 import { headLoss } from './ops/head.js';
 import { rmsnormBackward, rmsnormForward } from './ops/rmsnorm.js';
+import { EngineModelError } from './EngineModelError.js';
 
 /** Several token sequences concatenated into N rows; row t predicts targets[t] (the next token of its sequence). */
 export interface TokenBatch {
@@ -22,7 +23,7 @@ export function makeBatch(seqs: ArrayLike<number>[]): TokenBatch {
   const spans: SeqSpan[] = [];
   let o = 0;
   for (const s of seqs) {
-    if (s.length === 0) throw new Error('empty token sequence');
+    if (s.length === 0) throw new EngineModelError('ENGINE_BAD_INPUT', 'A token sequence is empty; every sequence needs at least one token.');
     spans.push({ start: o, len: s.length });
     for (let i = 0; i < s.length; i++) {
       tokens[o + i] = s[i];

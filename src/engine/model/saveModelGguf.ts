@@ -1,6 +1,7 @@
 import { GGUF_VALUE_TYPE, writeGguf, type GgufMetadataEntry, type GgufTensorToWrite } from '../gguf/index.js';
 import { quantize } from '../quant/index.js';
 import type { EngineModel } from './EngineModel.js';
+import { EngineModelError } from './EngineModelError.js';
 
 export interface SaveModelOptions {
   /** Extra metadata, e.g. the tokenizer (tokenizer.ggml.*); an entry here replaces a default with the same key. */
@@ -40,7 +41,7 @@ export async function saveModelGguf(model: EngineModel, path: string, opts: Save
   const tensors: GgufTensorToWrite[] = [];
   const wt = opts.weightType ?? 0;
   for (const w of model.linears()) {
-    if (!w.data) throw new Error(`weight ${w.name} is not dense F32 in memory; only such models can be saved`);
+    if (!w.data) throw new EngineModelError('ENGINE_NOT_DENSE', `Weight ${w.name} is not dense F32 in memory; only models built or loaded with dense: true can be saved.`);
     const data = w.data;
     tensors.push({ name: `${w.name}.weight`, type: wt, shape: [w.cols, w.rows], data: () => [wt === 0 ? f32(data) : quantize(wt, data)] });
     if (w.bias) tensors.push({ name: `${w.name}.bias`, type: 0, shape: [w.rows], data: f32(w.bias) });

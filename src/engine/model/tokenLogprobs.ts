@@ -2,6 +2,7 @@ import { throwIfAborted } from '../errors.js';
 import { createReferenceBackend, createWasmBackend, type KernelBackend } from '../kernels/index.js';
 import { loadEngineModel } from './loadEngineModel.js';
 import { batchLogprobs, makeBatch } from './modelForward.js';
+import { EngineModelError } from './EngineModelError.js';
 
 export interface TokenLogprobsOptions {
   /** Kernel threads (default: all cores). */
@@ -24,7 +25,7 @@ export async function tokenLogprobs(modelPath: string, tokens: number[], opts: T
     const model = await loadEngineModel(modelPath, { backend, signal: opts.signal, onProgress: (f) => opts.onProgress?.(0.3 * f) });
     try {
       const bad = tokens.find((t) => !Number.isInteger(t) || t < 0 || t >= model.spec.nVocab);
-      if (bad !== undefined) throw new RangeError(`token id ${bad} is outside the vocabulary (0…${model.spec.nVocab - 1})`);
+      if (bad !== undefined) throw new EngineModelError('ENGINE_BAD_INPUT', `Token id ${bad} is outside the vocabulary (0…${model.spec.nVocab - 1})`);
       const lp = batchLogprobs(model, makeBatch([tokens]), { signal: opts.signal, onProgress: (f) => opts.onProgress?.(0.3 + 0.7 * f) });
       return Array.from(lp.subarray(0, tokens.length - 1));
     } finally {
