@@ -1,19 +1,10 @@
 // Client of the runtime process: forks it, speaks JSON-RPC over the IPC channel, and survives its crashes.
 // No vscode import: the host, the CLI and tests all use it. When the child dies, every pending call rejects with
 // RuntimeCrashedError, the child restarts with backoff and reloads the models and sessions it held.
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import path from 'node:path';
-import {
-  CancellationTokenSource,
-  createMessageConnection,
-  IPCMessageReader,
-  IPCMessageWriter,
-  ResponseError,
-  type MessageConnection,
-} from 'vscode-jsonrpc/node.js';
+import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node.js';
 import type {
   BackendInfo,
   CreateSessionParams,
@@ -40,72 +31,22 @@ import type {
   TokenizeResult,
 } from '../../protocol/runtime.js';
 import { RemoteRuntimeError, RuntimeCrashedError, RuntimeUnavailableError } from '../errors.js';
-import { LineBuffer } from './LineBuffer.js';
+import { forkRuntime, type RuntimeProcess } from './forkRuntime.js';
+import {
+  defaultRuntimeEntry,
+  type CallOptions,
+  type Disposable,
+  type RuntimeClientEvents,
+  type RuntimeClientLogLine,
+  type RuntimeClientOptions,
+  type RuntimeState,
+} from './RuntimeClientOptions.js';
+
+export * from './RuntimeClientOptions.js';
 import { Backoff } from './Backoff.js';
-
-export type RuntimeState = 'stopped' | 'starting' | 'ready' | 'restarting' | 'failed' | 'disposed';
-
-export interface RuntimeClientLogLine {
-  level: RuntimeLogLevel;
-  message: string;
-  time: number;
-  /** runtime: the runtime's own log; process: its stdout/stderr; client: this side (starts, crashes, reloads) */
-  source: 'runtime' | 'process' | 'client';
-}
-
-export interface RuntimeClientEvents {
-  log: [RuntimeClientLogLine];
-  state: [RuntimeState];
-  crash: [RuntimeCrashedError];
-  loadProgress: [LoadProgress];
-  downloadProgress: [DownloadProgress];
-}
-
-export interface RuntimeClientOptions {
-  /** Script to fork. Default: defaultRuntimeEntry() (dist/runtime.js beside the bundle); a .ts file runs under tsx. */
-  entry?: string;
-  /** Node flags for the child. Default: ['--import', 'tsx'] for a .ts entry, none otherwise. */
-  execArgv?: string[];
-  env?: NodeJS.ProcessEnv;
-  gpu?: GpuSetting;
-  logLevel?: RuntimeLogLevel;
-  /** CPU threads per context (0 = automatic). */
-  threads?: number;
-  /** Restart delays: first, factor 2, up to max. A child that lived `stableMs` resets the delay. */
-  restart?: { initialDelayMs?: number; maxDelayMs?: number; maxAttempts?: number; stableMs?: number };
-  /** How many log lines to keep for `recentLog` and crash messages. Default 500. */
-  logCapacity?: number;
-}
-
-interface Incarnation {
-  child: ChildProcess;
-  connection: MessageConnection;
-  exited: Promise<void>;
-  startedAt: number;
-  /** Last lines the process printed (stdout/stderr): a native abort explains itself there. */
-  output: string[];
-}
 
 interface Pending {
   reject: (err: Error) => void;
-}
-
-export interface CallOptions {
-  signal?: AbortSignal;
-}
-
-export interface Disposable {
-  dispose(): void;
-}
-
-/**
- * Where the runtime child's script is by default: dist/runtime.js beside the running bundle (the host's
- * dist/extension.cjs, or dist/cli.js). From source (tests, under tsx) pass `entry: <repo>/src/runtime/main.ts`;
- * a .ts entry runs with `--import tsx`. (No import.meta here: the host bundle is CommonJS.)
- */
-export function defaultRuntimeEntry(): string {
-  const bundle = typeof __filename === 'string' ? __filename : (process.argv[1] ?? '');
-  return path.join(path.dirname(bundle), 'runtime.js');
 }
 
 export class RuntimeClient {
@@ -113,8 +54,8 @@ export class RuntimeClient {
   private readonly opts: RuntimeClientOptions;
   private readonly backoff: Backoff;
   private readonly logLines: RuntimeClientLogLine[] = [];
-  private current?: Incarnation;
-  private ready?: Promise<Incarnation>;
+  private current?: RuntimeProcess;
+  private ready?: Promise<RuntimeProcess>;
   private _state: RuntimeState = 'stopped';
   private readonly pending = new Set<Pending>();
   /** What to reload after a restart, in load order. */
@@ -169,7 +110,7 @@ export class RuntimeClient {
     await this.connection();
   }
 
-  private connection(): Promise<Incarnation> {
+  private connection(): Promise<RuntimeProcess> {
     if (this._state === 'disposed') return Promise.reject(new RuntimeUnavailableError('The model runtime was shut down'));
     if (!this.ready) {
       const starting = this.spawn();
@@ -182,40 +123,21 @@ export class RuntimeClient {
     return this.ready;
   }
 
-  private async spawn(): Promise<Incarnation> {
+  private async spawn(): Promise<RuntimeProcess> {
     this.setState(this._state === 'stopped' ? 'starting' : 'restarting');
     const entry = this.opts.entry ?? defaultRuntimeEntry();
     if (!existsSync(entry)) {
       this.setState('failed');
       throw new RuntimeUnavailableError(`The runtime entry ${entry} does not exist (build with npm run build)`);
     }
-    const execArgv = this.opts.execArgv ?? (entry.endsWith('.ts') ? ['--import', 'tsx'] : []);
-    // ELECTRON_RUN_AS_NODE: inside VS Code, process.execPath is the editor binary; this makes it a plain Node
-    const child = fork(entry, [], {
-      execArgv,
-      env: { ...process.env, ...this.opts.env, ELECTRON_RUN_AS_NODE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    const inc = forkRuntime({
+      entry,
+      execArgv: this.opts.execArgv ?? (entry.endsWith('.ts') ? ['--import', 'tsx'] : []),
+      env: this.opts.env,
+      onOutput: (line, isError) => this.log(isError ? 'warn' : 'info', line, 'process'),
     });
-    const output: string[] = [];
-    const keep = (l: string): void => {
-      output.push(l);
-      if (output.length > 5) output.shift();
-    };
-    const out = new LineBuffer((l) => (keep(l), this.log('info', l, 'process')));
-    const err = new LineBuffer((l) => (keep(l), this.log('warn', l, 'process')));
-    child.stdout?.on('data', (d: Buffer) => out.push(d));
-    child.stderr?.on('data', (d: Buffer) => err.push(d));
-    const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
-    const exited = new Promise<void>((resolve) => {
-      // 'close', not 'exit': it comes after stdout/stderr are drained, so a dying process's last words are kept
-      child.once('close', (code, signal) => {
-        out.flush();
-        err.flush();
-        resolve();
-        this.onExit(inc, code, signal);
-      });
-    });
-    const inc: Incarnation = { child, connection, exited, startedAt: Date.now(), output };
+    const { child, connection } = inc;
+    void inc.exited.then(({ code, signal }) => this.onExit(inc, code, signal));
     child.once('error', (e) => this.log('error', `runtime process error: ${e.message}`));
     connection.onNotification('runtime/log', (l: { level: RuntimeLogLevel; message: string }) => this.log(l.level, l.message, 'runtime'));
     connection.onNotification('runtime/generateChunk', (c: GenerateChunk) => this.chunkListeners.get(c.generationId)?.(c));
@@ -224,7 +146,6 @@ export class RuntimeClient {
       this.downloadListeners.get(p.downloadId)?.(p);
       this.emitter.emit('downloadProgress', p);
     });
-    connection.onError(() => {});
     connection.listen();
     this.current = inc;
     this.log('info', `runtime process started (pid ${child.pid})`);
@@ -251,7 +172,7 @@ export class RuntimeClient {
   }
 
   /** After a restart: load again what was loaded, with the same ids and options. */
-  private async reload(inc: Incarnation): Promise<void> {
+  private async reload(inc: RuntimeProcess): Promise<void> {
     for (const [id, params] of [...this.models]) {
       try {
         await this.send(inc, 'runtime/loadModel', params);
@@ -282,7 +203,7 @@ export class RuntimeClient {
     }
   }
 
-  private onExit(inc: Incarnation, code: number | null, signal: NodeJS.Signals | null): void {
+  private onExit(inc: RuntimeProcess, code: number | null, signal: NodeJS.Signals | null): void {
     inc.connection.dispose();
     if (this.current !== inc) return;
     this.current = undefined;
@@ -303,7 +224,7 @@ export class RuntimeClient {
     this.setState('restarting');
     this.log('info', `restarting the runtime in ${delay} ms`);
     // calls made meanwhile wait for the restart instead of failing
-    this.ready = new Promise<Incarnation>((resolve, reject) => {
+    this.ready = new Promise<RuntimeProcess>((resolve, reject) => {
       this.restartTimer = setTimeout(() => {
         this.restartTimer = undefined;
         this.ready = undefined;
@@ -314,7 +235,7 @@ export class RuntimeClient {
   }
 
   private send<M extends RuntimeMethod>(
-    inc: Incarnation,
+    inc: RuntimeProcess,
     method: M,
     params: RuntimeRequests[M]['params'],
     signal?: AbortSignal,
