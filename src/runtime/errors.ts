@@ -1,5 +1,5 @@
 // Errors of the runtime layer. Each has a stable `code`; messages are one line a user can act on.
-import { ModelLabError } from '../engine/errors.js';
+import { AbortedError, ModelLabError } from '../engine/errors.js';
 
 /** The runtime process died while this call was pending (native abort, kill, out of memory…). */
 export class RuntimeCrashedError extends ModelLabError {
@@ -69,4 +69,31 @@ export class RemoteRuntimeError extends ModelLabError {
     super(code, message);
     this.name = remoteName;
   }
+}
+
+const revivable: Record<string, new (...args: never[]) => ModelLabError> = {
+  ModelFileError,
+  NotLoadedError,
+  LlamaError,
+  DownloadError,
+  RuntimeUnavailableError,
+  AbortedError,
+};
+
+/**
+ * Rebuilds an error that crossed JSON-RPC as `{ name, code, message }`: an instance of the same class when it is
+ * one of ours (so `instanceof ModelFileError` holds in the host), else a RemoteRuntimeError with that name.
+ */
+export function reviveRuntimeError(name: string, code: string, message: string): ModelLabError {
+  const cls = revivable[name];
+  if (!cls) return new RemoteRuntimeError(name, code, message);
+  // skip the constructor: the message is already composed
+  const e = Object.create(cls.prototype) as ModelLabError;
+  Object.defineProperties(e, {
+    name: { value: name, writable: true, configurable: true },
+    code: { value: code, writable: true, configurable: true },
+    message: { value: message, writable: true, configurable: true },
+    stack: { value: `${name}: ${message}\n    (in the runtime process)`, writable: true, configurable: true },
+  });
+  return e;
 }

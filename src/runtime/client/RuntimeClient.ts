@@ -30,7 +30,7 @@ import type {
   TokenizeParams,
   TokenizeResult,
 } from '../../protocol/runtime.js';
-import { RemoteRuntimeError, RuntimeCrashedError, RuntimeUnavailableError } from '../errors.js';
+import { reviveRuntimeError, RuntimeCrashedError, RuntimeUnavailableError } from '../errors.js';
 import { forkRuntime, type RuntimeProcess } from './forkRuntime.js';
 import {
   defaultRuntimeEntry,
@@ -260,7 +260,7 @@ export class RuntimeClient {
           if (err instanceof ResponseError) {
             done();
             const data = err.data as RuntimeErrorData | undefined;
-            reject(new RemoteRuntimeError(data?.name ?? 'RuntimeError', data?.code ?? 'INTERNAL', err.message));
+            reject(reviveRuntimeError(data?.name ?? 'RuntimeError', data?.code ?? 'INTERNAL', err.message));
             return;
           }
           // the channel broke: the exit handler rejects with RuntimeCrashedError (give it a moment to arrive)

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { RuntimeClient, type RuntimeState } from '../../../src/runtime/client/RuntimeClient.js';
-import { RuntimeCrashedError, RuntimeUnavailableError } from '../../../src/runtime/errors.js';
+import { ModelFileError, RuntimeCrashedError, RuntimeUnavailableError } from '../../../src/runtime/errors.js';
 import { RUNTIME_SOURCE_ENTRY, tempDir, testModel } from './fixtures.js';
 import { startModelServer } from './modelServer.js';
 
@@ -80,7 +80,7 @@ describe('RuntimeClient with the runtime process', () => {
     const pid = client.pid;
     const bad = path.join(dir, 'bad.gguf');
     fs.writeFileSync(bad, 'GGUF but not really');
-    await assert.rejects(client.loadModel({ id: 'bad', path: bad }), { name: 'ModelFileError', code: 'MODEL_FILE_INVALID' });
+    await assert.rejects(client.loadModel({ id: 'bad', path: bad }), (e: unknown) => e instanceof ModelFileError && e.code === 'MODEL_FILE_INVALID' && /bad\.gguf/.test(e.message));
     await assert.rejects(client.createSession({ modelId: 'nope' }), { code: 'NOT_LOADED' });
     assert.equal(client.pid, pid);
   });

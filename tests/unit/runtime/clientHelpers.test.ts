@@ -46,3 +46,17 @@ test('ChunkCoalescer sends the first chunk at once, merges the rest, and flush l
   c.flush();
   assert.equal(sent.length, 2);
 });
+
+test('errors that crossed JSON-RPC come back as their own class when they are ours', async () => {
+  const { reviveRuntimeError, ModelFileError, DownloadError, RemoteRuntimeError } = await import('../../../src/runtime/errors.js');
+  const { ModelLabError } = await import('../../../src/engine/errors.js');
+  const a = reviveRuntimeError('ModelFileError', 'MODEL_FILE_INVALID', '/m.gguf: not a valid GGUF file');
+  assert.ok(a instanceof ModelFileError && a instanceof ModelLabError && a instanceof Error);
+  assert.equal(a.message, '/m.gguf: not a valid GGUF file');
+  assert.equal(a.code, 'MODEL_FILE_INVALID');
+  assert.equal(a.name, 'ModelFileError');
+  assert.ok(reviveRuntimeError('DownloadError', 'DISK_FULL', 'x') instanceof DownloadError);
+  const other = reviveRuntimeError('TypeError', 'INTERNAL', 'boom');
+  assert.ok(other instanceof RemoteRuntimeError);
+  assert.equal(other.name, 'TypeError');
+});
