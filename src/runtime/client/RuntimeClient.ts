@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node.js';
+import { CancellationTokenSource, ErrorCodes, ResponseError } from 'vscode-jsonrpc/node.js';
 import type {
   BackendInfo,
   CreateSessionParams,
@@ -44,6 +44,9 @@ import {
 
 export * from './RuntimeClientOptions.js';
 import { Backoff } from './Backoff.js';
+
+/** vscode-jsonrpc's own codes for a broken or closed channel (not errors the runtime raised). */
+const channelErrors = new Set<number>([ErrorCodes.MessageWriteError, ErrorCodes.MessageReadError, ErrorCodes.PendingResponseRejected, ErrorCodes.ConnectionInactive]);
 
 interface Pending {
   reject: (err: Error) => void;
@@ -257,7 +260,7 @@ export class RuntimeClient {
           resolve(r as RuntimeRequests[M]['result']);
         },
         async (err: unknown) => {
-          if (err instanceof ResponseError) {
+          if (err instanceof ResponseError && !channelErrors.has(err.code)) {
             done();
             const data = err.data as RuntimeErrorData | undefined;
             reject(reviveRuntimeError(data?.name ?? 'RuntimeError', data?.code ?? 'INTERNAL', err.message));
@@ -266,7 +269,8 @@ export class RuntimeClient {
           // the channel broke: the exit handler rejects with RuntimeCrashedError (give it a moment to arrive)
           await Promise.race([inc.exited, new Promise((r) => setTimeout(r, 2000))]);
           done();
-          reject(new RuntimeUnavailableError(`The model runtime stopped answering: ${(err as Error)?.message ?? err}`));
+          const why = inc.stoppedBecause ? `was ${inc.stoppedBecause}` : `stopped answering: ${(err as Error)?.message ?? err}`;
+          reject(new RuntimeUnavailableError(`The model runtime ${why}`));
         },
       );
     });
@@ -402,6 +406,7 @@ export class RuntimeClient {
     for (const p of [...this.pending]) p.reject(new RuntimeUnavailableError(`The model runtime was ${why}`));
     this.pending.clear();
     if (!inc) return;
+    inc.stoppedBecause = why;
     const timer = setTimeout(() => inc.child.kill('SIGKILL'), 3000);
     inc.child.kill('SIGTERM');
     await inc.exited;

@@ -11,6 +11,8 @@ export interface RuntimeProcess {
   startedAt: number;
   /** Last lines the process printed (stdout/stderr): a native abort explains itself there. */
   output: string[];
+  /** Set when we stopped it on purpose ('restarted', 'shut down'). */
+  stoppedBecause?: string;
 }
 
 export interface ForkRuntimeOptions {

@@ -81,3 +81,21 @@ test('a missing runtime entry is a clear error, and a later call tries again', a
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('restart() replaces the child and reloads what was loaded; pending calls are told why', async () => {
+  const client = new RuntimeClient({ entry: fake });
+  try {
+    await client.loadModel({ id: 'a', path: '/models/a.gguf' });
+    const oldPid = client.pid!;
+    const pending = client.generate({ sessionId: 'none', prompt: 'x' }).then(() => undefined, (e: unknown) => e);
+    await client.restart('off');
+    const err = (await pending) as Error;
+    assert.equal(err?.name, 'RuntimeUnavailableError');
+    assert.match(err.message, /was restarted/);
+    assert.notEqual(client.pid, oldPid);
+    assert.equal(client.state, 'ready');
+    assert.deepEqual((await client.listModels()).map((m) => m.id), ['a']);
+  } finally {
+    await client.dispose();
+  }
+});
