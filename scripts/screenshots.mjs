@@ -26,7 +26,8 @@ async function main() {
   const t = Date.now();
   const { tools, vsix } = await prepareE2e();
   // The built-in demo model when it is there; otherwise a generated stand-in, registered by setting.
-  const settings = { 'workbench.colorTheme': theme };
+  // One llama.cpp thread keeps generation quick on a busy 2-core machine (see tests/e2e/modelLab.test.ts).
+  const settings = { 'workbench.colorTheme': theme, 'modelLab.threads': 1 };
   let modelName = 'Demo';
   let tmp;
   if (!existsSync(demoModelPath(repoRoot))) {

@@ -62,7 +62,13 @@ export async function runCommand(page, title, { timeoutMs = 15_000 } = {}) {
   const row = page.locator(QUICK_INPUT_ROWS).filter({ has: page.locator('.label-name', { hasText: exact(title) }) }).first();
   await row.waitFor({ state: 'visible', timeout: timeoutMs });
   await row.click();
-  await page.locator(QUICK_INPUT).waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => {});
+  // The palette closes — or turns into the command's own quick input (a pick, a file dialog), whose text is
+  // no longer a ">command" query.
+  await page.waitForFunction(() => {
+    const w = document.querySelector('.quick-input-widget');
+    const input = w?.querySelector('.quick-input-box input');
+    return !w || w.style.display === 'none' || !w.offsetParent || !(input?.value ?? '').startsWith('>');
+  }, undefined, { timeout: 5_000, polling: 100 }).catch(() => {});
 }
 
 function exact(text) {

@@ -99,8 +99,14 @@ function newestMtime(p) {
 }
 
 /** Inputs whose change makes a new VSIX necessary. */
-function inputsMtime(root) {
-  return Math.max(...['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist', 'media', 'node_modules/.package-lock.json']
+function inputsMtime(root, { dist = true } = {}) {
+  return Math.max(...['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'media', 'node_modules/.package-lock.json', ...(dist ? ['dist'] : [])]
+    .map((p) => newestMtime(path.join(root, p))));
+}
+
+/** Sources of the build (esbuild rewrites dist/ on every build, so dist's own times say nothing). */
+function sourcesMtime(root) {
+  return Math.max(...['src', 'webview', 'esbuild.mjs', 'package-lock.json', 'tsconfig.json']
     .map((p) => newestMtime(path.join(root, p))));
 }
 
@@ -116,6 +122,15 @@ export function defaultVsixPath(root, target) {
  */
 export async function packageVsix(root, { target = currentTarget(), gpu = ['cuda', 'vulkan'], out, build = true, reuse = false } = {}) {
   out ??= defaultVsixPath(root, target);
+  const llamaPackages = llamaPackagesFor(target, gpu);
+  const optionsKey = JSON.stringify({ target, llamaPackages });
+  const sidecar = `${out}.options.json`;
+  const sameOptions = () => existsSync(out) && existsSync(sidecar) && readFileSync(sidecar, 'utf8') === optionsKey;
+  // Nothing the build or the package reads changed since the VSIX was made: skip both.
+  if (reuse && sameOptions() && statSync(out).mtimeMs > Math.max(sourcesMtime(root), inputsMtime(root, { dist: false }))) {
+    log(`Reusing ${path.relative(root, out)} (${mib(statSync(out).size)}): no source changed since it was packaged`);
+    return { vsix: out, bytes: statSync(out).size, reused: true };
+  }
   if (build) {
     await withHeartbeat('Building the extension (esbuild --production)', () =>
       runLogged(process.execPath, ['esbuild.mjs', '--production'], { cwd: root, logFile: path.join(root, '.tools', 'logs', 'build.log') }));
@@ -123,11 +138,7 @@ export async function packageVsix(root, { target = currentTarget(), gpu = ['cuda
   if (!existsSync(path.join(root, 'dist', 'extension.cjs'))) {
     throw new ScriptError('dist/extension.cjs was not built: src/host/extension.ts is missing or failed to build');
   }
-  const llamaPackages = llamaPackagesFor(target, gpu);
-  const optionsKey = JSON.stringify({ target, llamaPackages });
-  const sidecar = `${out}.options.json`;
-  if (reuse && existsSync(out) && existsSync(sidecar) && readFileSync(sidecar, 'utf8') === optionsKey
-    && statSync(out).mtimeMs > inputsMtime(root)) {
+  if (reuse && sameOptions() && statSync(out).mtimeMs > inputsMtime(root)) {
     log(`Reusing ${path.relative(root, out)} (${mib(statSync(out).size)}): nothing changed since it was packaged`);
     return { vsix: out, bytes: statSync(out).size, reused: true };
   }
