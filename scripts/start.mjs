@@ -55,7 +55,7 @@ async function main() {
   log(`llama.cpp builds to package: cpu${gpu.map((g) => `, ${g}`).join('')} (${currentTarget()})`);
   // The tools install (minutes the first time) and the build + package run side by side.
   const [tools, { vsix }] = await Promise.all([
-    ensureTools(root),
+    ensureTools(root, { chromium: false }), // the user's own browser shows it
     packageVsix(root, { gpu, reuse: true, out: path.join(toolsDir(root), 'start', `model-lab-${currentTarget()}.vsix`) }),
   ]);
 

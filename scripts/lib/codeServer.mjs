@@ -20,6 +20,8 @@ export const QUIET_SETTINGS = {
   'chat.disableAIFeatures': true,
   'security.workspace.trust.enabled': false,
   'window.dialogStyle': 'custom',
+  // The demo workspace lives inside this git checkout (.tools/demo-workspace): don't offer to open the parent repo.
+  'git.openRepositoryInParentFolders': 'never',
 };
 
 export function profilePaths(dir) {
