@@ -56,11 +56,14 @@ function saveLogs(userDataDir: string, dest: string) {
   walk(path.join(userDataDir, 'logs'));
 }
 
-/** Error toasts plus activation failures written to the extension host's log. */
+/**
+ * Error toasts, activation failures in the extension host's log, and Model Lab features that logged that they
+ * stayed off ("[host] <feature> is off: …" in its output channel).
+ */
 async function problems(): Promise<string[]> {
   const toasts = (await wb.notifications(session.page)).filter((n) => n.severity === 'error').map((n) => `toast: ${n.message}`);
   const logLines = session.extensionHostLog().split('\n')
-    .filter((l) => /model-lab/i.test(l) && /\[error\]|failed|Error:/i.test(l))
+    .filter((l) => (/model-lab/i.test(l) && /\[error\]|failed|Error:/i.test(l)) || /^\[host\] .* is off: /.test(l))
     .map((l) => `exthost log: ${l}`);
   return [...toasts, ...logLines];
 }
@@ -213,13 +216,21 @@ async function waitForQuickInput(ms: number) {
 
 test('the Inspect panel renders the model card, memory estimate and tensor table', async () => {
   const frame = await openPanel('Model Lab: Inspect Model', '#model-card');
-  await frame.locator('#model-card').filter({ hasText: model.file }).waitFor({ timeout: 30_000 });
-  await frame.locator('#tensor-table tr, #tensor-table [role="row"]').nth(1).waitFor({ timeout: 30_000 });
-  for (const id of ['#param-count', '#spec', '#memory-estimate', '#context-size', '#tensor-filter', '#metadata']) {
+  await frame.locator('body[data-ready="true"]').waitFor({ timeout: 30_000 });
+  await frame.locator('#model-card').filter({ hasText: model.file }).waitFor({ timeout: 10_000 });
+  for (const id of ['#param-count', '#spec', '#tokenizer', '#quant-mix', '#memory-estimate', '#context-size', '#gpu-layers', '#tensor-filter', '#metadata']) {
     assert.equal(await frame.locator(id).count(), 1, `${id} is missing from the Inspect panel`);
   }
   assert.equal(await visibleText(frame, '#error'), '', 'the Inspect panel shows an error');
+  const weightBytes = Number(await frame.locator('#mem-weights-cpu').getAttribute('data-bytes'));
+  assert.ok(weightBytes > 0, `memory estimate for the weights: ${weightBytes}`);
+  const rows: string[] = await frame.locator('#tensor-table tbody tr[data-name]').evaluateAll((trs: any[]) => trs.map((tr) => tr.dataset.name));
+  assert.ok(rows.includes('token_embd.weight') && rows.length > 3, `tensor rows: ${JSON.stringify(rows.slice(0, 5))}…`);
   await wb.screenshot(session.page, SHOTS, 'inspect');
+  // The filter narrows the table as a person types.
+  await frame.locator('#tensor-filter').fill('token_embd');
+  await session.page.waitForTimeout(300);
+  assert.deepEqual(await frame.locator('#tensor-table tbody tr[data-name]').evaluateAll((trs: any[]) => trs.map((tr) => tr.dataset.name)), ['token_embd.weight']);
   assert.deepEqual(await problems(), []);
 });
 
@@ -235,6 +246,9 @@ test('the Playground renders its controls and generates text with the model', as
   assert.equal(result.error, '', 'the Playground shows an error');
   assert.ok(result.tokens > 0, 'no tokens were generated');
   assert.ok(result.output.length > 0, 'the output is empty');
+  // llama.cpp ran from the binaries packaged in the VSIX, inside the installed extension's folder.
+  assert.match(session.extensionHostLog(), /extensions\/model-lab\.model-lab-[^/]+\/node_modules\/@node-llama-cpp\/linux-x64\//,
+    'the runtime did not load llama.cpp from the installed VSIX');
   assert.deepEqual(await problems(), []);
 });
 
