@@ -124,7 +124,8 @@ export async function packageVsix(root, { target = currentTarget(), gpu = ['cuda
   out ??= defaultVsixPath(root, target);
   const llamaPackages = llamaPackagesFor(target, gpu);
   const optionsKey = JSON.stringify({ target, llamaPackages });
-  const sidecar = `${out}.options.json`;
+  // What the VSIX was made with, kept under .tools (ignored by git) rather than next to the VSIX.
+  const sidecar = path.join(root, '.tools', 'package-options', `${path.basename(out)}.json`);
   const sameOptions = () => existsSync(out) && existsSync(sidecar) && readFileSync(sidecar, 'utf8') === optionsKey;
   // Nothing the build or the package reads changed since the VSIX was made: skip both.
   if (reuse && sameOptions() && statSync(out).mtimeMs > Math.max(sourcesMtime(root), inputsMtime(root, { dist: false }))) {
@@ -190,6 +191,7 @@ export async function packageVsix(root, { target = currentTarget(), gpu = ['cuda
     rmSync(partial, { force: true });
     rmSync(stage, { recursive: true, force: true });
   }
+  mkdirSync(path.dirname(sidecar), { recursive: true });
   writeFileSync(sidecar, optionsKey);
   const bytes = statSync(out).size;
   log(`VSIX: ${path.relative(root, out) || out} — ${mib(bytes)} (unpacked ${mib(counts.bytes)})`);
