@@ -1,11 +1,19 @@
 // Parity with llama.cpp: our per-token log-probs on generated models of each architecture and storage type against
-// node-llama-cpp's (full-vocabulary softmax at temperature 0, F32 KV cache). F32: every token within 1e-3 (measured
-// ~1e-5). Other types: the engine rounds activations as llama.cpp's matmul does (F16/BF16/Q8_0/Q8_K), so many tokens
-// agree to ~1e-6; but a last-bit difference upstream (ggml's SIMD expf, summation order) can flip one rounding step,
-// and in these small random models a flipped step in K/V moves every later token by up to ~0.1 (quantized) or
-// ~3e-3 (F16). So for those types the test asserts the mean signed difference (perplexity agreement) within the
-// target (1e-3 / 2e-2), the mean absolute difference within 2× the target, and the worst token within 0.05 / 0.25;
-// it prints max / p99 / median / mean.
+// node-llama-cpp's (full-vocabulary softmax at temperature 0, F32 KV cache, flash attention off).
+// F32: every token within 1e-3 (measured ≤ 7e-6).
+// Other types: the engine rounds activations as llama.cpp's CPU matmul does (F16/BF16/Q8_0/Q8_K), and with
+// llama.cpp's own inputs each op agrees to the last bit or two (rms_norm exactly). What is left are rounding-step
+// flips: the F32 summation order of the matmuls and ggml's vectorised expf (softmax, silu) differ from ours in
+// the last bit, and now and then such a value sits next to an F16/BF16/Q8 rounding boundary, so one element moves
+// by a whole step (one F16 ulp, one Q8 step); through K/V that reaches every later token. llama.cpp has the same
+// flips between its own CPU builds: on these models and prompts, its AVX2 (haswell), SSE4.2 and generic x64 builds
+// differ per token from its AVX-512 (zen4) build by up to 3.5e-3 (F16), 2.0e-2 (BF16) and 0.13 (quantized), mean
+// |Δ| up to 5.8e-4 / 1.9e-3 / 2.9e-2 — the same as ours (3.5e-3, 2.2e-2, 0.17; 6.1e-4, 1.3e-3, 2.6e-2), and on
+// a 512-wide 4-layer model both grow (F16 ≈ 5e-3, quantized ≈ 0.2). A per-token bound of 1e-3 / 2e-2 would need
+// the SIMD summation order of one llama.cpp build, which llama.cpp's other builds do not meet either. So for
+// these types the test asserts the mean signed difference (perplexity agreement) within the target, the mean
+// absolute difference within the target (F16) or 2× (BF16, quantized), and the worst token within 1e-2 (F16),
+// 0.05 (BF16) or 0.25 (quantized); it prints max / p99 / median / mean.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -82,8 +90,8 @@ for (const m of MODELS) {
         else {
           // perplexity-level agreement (the mean per-token difference) within the target; single tokens looser
           assert.ok(Math.abs(meanSigned) <= tol, `mean Δ log p ${meanSigned} over ${diffs.length} tokens`);
-          assert.ok(meanAbs <= 2 * tol, `mean |Δ log p| ${meanAbs} over ${diffs.length} tokens`);
-          assert.ok(worst <= (type.startsWith('Q') ? 0.25 : 0.05), `max |Δ log p| ${worst} over ${diffs.length} tokens`);
+          assert.ok(meanAbs <= (type === 'F16' ? 1 : 2) * tol, `mean |Δ log p| ${meanAbs} over ${diffs.length} tokens`);
+          assert.ok(worst <= (type.startsWith('Q') ? 0.25 : type === 'F16' ? 1e-2 : 0.05), `max |Δ log p| ${worst} over ${diffs.length} tokens`);
         }
       } finally {
         engine.dispose();
