@@ -14,7 +14,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { ensureDependencies } from './lib/ensure.mjs';
 import { ensureTools, toolsDir } from './lib/tools.mjs';
-import { packageVsix, parseGpuVariants, currentTarget } from './lib/packageVsix.mjs';
+import { packageVsix, parseGpuVariants, currentTarget, localVsixPath } from './lib/packageVsix.mjs';
 import { installVsix, prepareProfile, startCodeServer } from './lib/codeServer.mjs';
 import { ensureDemoWorkspace, demoModelPath, writeStandInModel } from './lib/demoWorkspace.mjs';
 import { exitOnSignals, probe, stopAllServices } from './lib/processes.mjs';
@@ -56,7 +56,7 @@ async function main() {
   // The tools install (minutes the first time) and the build + package run side by side.
   const [tools, { vsix }] = await Promise.all([
     ensureTools(root, { chromium: false }), // the user's own browser shows it
-    packageVsix(root, { gpu, reuse: true, out: path.join(toolsDir(root), 'start', `model-lab-${currentTarget()}.vsix`) }),
+    packageVsix(root, { gpu, reuse: true, out: localVsixPath(root, currentTarget(), gpu) }),
   ]);
 
   const settings = {};

@@ -4,8 +4,8 @@
 // tests install. The tests call prepareE2e() again; with everything in place that is a quick rebuild and reuse.
 import path from 'node:path';
 import { ensureDependencies } from '../lib/ensure.mjs';
-import { ensureTools, toolsDir } from '../lib/tools.mjs';
-import { packageVsix, currentTarget } from '../lib/packageVsix.mjs';
+import { ensureTools } from '../lib/tools.mjs';
+import { packageVsix, currentTarget, localVsixPath } from '../lib/packageVsix.mjs';
 import { log, ScriptError } from '../lib/log.mjs';
 import { exitOnSignals } from '../lib/processes.mjs';
 
@@ -18,11 +18,7 @@ export const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathn
 export async function prepareE2e(root = repoRoot) {
   ensureDependencies(root);
   const tools = await ensureTools(root);
-  const { vsix } = await packageVsix(root, {
-    gpu: [],
-    reuse: true,
-    out: path.join(toolsDir(root), 'e2e', `model-lab-e2e-${currentTarget()}.vsix`),
-  });
+  const { vsix } = await packageVsix(root, { gpu: [], reuse: true, out: localVsixPath(root, currentTarget(), []) });
   return { tools, vsix, root };
 }
 

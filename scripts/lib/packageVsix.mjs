@@ -110,6 +110,11 @@ function sourcesMtime(root) {
     .map((p) => newestMtime(path.join(root, p))));
 }
 
+/** Where `npm start` and the e2e lane keep their VSIX: one per target and GPU set, so they share it. */
+export function localVsixPath(root, target, gpu) {
+  return path.join(root, '.tools', 'vsix', `model-lab-${target}-${gpu.length ? gpu.join('+') : 'cpu'}.vsix`);
+}
+
 export function defaultVsixPath(root, target) {
   const { name, version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
   return path.join(root, `${name}-${version}-${target}.vsix`);

@@ -39,7 +39,7 @@ after(async () => {
   }
   await session?.close();
   model?.dispose();
-  console.log(`# e2e lane total: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  console.log(`# modelLab.test.ts total: ${((Date.now() - started) / 1000).toFixed(1)}s`);
 });
 
 /** Keeps the extension host's logs (Model Lab's output channel among them) next to the screenshots. */
