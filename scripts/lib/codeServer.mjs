@@ -120,8 +120,3 @@ export async function startCodeServer(tools, profile, { port, folder, disableWor
   const folderQuery = folder ? `?folder=${encodeURIComponent(folder)}` : '';
   return { url, workbenchUrl: url + folderQuery, port, service, logFile, stop: () => service.stop() };
 }
-
-/** The extension host's log files of a profile (where activation errors are written). */
-export function extensionHostLogs(profile) {
-  return path.join(profile.userDataDir, 'logs');
-}
