@@ -171,7 +171,12 @@ export class LlamaRuntime {
     return m;
   }
 
-  private async createContext(entry: ModelEntry, lora: LoraAdapterRef[] | undefined, contextSize: number, threads?: number, signal?: AbortSignal): Promise<LlamaContext> {
+  /**
+   * `scoring` contexts (log-probabilities, perplexity) keep the KV cache in F32 with flash attention off: the
+   * defaults (F16 cache, flash attention) move llama.cpp's own per-token log-probs by up to ~1e-2, which is the
+   * precision these numbers are for. Texts are scored in contexts sized to them, so the doubled cache is small.
+   */
+  private async createContext(entry: ModelEntry, lora: LoraAdapterRef[] | undefined, contextSize: number, threads?: number, signal?: AbortSignal, scoring = false): Promise<LlamaContext> {
     const adapters = [];
     for (const a of lora ?? []) {
       await validateAdapterFile(a.path, entry.gguf, signal);
@@ -185,6 +190,7 @@ export class LlamaRuntime {
         threads: threads || this.initParams.threads || undefined,
         lora: adapters.length ? { adapters } : undefined,
         createSignal: signal,
+        ...(scoring ? { flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32' } as const : {}),
       });
     } catch (err) {
       throw new LlamaError(`llama.cpp could not create a context of ${contextSize} tokens: ${firstLine(err)}`, 'CONTEXT_FAILED');
@@ -309,7 +315,7 @@ export class LlamaRuntime {
     const window = target.contextSize ?? this.defaultContextSize(entry);
     // a context no larger than the text needs: allocation is most of the cost for short texts
     const size = Math.max(64, Math.min(window, Math.ceil((tokenCount + 1) / 64) * 64));
-    const context = await this.createContext(entry, target.lora, size, undefined, signal);
+    const context = await this.createContext(entry, target.lora, size, undefined, signal, true);
     try {
       return await fn(context.getSequence(), Math.min(window, context.contextSize));
     } finally {
