@@ -13,7 +13,7 @@ import { openWorkbench } from './workbench.mjs';
  * @param {object} o
  * @param {{node: string, codeServer: string, chromium?: string}} o.tools   from ensureTools()
  * @param {string} o.vsix                     the packaged extension
- * @param {Record<string, string>} [o.files]  workspace files to create (relative path → content)
+ * @param {Record<string, string | Uint8Array>} [o.files]  workspace files to create (relative path → content)
  * @param {Record<string, unknown>} [o.settings] user settings
  * @param {boolean} [o.keep]                  keep the temp folders (for debugging)
  */

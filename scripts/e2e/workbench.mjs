@@ -246,3 +246,12 @@ export async function injectRemoteScript(target, url) {
     document.head.append(s);
   }), url);
 }
+
+/** Opens a workspace file by name through Quick Open (the palette without its ">" prefix), as a person would. */
+export async function quickOpen(page, fileName, { timeoutMs = 15_000 } = {}) {
+  await openPalette(page);
+  await page.locator(QUICK_INPUT_BOX).fill(fileName);
+  const row = page.locator(QUICK_INPUT_ROWS).filter({ hasText: fileName }).first();
+  await row.waitFor({ state: 'visible', timeout: timeoutMs });
+  await row.click();
+}

@@ -12,6 +12,8 @@ export interface E2eModel {
   name: string;
   /** The GGUF file's base name (the Inspect panel shows it). */
   file: string;
+  /** Its path on disk. */
+  path: string;
   /** Settings that register it. */
   settings: Record<string, unknown>;
   builtIn: boolean;
@@ -20,13 +22,16 @@ export interface E2eModel {
 
 export async function e2eModel(): Promise<E2eModel> {
   if (existsSync(path.join(repoRoot, 'media', 'models', 'demo.gguf'))) {
-    return { name: 'Demo', file: 'demo.gguf', settings: {}, builtIn: true, dispose: () => {} };
+    const demo = path.join(repoRoot, 'media', 'models', 'demo.gguf');
+    return { name: 'Demo', file: 'demo.gguf', path: demo, settings: {}, builtIn: true, dispose: () => {} };
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ml-e2e-model-'));
-  await writeTestModel(path.join(dir, 'e2e-tiny-llama.gguf'), { arch: 'llama', seed: 7 });
+  const file = path.join(dir, 'e2e-tiny-llama.gguf');
+  await writeTestModel(file, { arch: 'llama', seed: 7 });
   return {
     name: 'e2e-tiny-llama',
     file: 'e2e-tiny-llama.gguf',
+    path: file,
     settings: { 'modelLab.modelsDirectory': dir },
     builtIn: false,
     dispose: () => rmSync(dir, { recursive: true, force: true }),

@@ -28,7 +28,10 @@ before(async () => {
   model = await e2eModel();
   // One llama.cpp thread: measured on these 2-core machines under load, 12 tokens of the demo model took 16 ms
   // with 1 thread, 5 s with 2 and 25 s with the default 4 (threads spin at barriers and starve each other).
-  session = await startSession({ tools, vsix, settings: { ...model.settings, 'modelLab.threads': 1 }, files: { 'README.md': '# e2e workspace\n', 'src/sample.ts': 'export const answer = 42;\n' } });
+  session = await startSession({
+    tools, vsix, settings: { ...model.settings, 'modelLab.threads': 1 },
+    files: { 'README.md': '# e2e workspace\n', 'src/sample.ts': 'export const answer = 42;\n', 'models/workspace-model.gguf': readFileSync(model.path) },
+  });
   console.log(`# e2e set-up (build, package, install VSIX, code-server, Chromium): ${((Date.now() - t) / 1000).toFixed(1)}s`);
 });
 
@@ -267,6 +270,19 @@ test('the Playground renders its controls and generates text with the model', as
   const libs = runtimeLibraries(session.profile.extensionsDir);
   assert.ok(libs.some((l) => l.includes('/node_modules/@node-llama-cpp/linux-x64/') && l.endsWith('.so')),
     `the runtime did not load llama.cpp from the installed VSIX: ${JSON.stringify(libs.slice(0, 5))}`);
+  assert.deepEqual(await problems(), []);
+});
+
+test('opening a .gguf file in the workspace shows it in the GGUF inspector', async () => {
+  const { page } = session;
+  await wb.closeAllEditors(page);
+  await wb.quickOpen(page, 'workspace-model.gguf');
+  const frame = await wb.webviewFrame(page, '#model-card', { timeoutMs: 45_000 });
+  await frame.locator('body[data-ready="true"]').waitFor({ timeout: 30_000 });
+  await frame.locator('#model-card').filter({ hasText: 'workspace-model.gguf' }).waitFor({ timeout: 10_000 });
+  assert.equal(await visibleText(frame, '#error'), '', 'the inspector shows an error');
+  assert.ok(await frame.locator('#tensor-table tbody tr[data-name]').count() > 3, 'the inspector lists no tensors');
+  await wb.screenshot(page, SHOTS, 'gguf-editor');
   assert.deepEqual(await problems(), []);
 });
 
