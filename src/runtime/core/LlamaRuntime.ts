@@ -186,8 +186,10 @@ export class LlamaRuntime {
       return await entry.model.createContext({
         contextSize,
         sequences: 1,
-        // llama.cpp's threads spin while they wait: on a busy machine too many threads cost far more than one
-        threads: threads || this.initParams.threads || undefined,
+        // llama.cpp's threads spin while they wait, so more threads than physical math cores (node-llama-cpp's
+        // default maxThreads is larger) cost far more than they give: 12 tokens took 25 s with its default of 4 on
+        // a 2-core machine, 16 ms with 1. Default to the math cores.
+        threads: threads || this.initParams.threads || (await this.llama()).llama.cpuMathCores || undefined,
         lora: adapters.length ? { adapters } : undefined,
         createSignal: signal,
         ...(scoring ? { flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32' } as const : {}),
