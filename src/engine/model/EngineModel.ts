@@ -1,25 +1,11 @@
+import type { ModelSpec } from '../gguf/ModelSpec.js';
 import type { KernelBackend } from '../kernels/index.js';
 import type { Linear } from './ops/linear.js';
 import { ensureRope, type RopeTable } from './ops/rope.js';
 import { EngineModelError } from './EngineModelError.js';
 
-/** The fields of ModelSpec (src/engine/gguf/ModelSpec.ts) the engine reads; a ModelSpec is assignable to it. */
-export interface EngineSpec {
-  architecture: string;
-  nEmbd: number;
-  nLayer: number;
-  nHead: number;
-  nHeadKv: number;
-  nFf: number | number[];
-  nVocab: number;
-  contextLength: number;
-  ropeType: 'norm' | 'neox';
-  ropeBase: number;
-  ropeDims: number;
-  normEps: number;
-  tiedOutput: boolean;
-  headDim: number;
-}
+/** The fields of ModelSpec the engine reads; a ModelSpec is assignable to it. */
+export type EngineSpec = Omit<ModelSpec, 'chatTemplate' | 'tokenizerModel'>;
 
 /** An RMSNorm weight vector (always F32 in GGUF). */
 export interface NormWeight { name: string; data: Float32Array; grad?: Float32Array }
