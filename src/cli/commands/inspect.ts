@@ -1,6 +1,7 @@
 // model-lab inspect FILE [--json]
 // Model card and tensor table of a GGUF file, read from its header only. --json prints one object:
 // { architecture, spec, metadata (arrays over 64 elements as {type, length}), tensors, parameters, fileBytes, … }.
+import { formatBytes } from '../../protocol/formatBytes.js';
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { readGguf, summarizeGguf, type GgufSummary } from '../../engine/gguf/index.js';
@@ -33,7 +34,7 @@ export async function run(args: string[]): Promise<void> {
 function formatText(file: string, s: GgufSummary): string {
   const lines: string[] = [];
   const row = (label: string, text: string): void => void lines.push(`${label.padEnd(12)}${text}`);
-  row('file', `${file} (${human(s.fileBytes)}, GGUF v${s.version}, alignment ${s.alignment})`);
+  row('file', `${file} (${formatBytes(s.fileBytes)}, GGUF v${s.version}, alignment ${s.alignment})`);
   const sp = s.spec;
   if (sp) {
     const ff = Array.isArray(sp.nFf) ? `n_ff per layer ${sp.nFf.join(',')}` : `n_ff ${sp.nFf}`;
@@ -45,7 +46,7 @@ function formatText(file: string, s: GgufSummary): string {
   }
   row('parameters', `${s.parameters.toLocaleString('en-US')} (${(s.parameters / 1e6).toFixed(2)} M) in ${s.tensors.length} tensors`);
   for (const [i, t] of s.byType.entries()) {
-    row(i === 0 ? 'types' : '', `${t.type.padEnd(6)} ${String(t.tensors).padStart(5)} tensors ${human(t.bytes).padStart(10)}  ${((100 * t.bytes) / Math.max(1, s.fileBytes)).toFixed(1).padStart(5)}% of file`);
+    row(i === 0 ? 'types' : '', `${t.type.padEnd(6)} ${String(t.tensors).padStart(5)} tensors ${formatBytes(t.bytes).padStart(10)}  ${((100 * t.bytes) / Math.max(1, s.fileBytes)).toFixed(1).padStart(5)}% of file`);
   }
   for (const w of s.warnings) row('warning', w);
   lines.push('');
@@ -55,15 +56,4 @@ function formatText(file: string, s: GgufSummary): string {
     lines.push(`${t.name.padEnd(nameWidth)}${t.type.padEnd(8)}${t.shape.join(' × ').padEnd(22)}${String(t.offset).padStart(14)}${String(t.bytes).padStart(14)}`);
   }
   return lines.join('\n') + '\n';
-}
-
-function human(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
