@@ -1,17 +1,9 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createReferenceBackend, createWasmBackend, type KernelBackend } from '../../../src/engine/kernels/index.js';
-import { ensureKernelsBuilt } from './ensureKernelsBuilt.js';
+import { backendsUnderTest } from './backendsUnderTest.js';
 import { randomVector } from './randomWeights.js';
 
-const ref = createReferenceBackend();
-const fast = new Map<number, KernelBackend>();
-before(async () => {
-  ensureKernelsBuilt();
-  fast.set(1, await createWasmBackend({ threads: 1 }));
-  fast.set(2, await createWasmBackend({ threads: 2, parallelThreshold: 0 }));
-});
-after(() => { for (const b of fast.values()) b.dispose(); });
+const { ref, fast } = backendsUnderTest();
 
 function close(got: Float32Array, want: Float32Array, what: string, rel = 1e-5, abs = 1e-7): void {
   for (let i = 0; i < want.length; i++) {

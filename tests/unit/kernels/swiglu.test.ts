@@ -1,17 +1,9 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createReferenceBackend, createWasmBackend, type KernelBackend } from '../../../src/engine/kernels/index.js';
-import { ensureKernelsBuilt } from './ensureKernelsBuilt.js';
+import { backendsUnderTest } from './backendsUnderTest.js';
 import { randomVector } from './randomWeights.js';
 
-const ref = createReferenceBackend();
-const fast = new Map<number, KernelBackend>();
-before(async () => {
-  ensureKernelsBuilt();
-  fast.set(1, await createWasmBackend({ threads: 1 }));
-  fast.set(2, await createWasmBackend({ threads: 2, parallelThreshold: 0 }));
-});
-after(() => { for (const b of fast.values()) b.dispose(); });
+const { ref, fast } = backendsUnderTest();
 
 test('reference swiglu on a hand-computed example (silu(0) = 0, silu(x) → x for large x, mask)', () => {
   const g = new Float32Array([0, 30, -30, Math.log(3)]);

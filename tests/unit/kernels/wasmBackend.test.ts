@@ -1,21 +1,13 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  createReferenceBackend, createWasmBackend, KernelArgumentError, KernelDisposedError, KernelOutOfMemoryError,
+  createWasmBackend, KernelArgumentError, KernelDisposedError, KernelOutOfMemoryError,
   KERNEL_TYPES as T, WasmBackend, type KernelBackend,
 } from '../../../src/engine/kernels/index.js';
-import { ensureKernelsBuilt } from './ensureKernelsBuilt.js';
+import { backendsUnderTest } from './backendsUnderTest.js';
 import { randomVector, randomWeight } from './randomWeights.js';
 
-const ref = createReferenceBackend();
-const fast = new Map<number, KernelBackend>();
-
-before(async () => {
-  ensureKernelsBuilt();
-  fast.set(1, await createWasmBackend({ threads: 1 }));
-  fast.set(2, await createWasmBackend({ threads: 2, parallelThreshold: 0 }));
-});
-after(() => { for (const b of fast.values()) b.dispose(); });
+const { ref, fast } = backendsUnderTest();
 
 /** |fast − ref| ≤ tol · Σ|a·b| for each output (the bound on rounding error of any summation order). */
 function assertClose(got: Float32Array, want: Float32Array, bound: Float32Array, what: string, tol = 2e-5): void {
