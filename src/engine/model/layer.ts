@@ -18,6 +18,12 @@ export interface LayerRun {
   ffnMask: (Float32Array | null)[] | null;
   /** Per-layer accumulators [F] for the mask (score) gradient, or null. */
   ffnMaskGrad: (Float32Array | null)[] | null;
+  /**
+   * Forward-only runs: compute the FFN this many rows at a time, so gate, up and h are [rows, ·] instead of
+   * [N, ·] (the FFN is row-wise; its buffers are the biggest activations). Unset = all N rows at once (the
+   * backward needs the full gu and h).
+   */
+  ffnRows?: number;
 }
 
 /** Activations of one block for a batch of N rows (llm.c style: every buffer named once). */
@@ -34,6 +40,7 @@ export interface LayerActs {
   rstd2: Float32Array; // [N]
   gu: Float32Array;    // gate and up: phi3 [N, 2F] (row = gate | up); llama/qwen2 planar [2, N, F] (gate rows, then up rows)
   h: Float32Array;     // [N, F] silu(gate)·up (· mask)
+  // (with run.ffnRows = R < N, gu and h hold only the last chunk: [R, 2F] / [2, R, F] and [R, F])
   out: Float32Array;   // [N, C] block output
   /** LoRA intermediates x·Aᵀ [N, r] per Linear name. */
   lu: Map<string, Float32Array>;
@@ -57,12 +64,13 @@ export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Floa
   const s = model.spec;
   const C = s.nEmbd, H = s.nHead, Hkv = s.nHeadKv, D = s.headDim, F = model.nFf;
   const Cq = H * D, Ckv = Hkv * D;
+  const R = run.ffnRows && run.ffnRows < N ? run.ffnRows : N;
   // `reuse`: buffers of an earlier block that nobody needs any more (forward-only runs): every one is overwritten
   const a: LayerActs = reuse ? { ...reuse, x, lu: new Map() } : {
     x, xn: new Float32Array(N * C), rstd1: new Float32Array(N), q: new Float32Array(N * Cq),
     k: new Float32Array(N * Ckv), v: new Float32Array(N * Ckv), att: new Float32Array(N * Cq),
-    x2: new Float32Array(N * C), xn2: new Float32Array(N * C), rstd2: new Float32Array(N), gu: new Float32Array(N * 2 * F),
-    h: new Float32Array(N * F), out: new Float32Array(N * C), lu: new Map(),
+    x2: new Float32Array(N * C), xn2: new Float32Array(N * C), rstd2: new Float32Array(N), gu: new Float32Array(R * 2 * F),
+    h: new Float32Array(R * F), out: new Float32Array(N * C), lu: new Map(),
   };
   rmsnormForward(a.xn, a.rstd1, x, L.attnNorm.data, N, C, s.normEps);
   if (L.wqkv) {
@@ -82,6 +90,11 @@ export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Floa
   for (let i = 0; i < N * C; i++) a.x2[i] += x[i];
 
   rmsnormForward(a.xn2, a.rstd2, a.x2, L.ffnNorm.data, N, C, s.normEps);
+  if (R < N) {
+    for (let r0 = 0; r0 < N; r0 += R) ffnChunk(run, il, L, a, r0, Math.min(R, N - r0));
+    for (let i = 0; i < N * C; i++) a.out[i] += a.x2[i];
+    return a;
+  }
   const [uOff, stride] = L.wGate ? [N * F, F] : [F, 2 * F];
   if (L.wGate) {
     lin(run, a, L.wGate, a.xn2, a.gu.subarray(0, N * F));
@@ -93,6 +106,27 @@ export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Floa
   lin(run, a, L.wDown, a.h, a.out);
   for (let i = 0; i < N * C; i++) a.out[i] += a.x2[i];
   return a;
+}
+
+/**
+ * FFN of rows [r0, r0 + m) (forward only): a.out rows = down(silu(gate(xn2))·up(xn2)), through the chunk-sized
+ * a.gu ([2, m, F] planar or [m, 2F] fused) and a.h [m, F]. LoRA intermediates are not kept (no backward).
+ */
+function ffnChunk(run: LayerRun, il: number, L: LayerWeights, a: LayerActs, r0: number, m: number): void {
+  const be = run.model.backend;
+  const C = run.model.spec.nEmbd, F = run.model.nFf;
+  const on = (w: Linear) => run.lora?.on(w) ?? null;
+  const xs = a.xn2.subarray(r0 * C, (r0 + m) * C);
+  const [uOff, stride] = L.wGate ? [m * F, F] : [F, 2 * F];
+  if (L.wGate) {
+    linearForward(be, L.wGate, xs, m, a.gu.subarray(0, m * F), on(L.wGate));
+    linearForward(be, L.wUp, xs, m, a.gu.subarray(m * F, 2 * m * F), on(L.wUp), undefined, true);
+  } else {
+    linearForward(be, L.wUp, xs, m, a.gu.subarray(0, 2 * m * F), on(L.wUp));
+  }
+  const h = a.h.subarray(0, m * F);
+  swigluForward(h, a.gu, 0, a.gu, uOff, stride, m, F, run.ffnMask?.[il] ?? null);
+  linearForward(be, L.wDown, h, m, a.out.subarray(r0 * C, (r0 + m) * C), on(L.wDown));
 }
 
 /**

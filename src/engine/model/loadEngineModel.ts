@@ -134,6 +134,8 @@ export async function loadEngineModel(path: string, opts: LoadEngineModelOptions
     if (ownBackend) backend.dispose();
     throw err;
   } finally {
+    // the embedding's row lookup closes over this scope: drop the read buffer (the largest tensor's size) with it
+    shared = new Uint8Array(0);
     await fh.close();
   }
 }

@@ -63,12 +63,18 @@ export interface ForwardState {
   rstd: Float32Array;            // [N]
 }
 
+/** Rows per FFN chunk in forward-only runs: gate/up/h shrink from [N, 3F] to [128, 3F]; still enough rows per
+ *  matmul call for the kernels' tiles and threads. */
+const FFN_ROWS = 128;
+
 /** Forward through embedding, blocks and output_norm (the head is applied by headLoss). */
 export function modelForward(model: EngineModel, batch: TokenBatch, opts: ForwardOptions = {}, forBackward = false): ForwardState {
   const N = batch.tokens.length;
   const C = model.spec.nEmbd;
   const run: LayerRun = { model, spans: batch.spans, pos: batch.pos, N, lora: opts.lora ?? null,
-    ffnMask: opts.ffnMask ?? null, ffnMaskGrad: opts.ffnMaskGrad ?? null };
+    ffnMask: opts.ffnMask ?? null, ffnMaskGrad: opts.ffnMaskGrad ?? null,
+    // forward only, nobody reads h: the FFN in row chunks (its [N, 3F] buffers are the biggest activations)
+    ffnRows: forBackward || opts.captureFfn ? undefined : FFN_ROWS };
   const recompute = opts.recompute ?? true;
   const total = forBackward ? 2 * model.layers.length : model.layers.length;
   let x: Float32Array = new Float32Array(N * C);
@@ -87,7 +93,8 @@ export function modelForward(model: EngineModel, batch: TokenBatch, opts: Forwar
     x = a.out;
     opts.onProgress?.((il + 1) / total);
   }
-  const xn = new Float32Array(N * C), rstd = new Float32Array(N);
+  // forward-only: the last block's attn_norm buffer is free again
+  const xn = !forBackward && prev ? prev.xn : new Float32Array(N * C), rstd = new Float32Array(N);
   rmsnormForward(xn, rstd, x, model.outputNorm.data, N, C, model.spec.normEps);
   return { batch, run, inputs, acts, xf: x, xn, rstd };
 }
