@@ -4,7 +4,8 @@
 // os.tmpdir() and deleted afterwards. Prompt: 512 tokens. Same thread count for both engines.
 // Figures: forward tokens/s (ours: embedding → logits → log-probs; llama.cpp: prompt evaluation) and their ratio;
 // forward + LoRA backward tokens/s (r 8 on attn_q/attn_v/ffn_up/ffn_down); peak RSS of a child process that only
-// runs our forward on the Q4_K model (it must stay within file size + 20% + activations).
+// runs our forward on the Q4_K model (it must stay within file size + 20% + activations; activations from the
+// shapes: 9 [N, C] + 3 [N, F] + [N, N] + [N, V] F32), with a breakdown of where that memory is.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,15 +33,34 @@ async function best(reps: number, fn: () => unknown | Promise<unknown>): Promise
   return b;
 }
 
-// Child mode: load the model with the WASM backend, run one forward, report peak RSS.
+/**
+ * Peak RSS of this process, bytes. On Linux from VmHWM: getrusage's maxRSS survives exec, so a child started by
+ * this (large) bench process would report the parent's RSS at spawn time whenever that was higher.
+ */
+function peakRss(): number {
+  try {
+    const m = /VmHWM:\s*(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch { /* not Linux */ }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+// Child mode: load the model with the WASM backend, run one forward, report peak RSS and where the memory is.
 if (process.argv[2] === '--rss-child') {
   const file = process.argv[3];
   const backend = await createWasmBackend({ threads });
+  const kernelBytes = (): number => (backend as { memoryInUse?: number }).memoryInUse ?? 0;
   const baseline = process.memoryUsage().rss; // Node, tsx and the kernel workers, before any model
+  const kernelBase = kernelBytes();           // the kernels' own work areas
   const model = await loadEngineModel(file, { backend });
   const loaded = process.memoryUsage().rss;
+  const weights = model.linears().reduce((s, w) => s + (w.handle?.byteLength ?? 0), 0);
+  const jsAfterLoad = process.memoryUsage().arrayBuffers;
   batchLogprobs(model, makeBatch([tokens]));
-  console.log(JSON.stringify({ maxRssBytes: process.resourceUsage().maxRSS * 1024, baseline, loaded }));
+  console.log(JSON.stringify({
+    maxRssBytes: peakRss(), maxRssInherited: process.resourceUsage().maxRSS * 1024, baseline, loaded, weights, nVocab: model.spec.nVocab,
+    kernelOther: kernelBytes() - weights - kernelBase, jsAfterLoad, jsAfterForward: process.memoryUsage().arrayBuffers,
+  }));
   model.dispose();
   backend.dispose();
   process.exit(0);
@@ -86,15 +106,24 @@ try {
   const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--rss-child', files.Q4_K, '--threads', String(threads)],
     { encoding: 'utf8' });
   const line = r.stdout.trim().split('\n').pop() ?? '';
-  const { maxRssBytes, baseline, loaded } = JSON.parse(line) as { maxRssBytes: number; baseline: number; loaded: number };
-  // activations of one 512-token forward, F32: one set of block buffers reused by every block (9 [N, C], gate|up and
-  // h [N, 3F], attention scores), the kernels' input/output copies [N, C + F] and the rounded-input buffer [N, F]
-  const acts = 4 * (PROMPT * 1024 * 9 + PROMPT * 2816 * 3 + 2 * PROMPT * PROMPT + PROMPT * (1024 + 2816) + PROMPT * 2816);
-  const growth = maxRssBytes - baseline;
+  const m = JSON.parse(line) as { maxRssBytes: number; maxRssInherited: number; baseline: number; loaded: number; weights: number; nVocab: number;
+    kernelOther: number; jsAfterLoad: number; jsAfterForward: number };
+  // activations of one 512-token forward from the shapes alone (F32, one block at a time, nothing chunked):
+  // residual stream and block tensors x, attn_norm, q, k, v, attention output, x2, ffn_norm, block output (9 [N, C]),
+  // gate, up and h (3 [N, F]), one head's causal scores [N, N] and logits [N, V]
+  const { nEmbd: C, nFf: F } = SHAPE, N = PROMPT;
+  const acts = 4 * (9 * N * C + 3 * N * F + N * N + N * m.nVocab);
+  const growth = m.maxRssBytes - m.baseline;
   const budget = 1.2 * size + acts;
-  console.log(`Q4_K forward peak RSS ${mb(maxRssBytes)}: ${mb(baseline)} for Node + tsx + kernel workers before loading, ` +
-    `then +${mb(growth)} for weights and one forward (+${mb(loaded - baseline)} after loading); budget file ${mb(size)} + 20% + activations ${mb(acts)} = ` +
-    `${mb(budget)}: ${growth <= budget ? 'within' : `over by ${mb(growth - budget)}`}`);
+  console.log(`Q4_K forward peak RSS ${mb(m.maxRssBytes)}: ${mb(m.baseline)} for Node + tsx + kernel workers before loading, ` +
+    `then +${mb(growth)} for weights and one forward (+${mb(m.loaded - m.baseline)} after loading); budget file ${mb(size)} + 20% + ` +
+    `activations ${mb(acts)} = ${mb(budget)}: ${growth <= budget ? 'within' : `over by ${mb(growth - budget)}`}`);
+  console.log(`  where it is: weights in kernel memory ${mb(m.weights)} (stored types); kernel scratch and arrays after the ` +
+    `forward ${mb(m.kernelOther)}; JS typed arrays ${mb(m.jsAfterLoad)} after loading, ${mb(m.jsAfterForward)} after the forward ` +
+    `(activations, some already garbage); the rest is V8 heap and code`);
+  if (m.maxRssInherited > m.maxRssBytes + 2 ** 20) {
+    console.log(`  (getrusage's maxRSS says ${mb(m.maxRssInherited)}: this bench's own RSS when it started the child, kept across exec)`);
+  }
 } finally {
   await llama.dispose();
   fs.rmSync(dir, { recursive: true, force: true });
