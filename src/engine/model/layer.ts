@@ -24,6 +24,8 @@ export interface LayerRun {
    * backward needs the full gu and h).
    */
   ffnRows?: number;
+  /** No backward follows: the attention output may overwrite q (one [N, H·D] buffer less). */
+  forwardOnly?: boolean;
 }
 
 /** Activations of one block for a batch of N rows (llm.c style: every buffer named once). */
@@ -68,7 +70,7 @@ export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Floa
   // `reuse`: buffers of an earlier block that nobody needs any more (forward-only runs): every one is overwritten
   const a: LayerActs = reuse ? { ...reuse, x, lu: new Map() } : {
     x, xn: new Float32Array(N * C), rstd1: new Float32Array(N), q: new Float32Array(N * Cq),
-    k: new Float32Array(N * Ckv), v: new Float32Array(N * Ckv), att: new Float32Array(N * Cq),
+    k: new Float32Array(N * Ckv), v: new Float32Array(N * Ckv), att: new Float32Array(run.forwardOnly ? 0 : N * Cq),
     x2: new Float32Array(N * C), xn2: new Float32Array(N * C), rstd2: new Float32Array(N), gu: new Float32Array(R * 2 * F),
     h: new Float32Array(R * F), out: new Float32Array(N * C), lu: new Map(),
   };
@@ -85,6 +87,7 @@ export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Floa
   const table = model.ropeTable(maxLen(run.spans));
   rope(a.q, N, H, D, run.pos, table, s.ropeType);
   rope(a.k, N, Hkv, D, run.pos, table, s.ropeType);
+  if (run.forwardOnly) a.att = a.q; // attention writes over the queries it has read
   attentionForward(model.backend, a.att, a.q, a.k, a.v, run.spans, H, Hkv, D);
   lin(run, a, L.wo, a.att, a.x2);
   for (let i = 0; i < N * C; i++) a.x2[i] += x[i];

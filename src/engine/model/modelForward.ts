@@ -74,7 +74,7 @@ export function modelForward(model: EngineModel, batch: TokenBatch, opts: Forwar
   const run: LayerRun = { model, spans: batch.spans, pos: batch.pos, N, lora: opts.lora ?? null,
     ffnMask: opts.ffnMask ?? null, ffnMaskGrad: opts.ffnMaskGrad ?? null,
     // forward only, nobody reads h: the FFN in row chunks (its [N, 3F] buffers are the biggest activations)
-    ffnRows: forBackward || opts.captureFfn ? undefined : FFN_ROWS };
+    ffnRows: forBackward || opts.captureFfn ? undefined : FFN_ROWS, forwardOnly: !forBackward };
   const recompute = opts.recompute ?? true;
   const total = forBackward ? 2 * model.layers.length : model.layers.length;
   let x: Float32Array = new Float32Array(N * C);

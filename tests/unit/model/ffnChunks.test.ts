@@ -6,13 +6,14 @@ import { after, before, test } from 'node:test';
 import { batchLogprobs, createRandomModel, loadEngineModel, lossAndGrad, makeBatch, saveModelGguf } from '../../../src/engine/model/index.js';
 
 // A forward without backward computes the FFN in chunks of rows (smaller buffers); it must give the same log-probs
-// as the full-batch FFN that lossAndGrad and captureFfn use. N = 290 rows crosses several chunks and a sequence end.
+// as the full-batch FFN that lossAndGrad and captureFfn use (and its attention output overwrites q, GQA here).
+// N = 290 rows crosses several chunks and a sequence end.
 let dir = '';
 const files: Record<string, string> = {};
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-'));
   for (const arch of ['llama', 'phi3'] as const) {
-    const m = createRandomModel({ architecture: arch, nVocab: 40, nEmbd: 256, nLayer: 2, nHead: 4, nFf: 256, initStd: 0.1, seed: 5 });
+    const m = createRandomModel({ architecture: arch, nVocab: 40, nEmbd: 256, nLayer: 2, nHead: 4, nHeadKv: 2, nFf: 256, initStd: 0.1, seed: 5 });
     files[arch] = path.join(dir, `${arch}.gguf`);
     await saveModelGguf(m, files[arch], { weightType: 12 }); // Q4_K base, llama.cpp's Q8_K input rounding
   }

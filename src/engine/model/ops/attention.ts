@@ -31,6 +31,12 @@ function gather(dst: Float32Array, x: Float32Array, s0: number, T: number, nh: n
   }
 }
 
+/** Write src [T, D] into head h's columns of rows [s0, s0+T) of x ([N, nh·D]). */
+function scatter(x: Float32Array, src: Float32Array, s0: number, T: number, nh: number, D: number, h: number): void {
+  const rs = nh * D;
+  for (let t = 0; t < T; t++) x.set(src.subarray(t * D, (t + 1) * D), (s0 + t) * rs + h * D);
+}
+
 function scatterAdd(x: Float32Array, src: Float32Array, s0: number, T: number, nh: number, D: number, h: number): void {
   const rs = nh * D;
   for (let t = 0; t < T; t++) {
@@ -59,13 +65,14 @@ function causalSoftmax(s: Float32Array, rows: number, cols: number, r0: number):
 
 /**
  * Causal multi-head attention with grouped KV heads (head h reads KV head ⌊h·Hkv/H⌋).
- * q: [N, H·D], k, v: [N, Hkv·D] (after RoPE); out: [N, H·D] (overwritten). Scale 1/√D.
+ * q: [N, H·D], k, v: [N, Hkv·D] (after RoPE); out: [N, H·D] (overwritten). Scale 1/√D. `out` may be `q` itself
+ * (forward-only runs save a buffer): each head's query columns are read before that head's output replaces them.
  */
 export function attentionForward(be: KernelBackend, out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array,
   spans: SeqSpan[], H: number, Hkv: number, D: number): void {
   const scale = 1 / Math.sqrt(D);
   const group = H / Hkv;
-  out.fill(0);
+  if (out !== q) out.fill(0); // rows outside every span stay 0
   for (const { start, len: T } of spans) {
     scratch.ensure(T, D);
     const qh = scratch.qh.subarray(0, T * D), kh = scratch.kh.subarray(0, T * D), vh = scratch.vh.subarray(0, T * D);
@@ -83,7 +90,7 @@ export function attentionForward(be: KernelBackend, out: Float32Array, q: Float3
           causalSoftmax(sb, bs, r1, r0);
           be.gemm(false, false, bs, D, r1, 1, sb, vh.subarray(0, r1 * D), 0, oh.subarray(r0 * D, r1 * D));
         }
-        scatterAdd(out, oh, start, T, H, D, h);
+        scatter(out, oh, start, T, H, D, h);
       }
     }
   }
