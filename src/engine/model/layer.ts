@@ -4,7 +4,7 @@ import { attentionBackward, attentionForward, type SeqSpan } from './ops/attenti
 import { linearBackward, linearForward, type Linear } from './ops/linear.js';
 import { rmsnormBackward, rmsnormForward } from './ops/rmsnorm.js';
 import { rope } from './ops/rope.js';
-import { swigluBackward, swigluForward } from './ops/swiglu.js';
+import { swigluBackward } from './ops/swiglu.js';
 
 /** What one forward over a token batch shares across layers. */
 export interface LayerRun {
@@ -105,7 +105,7 @@ export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Floa
   } else {
     lin(run, a, L.wUp, a.xn2, a.gu);
   }
-  swigluForward(a.h, a.gu, 0, a.gu, uOff, stride, N, F, run.ffnMask?.[il] ?? null);
+  model.backend.swiglu(a.h, a.gu, 0, a.gu, uOff, stride, N, F, run.ffnMask?.[il] ?? null);
   lin(run, a, L.wDown, a.h, a.out);
   for (let i = 0; i < N * C; i++) a.out[i] += a.x2[i];
   return a;
@@ -128,7 +128,7 @@ function ffnChunk(run: LayerRun, il: number, L: LayerWeights, a: LayerActs, r0: 
     linearForward(be, L.wUp, xs, m, a.gu.subarray(0, 2 * m * F), on(L.wUp));
   }
   const h = a.h.subarray(0, m * F);
-  swigluForward(h, a.gu, 0, a.gu, uOff, stride, m, F, run.ffnMask?.[il] ?? null);
+  be.swiglu(h, a.gu, 0, a.gu, uOff, stride, m, F, run.ffnMask?.[il] ?? null);
   linearForward(be, L.wDown, h, m, a.out.subarray(r0 * C, (r0 + m) * C), on(L.wDown));
 }
 

@@ -6,21 +6,33 @@ export interface SeqSpan { start: number; len: number }
 /** Query rows per block: block b attends to keys [0, end of b), so the masked half of QKᵀ is mostly skipped. */
 const QB = 64;
 
-/** Scratch for one (sequence, head): sized for the longest sequence, reused across heads and layers. */
+/**
+ * Scratch for one (sequence, head): sized for the longest sequence, reused across heads and layers. Its arrays live
+ * in the backend's own memory (allocF32), so the per-head gemm and softmax calls read and write them in place
+ * instead of copying operands in and out of the kernels on every call.
+ */
 class Scratch {
   qh = new Float32Array(0); kh = new Float32Array(0); vh = new Float32Array(0); oh = new Float32Array(0);
   s = new Float32Array(0); dp = new Float32Array(0); dk = new Float32Array(0); dv = new Float32Array(0);
   dq = new Float32Array(0);
+  constructor(private readonly be: KernelBackend) {}
   ensure(T: number, D: number): void {
     if (this.qh.length >= T * D && this.s.length >= Math.min(T, QB) * T) return;
-    const td = T * D;
-    this.qh = new Float32Array(td); this.kh = new Float32Array(td); this.vh = new Float32Array(td);
-    this.oh = new Float32Array(td); this.dk = new Float32Array(td); this.dv = new Float32Array(td);
-    this.dq = new Float32Array(td);
-    this.s = new Float32Array(Math.min(T, QB) * T); this.dp = new Float32Array(Math.min(T, QB) * T);
+    const td = T * D, st = Math.min(T, QB) * T, be = this.be;
+    for (const a of [this.qh, this.kh, this.vh, this.oh, this.dk, this.dv, this.dq, this.s, this.dp]) be.freeF32(a);
+    this.qh = be.allocF32(td); this.kh = be.allocF32(td); this.vh = be.allocF32(td);
+    this.oh = be.allocF32(td); this.dk = be.allocF32(td); this.dv = be.allocF32(td);
+    this.dq = be.allocF32(td);
+    this.s = be.allocF32(st); this.dp = be.allocF32(st);
   }
 }
-const scratch = new Scratch();
+// one per backend: its arrays belong to that backend's memory (and go with it when it is disposed)
+const scratches = new WeakMap<KernelBackend, Scratch>();
+function scratchFor(be: KernelBackend): Scratch {
+  let s = scratches.get(be);
+  if (!s) { s = new Scratch(be); scratches.set(be, s); }
+  return s;
+}
 
 /** Copy head h's columns of rows [s0, s0+T) of x ([N, nh·D]) into dst [T, D]. */
 function gather(dst: Float32Array, x: Float32Array, s0: number, T: number, nh: number, D: number, h: number): void {
@@ -46,24 +58,6 @@ function scatterAdd(x: Float32Array, src: Float32Array, s0: number, T: number, n
 }
 
 /**
- * In-place causal softmax of a block of score rows S [rows, cols]: row i is query r0 + i and keeps columns
- * 0…r0+i; the rest become 0.
- */
-function causalSoftmax(s: Float32Array, rows: number, cols: number, r0: number): void {
-  for (let i = 0; i < rows; i++) {
-    const o = i * cols;
-    const last = r0 + i;
-    let mx = -Infinity;
-    for (let j = 0; j <= last; j++) if (s[o + j] > mx) mx = s[o + j];
-    let sum = 0;
-    for (let j = 0; j <= last; j++) { const e = Math.exp(s[o + j] - mx); s[o + j] = e; sum += e; }
-    const inv = 1 / sum;
-    for (let j = 0; j <= last; j++) s[o + j] *= inv;
-    for (let j = last + 1; j < cols; j++) s[o + j] = 0;
-  }
-}
-
-/**
  * Causal multi-head attention with grouped KV heads (head h reads KV head ⌊h·Hkv/H⌋).
  * q: [N, H·D], k, v: [N, Hkv·D] (after RoPE); out: [N, H·D] (overwritten). Scale 1/√D. `out` may be `q` itself
  * (forward-only runs save a buffer): each head's query columns are read before that head's output replaces them.
@@ -73,6 +67,7 @@ export function attentionForward(be: KernelBackend, out: Float32Array, q: Float3
   const scale = 1 / Math.sqrt(D);
   const group = H / Hkv;
   if (out !== q) out.fill(0); // rows outside every span stay 0
+  const scratch = scratchFor(be);
   for (const { start, len: T } of spans) {
     scratch.ensure(T, D);
     const qh = scratch.qh.subarray(0, T * D), kh = scratch.kh.subarray(0, T * D), vh = scratch.vh.subarray(0, T * D);
@@ -87,7 +82,7 @@ export function attentionForward(be: KernelBackend, out: Float32Array, q: Float3
           const sb = s.subarray(0, bs * r1);
           // S[bs, r1] = Q[r0:r1] K[0:r1]ᵀ / √D; O[r0:r1] = P V[0:r1]
           be.gemm(false, true, bs, r1, D, scale, qh.subarray(r0 * D, r1 * D), kh.subarray(0, r1 * D), 0, sb);
-          causalSoftmax(sb, bs, r1, r0);
+          be.softmax(sb, bs, r1, true); // row i keeps keys j ≤ i + r1 − bs = r0 + i
           be.gemm(false, false, bs, D, r1, 1, sb, vh.subarray(0, r1 * D), 0, oh.subarray(r0 * D, r1 * D));
         }
         scatter(out, oh, start, T, H, D, h);
@@ -104,6 +99,7 @@ export function attentionBackward(be: KernelBackend, dq: Float32Array, dk: Float
   q: Float32Array, k: Float32Array, v: Float32Array, spans: SeqSpan[], H: number, Hkv: number, D: number): void {
   const scale = 1 / Math.sqrt(D);
   const group = H / Hkv;
+  const scratch = scratchFor(be);
   for (const { start, len: T } of spans) {
     scratch.ensure(T, D);
     const td = T * D;
@@ -124,7 +120,7 @@ export function attentionBackward(be: KernelBackend, dq: Float32Array, dk: Float
           const qb = qh.subarray(r0 * D, r1 * D), dob = doh.subarray(r0 * D, r1 * D);
           const kb = kh.subarray(0, r1 * D), vb = vh.subarray(0, r1 * D);
           be.gemm(false, true, bs, r1, D, scale, qb, kb, 0, sb);
-          causalSoftmax(sb, bs, r1, r0); // P
+          be.softmax(sb, bs, r1, true); // P (row i keeps keys j ≤ r0 + i)
           be.gemm(false, true, bs, r1, D, 1, dob, vb, 0, dpb); // dP = dO Vᵀ
           be.gemm(true, false, r1, D, bs, 1, sb, dob, 1, dvg.subarray(0, r1 * D)); // dV[0:r1] += Pᵀ dO
           // dS = P ⊙ (dP − rowsum(P ⊙ dP)) · scale, causal part only
