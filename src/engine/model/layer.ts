@@ -26,6 +26,11 @@ export interface LayerRun {
   ffnRows?: number;
   /** No backward follows: the attention output may overwrite q (one [N, H·D] buffer less). */
   forwardOnly?: boolean;
+  /**
+   * Where the block buffers come from (default: new Float32Array). Forward-only runs hand out arrays in the
+   * kernels' memory (backend.allocF32) so matmuls read and write them in place instead of copying them in and out.
+   */
+  alloc?: (n: number) => Float32Array;
 }
 
 /** Activations of one block for a batch of N rows (llm.c style: every buffer named once). */
@@ -68,11 +73,12 @@ export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Floa
   const Cq = H * D, Ckv = Hkv * D;
   const R = run.ffnRows && run.ffnRows < N ? run.ffnRows : N;
   // `reuse`: buffers of an earlier block that nobody needs any more (forward-only runs): every one is overwritten
+  const f32 = run.alloc ?? ((n: number) => new Float32Array(n));
   const a: LayerActs = reuse ? { ...reuse, x, lu: new Map() } : {
-    x, xn: new Float32Array(N * C), rstd1: new Float32Array(N), q: new Float32Array(N * Cq),
-    k: new Float32Array(N * Ckv), v: new Float32Array(N * Ckv), att: new Float32Array(run.forwardOnly ? 0 : N * Cq),
-    x2: new Float32Array(N * C), xn2: new Float32Array(N * C), rstd2: new Float32Array(N), gu: new Float32Array(R * 2 * F),
-    h: new Float32Array(R * F), out: new Float32Array(N * C), lu: new Map(),
+    x, xn: f32(N * C), rstd1: new Float32Array(N), q: f32(N * Cq),
+    k: f32(N * Ckv), v: f32(N * Ckv), att: run.forwardOnly ? new Float32Array(0) : f32(N * Cq),
+    x2: f32(N * C), xn2: f32(N * C), rstd2: new Float32Array(N), gu: f32(R * 2 * F),
+    h: f32(R * F), out: f32(N * C), lu: new Map(),
   };
   rmsnormForward(a.xn, a.rstd1, x, L.attnNorm.data, N, C, s.normEps);
   if (L.wqkv) {

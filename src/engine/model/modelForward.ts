@@ -67,17 +67,26 @@ export interface ForwardState {
  *  matmul call for the kernels' tiles and threads. */
 const FFN_ROWS = 128;
 
-/** Forward through embedding, blocks and output_norm (the head is applied by headLoss). */
-export function modelForward(model: EngineModel, batch: TokenBatch, opts: ForwardOptions = {}, forBackward = false): ForwardState {
+/**
+ * Forward through embedding, blocks and output_norm (the head is applied by headLoss). `kernelArrays` (forward
+ * only): the activations are allocated in the kernels' memory and listed there; the caller frees them
+ * (backend.freeF32) once it is done with the returned state.
+ */
+export function modelForward(model: EngineModel, batch: TokenBatch, opts: ForwardOptions = {}, forBackward = false,
+  kernelArrays?: Float32Array[]): ForwardState {
   const N = batch.tokens.length;
   const C = model.spec.nEmbd;
+  const be = model.backend;
+  const alloc = kernelArrays && !forBackward
+    ? (n: number): Float32Array => { const a = be.allocF32(n); kernelArrays.push(a); return a; }
+    : undefined;
   const run: LayerRun = { model, spans: batch.spans, pos: batch.pos, N, lora: opts.lora ?? null,
     ffnMask: opts.ffnMask ?? null, ffnMaskGrad: opts.ffnMaskGrad ?? null,
     // forward only, nobody reads h: the FFN in row chunks (its [N, 3F] buffers are the biggest activations)
-    ffnRows: forBackward || opts.captureFfn ? undefined : FFN_ROWS, forwardOnly: !forBackward };
+    ffnRows: forBackward || opts.captureFfn ? undefined : FFN_ROWS, forwardOnly: !forBackward, alloc };
   const recompute = opts.recompute ?? true;
   const total = forBackward ? 2 * model.layers.length : model.layers.length;
-  let x: Float32Array = new Float32Array(N * C);
+  let x: Float32Array = alloc ? alloc(N * C) : new Float32Array(N * C);
   embeddingForward(x, batch.tokens, model.tokenEmbd);
   const inputs: Float32Array[] = [];
   const acts: (LayerActs | null)[] = [];
@@ -118,10 +127,15 @@ export function modelBackward(model: EngineModel, st: ForwardState, dxn: Float32
 
 /** log p(next token) for every row of the batch ([N], NaN on each sequence's last row). No gradients. */
 export function batchLogprobs(model: EngineModel, batch: TokenBatch, opts: ForwardOptions = {}): Float32Array {
-  const st = modelForward(model, batch, opts, false);
-  const logp = new Float32Array(batch.tokens.length);
-  headLoss(model.backend, model.output, st.xn, batch.tokens.length, batch.targets, null, logp, null);
-  return logp;
+  const kernelArrays: Float32Array[] = [];
+  try {
+    const st = modelForward(model, batch, opts, false, kernelArrays);
+    const logp = new Float32Array(batch.tokens.length);
+    headLoss(model.backend, model.output, st.xn, batch.tokens.length, batch.targets, null, logp, null);
+    return logp;
+  } finally {
+    for (const a of kernelArrays) model.backend.freeF32(a);
+  }
 }
 
 /**
