@@ -141,12 +141,12 @@ test('output head log-softmax NLL: log-probs normalise and the backward matches 
 });
 
 test('attention over long sequences (several query blocks) equals a naive causal softmax(QKᵀ/√D)·V; backward matches FD', () => {
-  const H = 2, Hkv = 1, D = 4, spans = [{ start: 0, len: 150 }, { start: 150, len: 70 }], N = 220;
+  const H = 2, Hkv = 1, D = 4, spans = [{ start: 0, len: 300 }, { start: 300, len: 70 }], N = 370; // 256-row query blocks
   const q = randn(N * H * D, 31), k = randn(N * Hkv * D, 32), v = randn(N * Hkv * D, 33), R = randn(N * H * D, 34);
   const out = new Float32Array(N * H * D);
   attentionForward(be, out, q, k, v, spans, H, Hkv, D);
   for (const { start, len } of spans) {
-    for (const t of [0, 63, 64, 65, len - 1]) {
+    for (const t of [0, 63, 64, 65, 255, 256, 257, len - 1].filter((x) => x < len)) {
       for (let h = 0; h < H; h++) {
         const qo = (start + t) * H * D + h * D;
         const sc: number[] = [];
