@@ -41,6 +41,12 @@ function scratchFor(be: KernelBackend): Scratch {
 /** Copy head h's columns of rows [s0, s0+T) of x ([N, nh·D]) into dst [T, D]. */
 function gather(dst: Float32Array, x: Float32Array, s0: number, T: number, nh: number, D: number, h: number): void {
   const rs = nh * D;
+  if (dst.buffer === x.buffer) { // both in the kernels' memory: row copies within one buffer, no JS loop
+    const all = new Float32Array(x.buffer, 0, (x.buffer.byteLength >>> 2));
+    const xb = x.byteOffset >>> 2, db = dst.byteOffset >>> 2;
+    for (let t = 0; t < T; t++) { const o = xb + (s0 + t) * rs + h * D; all.copyWithin(db + t * D, o, o + D); }
+    return;
+  }
   for (let t = 0; t < T; t++) {
     const o = (s0 + t) * rs + h * D;
     for (let d = 0; d < D; d++) dst[t * D + d] = x[o + d];
@@ -50,6 +56,12 @@ function gather(dst: Float32Array, x: Float32Array, s0: number, T: number, nh: n
 /** Write src [T, D] into head h's columns of rows [s0, s0+T) of x ([N, nh·D]). */
 function scatter(x: Float32Array, src: Float32Array, s0: number, T: number, nh: number, D: number, h: number): void {
   const rs = nh * D;
+  if (src.buffer === x.buffer) {
+    const all = new Float32Array(x.buffer, 0, (x.buffer.byteLength >>> 2));
+    const xb = x.byteOffset >>> 2, sb = src.byteOffset >>> 2;
+    for (let t = 0; t < T; t++) all.copyWithin(xb + (s0 + t) * rs + h * D, sb + t * D, sb + (t + 1) * D);
+    return;
+  }
   for (let t = 0; t < T; t++) x.set(src.subarray(t * D, (t + 1) * D), (s0 + t) * rs + h * D);
 }
 
