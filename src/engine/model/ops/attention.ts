@@ -16,9 +16,9 @@ const QB = 256;
  * instead of copying operands in and out of the kernels on every call.
  */
 class Scratch {
-  qh = new Float32Array(0); kh = new Float32Array(0); vh = new Float32Array(0); oh = new Float32Array(0);
-  s = new Float32Array(0); dp = new Float32Array(0); dk = new Float32Array(0); dv = new Float32Array(0);
-  dq = new Float32Array(0);
+  qh: Float32Array = new Float32Array(0); kh: Float32Array = new Float32Array(0); vh: Float32Array = new Float32Array(0);
+  oh: Float32Array = new Float32Array(0); s: Float32Array = new Float32Array(0); dp: Float32Array = new Float32Array(0);
+  dk: Float32Array = new Float32Array(0); dv: Float32Array = new Float32Array(0); dq: Float32Array = new Float32Array(0);
   constructor(private readonly be: KernelBackend) {}
   ensure(T: number, D: number): void {
     if (this.qh.length >= T * D && this.s.length >= Math.min(T, QB) * T) return;
