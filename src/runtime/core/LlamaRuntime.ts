@@ -29,7 +29,7 @@ import { LlamaError, NotLoadedError } from '../errors.js';
 import { firstLine, initLlama, type InitializedLlama, type RuntimeLogger } from './initLlama.js';
 import { validateAdapterFile, validateModelFile } from './validateModelFile.js';
 import { generateText } from './generateText.js';
-import { scoreTokens } from './scoreTokens.js';
+import { EXACT_SCORING_CONTEXT, scoreTokens } from './scoreTokens.js';
 
 interface ModelEntry {
   model: LlamaModel;
@@ -171,11 +171,7 @@ export class LlamaRuntime {
     return m;
   }
 
-  /**
-   * `scoring` contexts (log-probabilities, perplexity) keep the KV cache in F32 with flash attention off: the
-   * defaults (F16 cache, flash attention) move llama.cpp's own per-token log-probs by up to ~1e-2, which is the
-   * precision these numbers are for. Texts are scored in contexts sized to them, so the doubled cache is small.
-   */
+  /** `scoring` contexts (log-probs, perplexity) are EXACT_SCORING_CONTEXT; sized to the text, so the F32 cache is small. */
   private async createContext(entry: ModelEntry, lora: LoraAdapterRef[] | undefined, contextSize: number, threads?: number, signal?: AbortSignal, scoring = false): Promise<LlamaContext> {
     const adapters = [];
     for (const a of lora ?? []) {
@@ -192,7 +188,7 @@ export class LlamaRuntime {
         threads: threads || this.initParams.threads || (await this.llama()).llama.cpuMathCores || undefined,
         lora: adapters.length ? { adapters } : undefined,
         createSignal: signal,
-        ...(scoring ? { flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32' } as const : {}),
+        ...(scoring ? EXACT_SCORING_CONTEXT : {}),
       });
     } catch (err) {
       throw new LlamaError(`llama.cpp could not create a context of ${contextSize} tokens: ${firstLine(err)}`, 'CONTEXT_FAILED');

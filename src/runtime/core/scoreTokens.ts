@@ -9,6 +9,17 @@ export interface TokenScores {
   windows: number;
 }
 
+/**
+ * Context options under which llama.cpp scores at full precision: an F32 KV cache and no flash attention. The
+ * defaults (F16 cache, flash attention) move its own per-token log-probs by up to ~1e-2. Log-probs, perplexity and
+ * every comparison with our engine use these.
+ */
+export const EXACT_SCORING_CONTEXT = {
+  flashAttention: false,
+  experimentalKvCacheKeyType: 'F32',
+  experimentalKvCacheValueType: 'F32',
+} as const;
+
 /** Positions asked per controlledEvaluate call: each carries a full-vocabulary Map (32k entries for Phi-3). */
 const POSITIONS_PER_CALL = 64;
 

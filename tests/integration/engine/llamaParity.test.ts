@@ -24,7 +24,7 @@ import { after, before, test } from 'node:test';
 import { createWasmBackend, type KernelBackend } from '../../../src/engine/kernels/index.js';
 import { batchLogprobs, loadEngineModel, makeBatch, tokenLogprobs } from '../../../src/engine/model/index.js';
 import { writeTestModel, type TestModelArch, type TestWeightType } from '../../../src/engine/synth/index.js';
-import { scoreTokens } from '../../../src/runtime/core/scoreTokens.js';
+import { EXACT_SCORING_CONTEXT, scoreTokens } from '../../../src/runtime/core/scoreTokens.js';
 
 const LENGTHS = [1, 2, 17, 300];
 const MODELS: Array<{ arch: TestModelArch; nHead: number; nHeadKv: number; tied: boolean }> = [
@@ -38,7 +38,7 @@ const TYPES: Array<{ type: TestWeightType; tol: number }> = [
 ];
 
 // The reference is llama.cpp at full precision: F32 KV cache (its default F16 cache rounds K and V).
-const CTX = { contextSize: 512, threads: 2, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32' } as const;
+const CTX = { contextSize: 512, threads: 2, ...EXACT_SCORING_CONTEXT };
 
 let dir = '';
 let llama: any;

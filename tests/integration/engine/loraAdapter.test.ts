@@ -7,7 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { batchLogprobs, loadEngineModel, loadLoraGguf, LoraAdapter, makeBatch, saveLoraGguf } from '../../../src/engine/model/index.js';
 import { writeTestModel } from '../../../src/engine/synth/index.js';
-import { scoreTokens } from '../../../src/runtime/core/scoreTokens.js';
+import { EXACT_SCORING_CONTEXT, scoreTokens } from '../../../src/runtime/core/scoreTokens.js';
 
 for (const arch of ['llama', 'phi3'] as const) {
   test(`${arch}: adapter on every projection scores the same in llama.cpp and round-trips`, async () => {
@@ -33,8 +33,8 @@ for (const arch of ['llama', 'phi3'] as const) {
       const back = await loadLoraGguf(model, file);
       assert.deepEqual(batchLogprobs(model, batch, { lora: back }), ours);
       const lm = await llama.loadModel({ modelPath: base });
-      const ctx = await lm.createContext({ contextSize: 128, threads: 2, flashAttention: false,
-        experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32', lora: { adapters: [{ filePath: file, scale: 1 }] } });
+      const ctx = await lm.createContext({ contextSize: 128, threads: 2, ...EXACT_SCORING_CONTEXT,
+        lora: { adapters: [{ filePath: file, scale: 1 }] } });
       try {
         const theirs = (await scoreTokens(ctx.getSequence(), seq, { window: 128 })).logprobs.slice(1) as number[];
         theirs.forEach((v, i) => assert.ok(Math.abs(v - ours[i]) <= 1e-3, `token ${i + 1}: llama.cpp ${v}, engine ${ours[i]}`));

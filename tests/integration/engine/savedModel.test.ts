@@ -9,7 +9,7 @@ import { nllWeights } from '../../../src/engine/loss/index.js';
 import { batchLogprobs, createRandomModel, lossAndGrad, makeBatch, saveModelGguf } from '../../../src/engine/model/index.js';
 import { AdamW } from '../../../src/engine/optim/index.js';
 import { tokenizerGgufMetadata, trainSpmVocab } from '../../../src/engine/tokenizer/index.js';
-import { scoreTokens } from '../../../src/runtime/core/scoreTokens.js';
+import { EXACT_SCORING_CONTEXT, scoreTokens } from '../../../src/runtime/core/scoreTokens.js';
 
 test('a trained engine model saved as GGUF scores the same in llama.cpp (F32 every token within 1e-3)', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-'));
@@ -29,8 +29,7 @@ test('a trained engine model saved as GGUF scores the same in llama.cpp (F32 eve
     await saveModelGguf(model, file, { metadata: tokenizerGgufMetadata(vocab) });
     const ours = batchLogprobs(model, batch);
     const lm = await llama.loadModel({ modelPath: file });
-    const ctx = await lm.createContext({ contextSize: 128, threads: 2, flashAttention: false,
-      experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32' });
+    const ctx = await lm.createContext({ contextSize: 128, threads: 2, ...EXACT_SCORING_CONTEXT });
     try {
       const theirs = (await scoreTokens(ctx.getSequence(), seq, { window: 128 })).logprobs.slice(1) as number[];
       theirs.forEach((v, i) => assert.ok(Math.abs(v - ours[i]) <= 1e-3, `token ${i + 1}: llama.cpp ${v}, engine ${ours[i]}`));
