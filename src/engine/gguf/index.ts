@@ -1,6 +1,6 @@
 // Public API of the GGUF library (docs/dev/CONTRACTS.md). Read: readGguf (header only, validated) → GgufFile;
 // readTensorBytes / tensorDataStream for data; modelSpecFromGguf, summarizeGguf. Write: GgufWriter or writeGguf;
-// rewrite a file with metadataEntries + tensorDataStream (byte-identical when nothing changes).
+// rewrite a file with rewriteGguf (streamed: copy, slice, split or replace tensors; atomic; never over the source).
 export { readGguf } from './readGguf.js';
 export { parseGgufHeader, GGUF_DEFAULT_ALIGNMENT } from './parseGgufHeader.js';
 export { readTensorBytes } from './readTensorBytes.js';
@@ -21,4 +21,5 @@ export {
 } from './types.js';
 export { metadataEntries } from './metadataEntries.js';
 export { tensorDataStream } from './tensorDataStream.js';
+export { rewriteGguf, RewriteSource, type GgufRewrite, type RewriteOptions, type RewriteResult, type RewrittenTensor } from './rewriteGguf.js';
 export { summarizeGguf, type GgufSummary, type JsonValue } from './summarizeGguf.js';
