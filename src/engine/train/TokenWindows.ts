@@ -1,4 +1,4 @@
-import { Rng } from '../model/random.js';
+import { ShuffledStream } from './shuffledOrder.js';
 
 /**
  * Training windows over one token stream: the stream is cut into non-overlapping pieces of seqLen − 1 tokens, each
@@ -7,8 +7,7 @@ import { Rng } from '../model/random.js';
  */
 export class TokenWindows {
   readonly count: number;
-  private epoch = -1;
-  private order: Uint32Array = new Uint32Array(0);
+  private readonly order: ShuffledStream;
 
   constructor(
     private readonly stream: Int32Array,
@@ -18,13 +17,12 @@ export class TokenWindows {
   ) {
     this.count = Math.floor(stream.length / (seqLen - 1));
     if (this.count < 1) throw new RangeError(`token stream of ${stream.length} tokens is shorter than one window of ${seqLen - 1}`);
+    this.order = new ShuffledStream(this.count, seed);
   }
 
   /** The window at position `cursor` of the infinite shuffled sequence: [BOS, …seqLen − 1 tokens]. */
   window(cursor: number): Int32Array {
-    const epoch = Math.floor(cursor / this.count);
-    if (epoch !== this.epoch) this.shuffle(epoch);
-    const k = this.order[cursor % this.count]!;
+    const k = this.order.at(cursor);
     const out = new Int32Array(this.seqLen);
     out[0] = this.bosId;
     out.set(this.stream.subarray(k * (this.seqLen - 1), (k + 1) * (this.seqLen - 1)), 1);
@@ -41,19 +39,5 @@ export class TokenWindows {
       out.push(w);
     }
     return out;
-  }
-
-  private shuffle(epoch: number): void {
-    const rng = new Rng((this.seed * 1000003 + epoch) >>> 0);
-    const order = new Uint32Array(this.count);
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(rng.next() * (i + 1));
-      const t = order[i]!;
-      order[i] = order[j]!;
-      order[j] = t;
-    }
-    this.order = order;
-    this.epoch = epoch;
   }
 }
