@@ -6,6 +6,12 @@ const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns 
 const upper = (...names) => names.map((n) => ({ group: [`**/${n}/**`, `**/${n}`], message: `this layer may not import ${n}` }));
 const vscodeBan = { group: ['vscode'], message: 'only src/host may import vscode' };
 const llamaBan = { group: ['node-llama-cpp'], message: 'only src/runtime may import node-llama-cpp' };
+// The host reaches llama.cpp only through the runtime process: src/runtime/client (plus the runtime's plain data:
+// catalog, errors). Its in-process core, server and entry point would load native code into the extension host.
+const runtimeInsideBan = {
+  group: ['**/runtime/core', '**/runtime/core/**', '**/runtime/server', '**/runtime/server/**', '**/runtime/download/**', '**/runtime/main', '**/runtime/main.js'],
+  message: 'the host uses the runtime through src/runtime/client only',
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.tools/**', 'test-results/**', 'src/engine/kernels/wasm/assembly/**', 'src/engine/kernels/wasm/build/**', '**/*.cjs'] },
@@ -19,11 +25,12 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
-  { files: ['src/engine/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'runtime', 'jobs')]) },
-  { files: ['src/protocol/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'runtime', 'jobs', 'engine')]) },
+  { files: ['src/engine/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'runtime', 'jobs', 'workspace')]) },
+  { files: ['src/protocol/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'runtime', 'jobs', 'engine', 'workspace')]) },
+  { files: ['src/workspace/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'runtime', 'jobs')]) },
   { files: ['src/runtime/**'], rules: restrict([vscodeBan, ...upper('host', 'cli', 'jobs')]) },
   { files: ['src/jobs/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'runtime')]) },
   { files: ['src/cli/**'], rules: restrict([vscodeBan, ...upper('host')]) },
-  { files: ['src/host/**'], rules: restrict([llamaBan, ...upper('cli')]) },
-  { files: ['webview/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'runtime', 'jobs', 'engine')]) },
+  { files: ['src/host/**'], rules: restrict([llamaBan, runtimeInsideBan, ...upper('cli')]) },
+  { files: ['webview/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'runtime', 'jobs', 'engine', 'workspace')]) },
 );
