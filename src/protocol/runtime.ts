@@ -2,7 +2,8 @@
 // (RuntimeClient in the host, the CLI, tests). Types only: both sides import this file, nothing else of each other.
 //
 // Requests are named `runtime/<verb>`; the child sends notifications `runtime/<event>` for streamed data.
-// Errors come back as JSON-RPC errors whose `data` is a RuntimeErrorData, rebuilt by the client as a typed error.
+// Errors come back as JSON-RPC errors whose `data` is an RpcErrorData (src/protocol/rpc.ts), rebuilt by the client
+// as a typed error.
 
 /** `modelLab.gpu` setting. `off` = CPU only. */
 export type GpuSetting = 'auto' | 'cuda' | 'vulkan' | 'metal' | 'off';
@@ -11,11 +12,6 @@ export type GpuLayersSetting = 'auto' | 'max' | number;
 /** The compute backend actually in use. */
 export type GpuBackend = 'cuda' | 'vulkan' | 'metal' | 'cpu';
 export type RuntimeLogLevel = 'error' | 'warn' | 'info' | 'debug';
-
-export interface RuntimeErrorData {
-  name: string;
-  code: string;
-}
 
 // ---- runtime/initialize -------------------------------------------------------------------------------------
 export interface InitializeParams {
@@ -256,5 +252,3 @@ export interface RuntimeNotifications {
 }
 export type RuntimeNotificationMethod = keyof RuntimeNotifications;
 
-/** JSON-RPC error code for errors Model Lab raises on purpose (data: RuntimeErrorData). */
-export const RUNTIME_ERROR_CODE = -32001;

@@ -1,18 +1,12 @@
 // Errors of the runtime layer. Each has a stable `code`; messages are one line a user can act on.
-import { AbortedError, ModelLabError } from '../engine/errors.js';
+import { ModelLabError } from '../engine/errors.js';
+import { ProcessCrashedError, registerRevivableErrors } from '../process/errors.js';
 
 /** The runtime process died while this call was pending (native abort, kill, out of memory…). */
-export class RuntimeCrashedError extends ModelLabError {
+export class RuntimeCrashedError extends ProcessCrashedError {
   override name = 'RuntimeCrashedError';
-  constructor(
-    readonly exitCode: number | null,
-    readonly signal: string | null,
-    /** Last lines the process logged before it died (the reason is usually there). */
-    readonly lastLog: string[] = [],
-  ) {
-    const how = signal ? `signal ${signal}` : `exit code ${exitCode}`;
-    const last = lastLog.length ? `; last log: ${lastLog[lastLog.length - 1]}` : '';
-    super('RUNTIME_CRASHED', `The model runtime process stopped (${how}); it restarts by itself, retry the action${last}`);
+  constructor(exitCode: number | null, signal: string | null, lastLog: string[] = []) {
+    super('RUNTIME_CRASHED', 'The model runtime process', exitCode, signal, lastLog);
   }
 }
 
@@ -51,49 +45,19 @@ export class LlamaError extends ModelLabError {
   }
 }
 
+/**
+ * HOST_NOT_FOUND: the name does not resolve; HOST_UNREACHABLE: no TCP connection; DOWNLOAD_STALLED: no byte
+ * arrived for the stall time; the rest as named.
+ */
+export type DownloadErrorCode = 'DOWNLOAD_FAILED' | 'DISK_FULL' | 'DOWNLOAD_CORRUPT' | 'BAD_MODEL_URI' | 'HOST_NOT_FOUND' | 'HOST_UNREACHABLE' | 'DOWNLOAD_STALLED';
+
 /** Download problems: network, disk space, corrupt result. */
 export class DownloadError extends ModelLabError {
   override name = 'DownloadError';
-  constructor(code: 'DOWNLOAD_FAILED' | 'DISK_FULL' | 'DOWNLOAD_CORRUPT' | 'BAD_MODEL_URI', message: string) {
+  constructor(code: DownloadErrorCode, message: string) {
     super(code, message);
   }
 }
 
-/** An error that came back over JSON-RPC: keeps the remote class name and code. */
-export class RemoteRuntimeError extends ModelLabError {
-  constructor(
-    readonly remoteName: string,
-    code: string,
-    message: string,
-  ) {
-    super(code, message);
-    this.name = remoteName;
-  }
-}
-
-const revivable: Record<string, new (...args: never[]) => ModelLabError> = {
-  ModelFileError,
-  NotLoadedError,
-  LlamaError,
-  DownloadError,
-  RuntimeUnavailableError,
-  AbortedError,
-};
-
-/**
- * Rebuilds an error that crossed JSON-RPC as `{ name, code, message }`: an instance of the same class when it is
- * one of ours (so `instanceof ModelFileError` holds in the host), else a RemoteRuntimeError with that name.
- */
-export function reviveRuntimeError(name: string, code: string, message: string): ModelLabError {
-  const cls = revivable[name];
-  if (!cls) return new RemoteRuntimeError(name, code, message);
-  // skip the constructor: the message is already composed
-  const e = Object.create(cls.prototype) as ModelLabError;
-  Object.defineProperties(e, {
-    name: { value: name, writable: true, configurable: true },
-    code: { value: code, writable: true, configurable: true },
-    message: { value: message, writable: true, configurable: true },
-    stack: { value: `${name}: ${message}\n    (in the runtime process)`, writable: true, configurable: true },
-  });
-  return e;
-}
+// The host rebuilds these by name when the runtime process sends them (src/process/errors.ts).
+registerRevivableErrors({ ModelFileError, NotLoadedError, LlamaError, DownloadError, RuntimeUnavailableError });

@@ -1,17 +1,13 @@
 // Public types of RuntimeClient: options, events, log lines, and where the child script is by default.
 import path from 'node:path';
+import type { ProcessLogLine, ProcessState, RestartOptions } from '../../process/ProcessClientOptions.js';
 import type { DownloadProgress, GpuSetting, LoadProgress, RuntimeLogLevel } from '../../protocol/runtime.js';
 import type { RuntimeCrashedError } from '../errors.js';
 
-export type RuntimeState = 'stopped' | 'starting' | 'ready' | 'restarting' | 'failed' | 'disposed';
+export type RuntimeState = ProcessState;
 
-export interface RuntimeClientLogLine {
-  level: RuntimeLogLevel;
-  message: string;
-  time: number;
-  /** runtime: the runtime's own log; process: its stdout/stderr; client: this side (starts, crashes, reloads) */
-  source: 'runtime' | 'process' | 'client';
-}
+/** source — runtime: the runtime's own log; process: its stdout/stderr; client: this side (starts, crashes, reloads) */
+export type RuntimeClientLogLine = ProcessLogLine;
 
 export interface RuntimeClientEvents {
   log: [RuntimeClientLogLine];
@@ -32,19 +28,16 @@ export interface RuntimeClientOptions {
   /** CPU threads per context (0 = automatic). */
   threads?: number;
   /** Restart delays: first, factor 2, up to max. A child that lived `stableMs` resets the delay. */
-  restart?: { initialDelayMs?: number; maxDelayMs?: number; maxAttempts?: number; stableMs?: number };
+  restart?: RestartOptions;
   /** How many log lines to keep for `recentLog` and crash messages. Default 500. */
   logCapacity?: number;
 }
-
 
 export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export interface Disposable {
-  dispose(): void;
-}
+export type { Disposable } from '../../process/ProcessClientOptions.js';
 
 /**
  * Where the runtime child's script is by default: dist/runtime.js beside the running bundle (the host's

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Backoff } from '../../../src/runtime/client/Backoff.js';
-import { LineBuffer } from '../../../src/runtime/client/LineBuffer.js';
+import { Backoff } from '../../../src/process/Backoff.js';
+import { LineBuffer } from '../../../src/process/LineBuffer.js';
 import { RuntimeCrashedError } from '../../../src/runtime/errors.js';
 
 test('Backoff doubles up to the cap, gives up after maxAttempts quick deaths, resets after a stable run', () => {
@@ -47,16 +47,17 @@ test('ChunkCoalescer sends the first chunk at once, merges the rest, and flush l
   assert.equal(sent.length, 2);
 });
 
-test('errors that crossed JSON-RPC come back as their own class when they are ours', async () => {
-  const { reviveRuntimeError, ModelFileError, DownloadError, RemoteRuntimeError } = await import('../../../src/runtime/errors.js');
+test('errors that crossed JSON-RPC come back as their own class when they are ours (runtime classes registered)', async () => {
+  const { ModelFileError, DownloadError } = await import('../../../src/runtime/errors.js');
+  const { reviveError, RemoteError } = await import('../../../src/process/errors.js');
   const { ModelLabError } = await import('../../../src/engine/errors.js');
-  const a = reviveRuntimeError('ModelFileError', 'MODEL_FILE_INVALID', '/m.gguf: not a valid GGUF file');
+  const a = reviveError('ModelFileError', 'MODEL_FILE_INVALID', '/m.gguf: not a valid GGUF file');
   assert.ok(a instanceof ModelFileError && a instanceof ModelLabError && a instanceof Error);
   assert.equal(a.message, '/m.gguf: not a valid GGUF file');
   assert.equal(a.code, 'MODEL_FILE_INVALID');
   assert.equal(a.name, 'ModelFileError');
-  assert.ok(reviveRuntimeError('DownloadError', 'DISK_FULL', 'x') instanceof DownloadError);
-  const other = reviveRuntimeError('TypeError', 'INTERNAL', 'boom');
-  assert.ok(other instanceof RemoteRuntimeError);
+  assert.ok(reviveError('DownloadError', 'DISK_FULL', 'x') instanceof DownloadError);
+  const other = reviveError('TypeError', 'INTERNAL', 'boom');
+  assert.ok(other instanceof RemoteError);
   assert.equal(other.name, 'TypeError');
 });

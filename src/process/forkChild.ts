@@ -2,8 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node.js';
 import { LineBuffer } from './LineBuffer.js';
 
-/** One run of the runtime child: the process, its JSON-RPC connection, and what it printed last. */
-export interface RuntimeProcess {
+/** One run of a child process: the process, its JSON-RPC connection, and what it printed last. */
+export interface ChildRun {
   child: ChildProcess;
   connection: MessageConnection;
   /** Resolves once the process has exited and its stdout/stderr are drained. */
@@ -15,7 +15,7 @@ export interface RuntimeProcess {
   stoppedBecause?: string;
 }
 
-export interface ForkRuntimeOptions {
+export interface ForkChildOptions {
   entry: string;
   execArgv: string[];
   env?: NodeJS.ProcessEnv;
@@ -23,8 +23,8 @@ export interface ForkRuntimeOptions {
   onOutput: (line: string, isError: boolean) => void;
 }
 
-/** Forks the runtime script with an IPC channel and a JSON-RPC connection over it (not yet listening). */
-export function forkRuntime(opts: ForkRuntimeOptions): RuntimeProcess {
+/** Forks a child script with an IPC channel and a JSON-RPC connection over it (not yet listening). */
+export function forkChild(opts: ForkChildOptions): ChildRun {
   // ELECTRON_RUN_AS_NODE: inside VS Code, process.execPath is the editor binary; this makes it a plain Node
   const child = fork(opts.entry, [], {
     execArgv: opts.execArgv,
