@@ -1,0 +1,57 @@
+import type { SpmTokenizer } from '../tokenizer/index.js';
+import type { PairTexts } from './pairTexts.js';
+
+/** A pair as token ids: both sequences start with BOS and the shared prompt; training scores tokens from `start`. */
+export interface EncodedPair {
+  chosen: Int32Array;
+  rejected: Int32Array;
+  /** Index of the first completion token in each sequence (the prompt before it is masked out). */
+  chosenStart: number;
+  rejectedStart: number;
+}
+
+export interface EncodeResult {
+  pairs: EncodedPair[];
+  /** Pairs whose prompt was cut from the left to fit maxLength. */
+  truncated: number;
+  /** Pairs left out: an empty completion, or a completion alone longer than maxLength. */
+  dropped: number;
+  /** Indices (into the input) of the pairs kept, in order. */
+  kept: number[];
+}
+
+/**
+ * Tokenizes pairs the way llama.cpp tokenizes the whole text (prompt + completion, BOS first): the completion is
+ * what follows the longest common prefix with the prompt's own tokens, so a token that straddles the boundary
+ * counts as completion. Over-long pairs lose prompt tokens from the left (after BOS), as TRL's keep-end.
+ */
+export function encodePairs(texts: PairTexts[], tok: SpmTokenizer, maxLength: number): EncodeResult {
+  const out: EncodeResult = { pairs: [], truncated: 0, dropped: 0, kept: [] };
+  texts.forEach((t, i) => {
+    const prompt = tok.encode(t.prompt, { addBos: true });
+    const one = (completion: string): { ids: number[]; start: number } | null => {
+      const ids = tok.encode(t.prompt + completion, { addBos: true });
+      let start = 0;
+      while (start < prompt.length && start < ids.length && ids[start] === prompt[start]) start++;
+      start = Math.max(1, start);
+      return start < ids.length ? { ids, start } : null;
+    };
+    const c = one(t.chosen), r = one(t.rejected);
+    if (!c || !r) { out.dropped++; return; }
+    let cut = false;
+    const fit = (s: { ids: number[]; start: number }): { ids: number[]; start: number } | null => {
+      const over = s.ids.length - maxLength;
+      if (over <= 0) return s;
+      if (s.ids.length - s.start + 1 > maxLength) return null; // BOS + completion alone do not fit
+      cut = true;
+      const bos = s.ids[0] === tok.vocab.bosId && tok.vocab.addBos ? 1 : 0;
+      return { ids: [...s.ids.slice(0, bos), ...s.ids.slice(bos + over)], start: s.start - over };
+    };
+    const cf = fit(c), rf = fit(r);
+    if (!cf || !rf) { out.dropped++; return; }
+    if (cut) out.truncated++;
+    out.pairs.push({ chosen: Int32Array.from(cf.ids), rejected: Int32Array.from(rf.ids), chosenStart: cf.start, rejectedStart: rf.start });
+    out.kept.push(i);
+  });
+  return out;
+}
