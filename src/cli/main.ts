@@ -10,6 +10,7 @@ const commands: Record<string, Command> = {
   generate: { summary: 'generate MODEL --prompt TEXT [options]       generate text with llama.cpp', load: () => import('./commands/generate.js') },
   logprobs: { summary: 'logprobs MODEL --text TEXT [--engine llama|lab] [--json]   per-token log-probabilities', load: () => import('./commands/logprobs.js') },
   ppl: { summary: 'ppl MODEL --file FILE [--lora FILE] [--context N] [--json]   perplexity of a text', load: () => import('./commands/ppl.js') },
+  variants: { summary: 'variants [--data DIR] [--json]              variants in a data folder, with their lineage', load: () => import('./commands/variants.js') },
 };
 
 function usage(): string {

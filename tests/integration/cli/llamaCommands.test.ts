@@ -2,64 +2,17 @@
 // consistency between commands, exit codes, and one-line errors with nothing on stdout.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { LlamaRuntime } from '../../../src/runtime/core/LlamaRuntime.js';
 import { llamaTargets, tempDir, testModel, writeTestLora } from '../runtime/fixtures.js';
+import { bundleCli, type CliHarness, type CliRun as Run } from './cliHarness.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const TEXT = 'A small model reads a small text, one token at a time.';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-// The CLI is bundled once, as `npm run build` does (under tsx each run costs seconds of transpiling). It goes under
-// .cache/ in the repository so that `node-llama-cpp`, kept external, resolves from node_modules.
-let cliBundle = '';
-async function bundleCli(): Promise<void> {
-  const outDir = path.join(root, '.cache', 'test-cli');
-  fs.mkdirSync(outDir, { recursive: true });
-  cliBundle = path.join(outDir, `cli-${process.pid}.mjs`);
-  await esbuild.build({
-    entryPoints: [path.join(root, 'src/cli/main.ts')],
-    outfile: cliBundle,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    external: ['node-llama-cpp'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'silent',
-  });
-}
-
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [cliBundle, ...args],
-      { cwd: root, env: { ...process.env, MODEL_LAB_THREADS: '1' }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-function cliFromSource(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args],
-      { cwd: root, env: { ...process.env, MODEL_LAB_THREADS: '1' }, timeout: 120_000 },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+let harness: CliHarness;
+const cli = (...args: string[]): Promise<Run> => harness.run(args);
+const cliFromSource = (...args: string[]): Promise<Run> => harness.runFromSource(args);
 
 function assertOneLineError(r: Run, code: number, pattern?: RegExp): void {
   assert.equal(r.code, code, `exit code (stderr: ${r.stderr})`);
@@ -75,7 +28,7 @@ describe('CLI generate / logprobs / ppl', () => {
   let lora: string;
 
   before(async () => {
-    await bundleCli();
+    harness = await bundleCli();
     dir = tempDir();
     model = await testModel(dir, 'llama.gguf', { contextLength: 512 });
     textFile = path.join(dir, 'text.txt');
@@ -84,7 +37,7 @@ describe('CLI generate / logprobs / ppl', () => {
   });
   after(() => {
     fs.rmSync(dir, { recursive: true, force: true });
-    fs.rmSync(cliBundle, { force: true });
+    harness.dispose();
   });
 
   test('generate --json: greedy output starts with the most likely token; plain output is the same text', async () => {
