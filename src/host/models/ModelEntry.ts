@@ -1,3 +1,5 @@
+import type { Variant, VariantParent } from '../../workspace/index.js';
+
 /** Where a model in the Models view came from. */
 export type ModelSource = 'demo' | 'user' | 'directory' | 'workspace';
 
@@ -12,18 +14,20 @@ export interface ModelEntry {
 }
 
 export interface VariantEntry {
-  /** Folder name under <dataDirectory>/variants/ */
+  /** Folder name under <dataDirectory>/variants/ (the manifest's id). */
   id: string;
   name: string;
-  /** 'adapter' (LoRA GGUF) or 'model' (a pruned/merged GGUF) */
+  /** How it runs: 'adapter' (a LoRA GGUF applied to the model above it) or 'model' (a pruned or merged GGUF). */
   kind: 'adapter' | 'model';
-  /** Absolute path of the variant's GGUF, or null when the folder has none yet. */
-  path: string | null;
-  /** The parent as written in manifest.json: a model path, a model id, or another variant's id. */
-  parent: string;
-  method: string | null;
-  created: string | null;
+  /** Absolute path of the variant's GGUF. */
+  path: string;
+  /** What it was made from: the parent's file and SHA-256, and its variant id when the parent is a variant. */
+  parent: VariantParent;
+  method: string;
+  created: string;
   dir: string;
+  /** The manifest as registered (parameters, metrics, data hash, tool version). */
+  manifest: Variant;
 }
 
 export const DEMO_MODEL_ID = 'demo';

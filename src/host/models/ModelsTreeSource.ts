@@ -2,6 +2,7 @@ import type { Event, TreeNodeData, TreeSource } from '../vscodeApi/HostApi.js';
 import type { RuntimeService } from '../runtime/RuntimeService.js';
 import type { ModelRegistry } from './ModelRegistry.js';
 import { buildModelTree, type ModelTreeNode } from './buildModelTree.js';
+import type { VariantEntry } from './ModelEntry.js';
 
 const SOURCE_LABEL: Record<string, string> = { demo: 'built-in', user: 'added', directory: 'models folder', workspace: 'workspace' };
 
@@ -25,8 +26,8 @@ export function modelNodeData(node: ModelTreeNode): TreeNodeData {
     return {
       id: `variant:${v.dir}`,
       label: v.name,
-      description: [v.kind === 'adapter' ? 'adapter' : 'model', v.method ?? ''].filter(Boolean).join(' · '),
-      tooltip: `${v.path ?? `${v.dir} (no GGUF yet)`}\nparent: ${v.parent}${v.created ? `\ncreated: ${v.created}` : ''}`,
+      description: [v.manifest.kind, v.method].join(' · '),
+      tooltip: variantTooltip(v),
       icon: v.kind === 'adapter' ? 'plug' : 'git-branch',
       contextValue: `variant.${v.kind}`,
       collapsible: node.children.length > 0,
@@ -42,6 +43,19 @@ export function modelNodeData(node: ModelTreeNode): TreeNodeData {
     contextValue: 'orphans',
     collapsible: true,
   };
+}
+
+/** The variant's file, what it was made from (parent variant or file, with the parent's SHA-256), when, and metrics. */
+function variantTooltip(v: VariantEntry): string {
+  const metrics = Object.entries(v.manifest.metrics)
+    .filter(([, x]) => typeof x === 'number' || typeof x === 'string')
+    .map(([k, x]) => `${k} ${typeof x === 'number' ? Number(x.toPrecision(4)) : x}`);
+  return [
+    v.path,
+    `made from: ${v.parent.variant ?? v.parent.file} (sha256 ${v.parent.sha256.slice(0, 12)}…)`,
+    `${v.manifest.kind} by ${v.method}, ${v.created.replace('T', ' ').slice(0, 16)} UTC`,
+    ...(metrics.length ? [metrics.join(', ')] : []),
+  ].join('\n');
 }
 
 /** The Models view: the registry's models with their variants; refreshes when models or loaded state change. */

@@ -28,7 +28,11 @@ export function resolveModelArg(arg: unknown, registry: ModelRegistry, use: 'fil
       if (!v.path) return undefined;
       // 'run' an adapter = its base model with the adapter applied; 'file' = the adapter file itself
       if (use === 'run' && v.kind === 'adapter') {
-        const base = typeof o.modelId === 'string' ? registry.find(o.modelId) : undefined;
+        // The model it runs on is a listed model, or a model variant (named by its path) it was trained on.
+        const id = typeof o.modelId === 'string' ? o.modelId : undefined;
+        const listed = id === undefined ? undefined : registry.find(id);
+        const variant = id === undefined || listed ? undefined : registry.listVariants().find((x) => x.kind === 'model' && x.path === id);
+        const base = listed ?? (variant && { id: variant.path, name: variant.name, path: variant.path });
         return base ? { id: base.id, name: base.name, path: base.path, adapterPath: v.path } : undefined;
       }
       return { id: v.path, name: v.name, path: v.path };

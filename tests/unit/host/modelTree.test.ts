@@ -7,44 +7,45 @@ import { buildModelTree, type ModelTreeNode } from '../../../src/host/models/bui
 import { readVariants } from '../../../src/host/models/readVariants.js';
 import { modelNodeData } from '../../../src/host/models/ModelsTreeSource.js';
 import type { ModelEntry } from '../../../src/host/models/ModelEntry.js';
-
-function variant(dataDir: string, id: string, manifest: unknown, file?: string) {
-  const dir = path.join(dataDir, 'variants', id);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'manifest.json'), typeof manifest === 'string' ? manifest : JSON.stringify(manifest));
-  if (file) fs.writeFileSync(path.join(dir, file), 'GGUF');
-}
+import { writeVariantFixture } from './variantFixture.js';
 
 const labels = (nodes: ModelTreeNode[]): unknown[] =>
   nodes.map((n) => (n.type === 'model' ? [n.model.name, labels(n.children)] : n.type === 'variant' ? [n.variant.id, labels(n.children)] : ['(orphans)', labels(n.children)]));
 
-test('variants nest under the model their manifest names, variants of variants nest under the variant', async () => {
+type VariantNode = Extract<ModelTreeNode, { type: 'variant' }>;
+
+test('variants nest by lineage: base model → pruned → adapter; adapters run on the model right above them', async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-'));
   const data = path.join(root, '.model-lab');
   const phi = path.join(root, 'models', 'phi3.gguf');
-  const other = path.join(root, 'models', 'tiny.gguf');
-  variant(data, 'pruned-30', { parent: phi, method: 'prune-ffn', created: '2026-11-26T06:00:00Z' }, 'model.gguf');
-  variant(data, 'lora-a', { parent: 'pruned-30', method: 'dpo' }, 'adapter.gguf');
-  variant(data, 'demo-lora', { parent: 'demo', kind: 'adapter' });
-  variant(data, 'by-object', { parent: { path: other } }, 'model.gguf');
-  variant(data, 'lost', { parent: '/elsewhere/gone.gguf' }, 'model.gguf');
-  variant(data, 'broken', '{ not json');
-  variant(data, 'no-parent', { method: 'x' });
+  const tiny = path.join(root, 'models', 'tiny.gguf');
+  const demo = path.join(root, 'ext-0.1.0', 'media', 'models', 'demo.gguf');
+  const pruned = writeVariantFixture(data, 'prune-ffn-1', { kind: 'pruned', parentFile: phi, metrics: { ppl: 12.345678 } });
+  writeVariantFixture(data, 'dpo-1', { kind: 'adapter', parentFile: pruned, parentVariant: 'prune-ffn-1' });
+  writeVariantFixture(data, 'merge-1', { kind: 'merged', parentFile: path.join(data, 'variants', 'dpo-1', 'adapter.gguf'), parentVariant: 'dpo-1' });
+  writeVariantFixture(data, 'sft-1', { kind: 'adapter', parentFile: phi });
+  writeVariantFixture(data, 'demo-lora', { kind: 'adapter', parentFile: path.join(root, 'ext-0.0.9', 'media', 'models', 'demo.gguf') });
+  writeVariantFixture(data, 'tiny-prune', { kind: 'pruned', parentFile: tiny });
+  writeVariantFixture(data, 'lost', { kind: 'pruned', parentFile: '/elsewhere/gone.gguf' });
+  writeVariantFixture(data, 'parent-deleted', { kind: 'adapter', parentFile: '/x/model.gguf', parentVariant: 'was-here' });
+  fs.mkdirSync(path.join(data, 'variants', 'broken'));
+  fs.writeFileSync(path.join(data, 'variants', 'broken', 'manifest.json'), '{ not json');
+  fs.mkdirSync(path.join(data, 'variants', 'job-still-writing'));
   const skipped: string[] = [];
   const variants = await readVariants(data, (dir) => skipped.push(path.basename(dir)));
-  assert.deepEqual(skipped.sort(), ['broken', 'no-parent']);
+  assert.deepEqual(skipped, ['broken'], 'a bad manifest is reported; an unfinished folder is neither listed nor reported');
 
   const models: ModelEntry[] = [
-    { id: 'demo', name: 'Demo (built-in)', path: '/ext/media/models/demo.gguf', source: 'demo' },
+    { id: 'demo', name: 'Demo (built-in)', path: demo, source: 'demo' },
     { id: phi, name: 'phi3', path: phi, source: 'user' },
-    { id: other, name: 'tiny', path: other, source: 'workspace' },
+    { id: tiny, name: 'tiny', path: tiny, source: 'workspace' },
   ];
   const tree = buildModelTree(models, variants, new Set([phi]));
   assert.deepEqual(labels(tree), [
     ['Demo (built-in)', [['demo-lora', []]]],
-    ['phi3', [['pruned-30', [['lora-a', []]]]]],
-    ['tiny', [['by-object', []]]],
-    ['(orphans)', [['lost', []]]],
+    ['phi3', [['prune-ffn-1', [['dpo-1', [['merge-1', []]]]]], ['sft-1', []]]],
+    ['tiny', [['tiny-prune', []]]],
+    ['(orphans)', [['lost', []], ['parent-deleted', []]]],
   ]);
 
   const phiNode = tree[1] as Extract<ModelTreeNode, { type: 'model' }>;
@@ -53,30 +54,39 @@ test('variants nest under the model their manifest names, variants of variants n
   assert.equal(d.contextValue, 'model.user.loaded');
   assert.match(d.contextValue, /^model\.user/, 'Remove Model menu (viewItem =~ /^model\\.user/) applies');
   assert.equal(d.collapsible, true);
-  const pruned = phiNode.children[0] as Extract<ModelTreeNode, { type: 'variant' }>;
-  assert.equal(pruned.variant.kind, 'model');
-  assert.equal(pruned.variant.path, path.join(data, 'variants', 'pruned-30', 'model.gguf'));
-  assert.equal(modelNodeData(pruned).contextValue, 'variant.model');
-  const lora = pruned.children[0] as Extract<ModelTreeNode, { type: 'variant' }>;
-  assert.equal(lora.variant.kind, 'adapter');
-  assert.equal(modelNodeData(lora).contextValue, 'variant.adapter');
+  const prunedNode = phiNode.children[0] as VariantNode;
+  const adapterNode = prunedNode.children[0] as VariantNode;
+  const mergedNode = adapterNode.children[0] as VariantNode;
+  const sftNode = phiNode.children[1] as VariantNode;
+  assert.equal(prunedNode.variant.path, pruned);
+  assert.equal(modelNodeData(prunedNode).contextValue, 'variant.model');
+  assert.equal(modelNodeData(adapterNode).contextValue, 'variant.adapter');
+  assert.equal(modelNodeData(mergedNode).contextValue, 'variant.model');
   assert.equal(modelNodeData(tree[0]).contextValue, 'model.demo');
+  assert.equal(sftNode.modelId, phi, 'an adapter of the base runs on the base');
+  assert.equal(adapterNode.modelId, pruned, 'an adapter of the pruned variant runs on the pruned model, not on the base');
+  assert.equal(mergedNode.modelId, pruned);
+  assert.equal((tree[3] as { children: VariantNode[] }).children[0].modelId, null);
+
+  const data0 = modelNodeData(prunedNode);
+  assert.equal(data0.description, 'pruned · prune-ffn');
+  assert.match(String(data0.tooltip), new RegExp(`made from: ${phi.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(sha256 0{12}…\\)`));
+  assert.match(String(data0.tooltip), /ppl 12\.35/);
+  assert.match(String(modelNodeData(adapterNode).tooltip), /made from: prune-ffn-1 \(sha256 [0-9a-f]{12}…\)/);
 });
 
-test('parent matching: relative paths, unique file names; ambiguous file names and cycles do not attach wrongly', async () => {
+test('parent matching: exact path wins; an ambiguous file name and a loop of parents do not attach wrongly', async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-'));
   const data = path.join(root, 'data');
   const a = path.join(root, 'a', 'model.gguf');
   const b = path.join(root, 'b', 'model.gguf');
   const solo = path.join(root, 'c', 'solo.gguf');
-  variant(data, 'rel', { parent: path.relative(path.join(data, 'variants', 'rel'), a) });
-  variant(data, 'ambiguous', { parent: 'model.gguf' });
-  variant(data, 'by-name', { parent: 'solo.gguf' });
-  variant(data, 'x', { parent: 'y' });
-  variant(data, 'y', { parent: 'x' });
-  variant(data, 'escape', { parent: solo, file: '../../../etc/passwd' });
+  writeVariantFixture(data, 'exact', { kind: 'pruned', parentFile: a });
+  writeVariantFixture(data, 'ambiguous', { kind: 'pruned', parentFile: '/moved/model.gguf' });
+  writeVariantFixture(data, 'by-name', { kind: 'pruned', parentFile: '/moved/solo.gguf' });
+  writeVariantFixture(data, 'x', { kind: 'adapter', parentFile: '/v/y', parentVariant: 'y' });
+  writeVariantFixture(data, 'y', { kind: 'merged', parentFile: '/v/x', parentVariant: 'x' });
   const variants = await readVariants(data);
-  assert.equal(variants.find((v) => v.id === 'escape')!.path, null, 'a manifest cannot point outside its folder');
   const models: ModelEntry[] = [
     { id: a, name: 'a', path: a, source: 'user' },
     { id: b, name: 'b', path: b, source: 'user' },
@@ -84,9 +94,9 @@ test('parent matching: relative paths, unique file names; ambiguous file names a
   ];
   const tree = buildModelTree(models, variants);
   assert.deepEqual(labels(tree), [
-    ['a', [['rel', []]]],
+    ['a', [['exact', []]]],
     ['b', []],
-    ['solo', [['by-name', []], ['escape', []]]],
+    ['solo', [['by-name', []]]],
     ['(orphans)', [['ambiguous', []], ['x', []], ['y', []]]],
   ]);
 });

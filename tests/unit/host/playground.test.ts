@@ -7,6 +7,7 @@ import { activateModelLab } from '../../../src/host/activate/activateModelLab.js
 import type { Disposable } from '../../../src/host/vscodeApi/HostApi.js';
 import { createStubHostApi, waitFor, type FakePanel } from './stubHostApi.js';
 import { STUB_CATALOG, StubRuntime } from './stubRuntime.js';
+import { writeVariantFixture } from './variantFixture.js';
 
 const tick = async (n = 5) => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
@@ -101,17 +102,17 @@ test('opening the playground on a LoRA variant selects its base model and fills 
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-'));
   const model = path.join(ws, 'base.gguf');
   fs.writeFileSync(model, 'GGUF');
-  const vdir = path.join(ws, '.model-lab', 'variants', 'lora-1');
-  fs.mkdirSync(vdir, { recursive: true });
-  fs.writeFileSync(path.join(vdir, 'manifest.json'), JSON.stringify({ parent: model, method: 'dpo' }));
-  fs.writeFileSync(path.join(vdir, 'adapter.gguf'), 'GGUF');
+  const data = path.join(ws, '.model-lab');
+  const adapter = writeVariantFixture(data, 'lora-1', { kind: 'adapter', parentFile: model });
+  const pruned = writeVariantFixture(data, 'pruned-1', { kind: 'pruned', parentFile: model });
+  const prunedAdapter = writeVariantFixture(data, 'pruned-1-lora', { kind: 'adapter', parentFile: pruned, parentVariant: 'pruned-1' });
   const stub = createStubHostApi({ extensionPath: ws, folders: [ws] });
   const subs: Disposable[] = [];
   const lab = activateModelLab(stub.api, { createRuntime: () => new StubRuntime(), validateModel: async () => undefined, validateAdapter: async () => undefined, readInspectSource: async () => { throw new Error('unused'); }, catalog: () => STUB_CATALOG }, subs);
   await lab.ready;
   const [root] = stub.trees[0].source.getChildren(undefined) as any[];
   assert.equal(root.model.path, model);
-  const lora = root.children[0];
+  const [lora, prunedNode] = root.children;
   assert.deepEqual([lora.type, lora.variant.kind, lora.modelId], ['variant', 'adapter', model]);
   await stub.commands.get('modelLab.openPlayground')!(lora);
   const panel = stub.panels[0] as FakePanel;
@@ -119,6 +120,15 @@ test('opening the playground on a LoRA variant selects its base model and fills 
   await waitFor(() => panel.notifications('playground/state').length > 0, 'the state');
   const [state] = panel.notifications('playground/state');
   assert.equal(state.selectedModelId, model);
-  assert.equal(state.adapterPath, path.join(vdir, 'adapter.gguf'));
+  assert.equal(state.adapterPath, adapter);
+
+  // An adapter trained on a pruned variant runs on that pruned model, not on the base.
+  const prunedLora = prunedNode.children[0];
+  assert.deepEqual([prunedNode.variant.id, prunedLora.variant.id, prunedLora.modelId], ['pruned-1', 'pruned-1-lora', pruned]);
+  await stub.commands.get('modelLab.openPlayground')!(prunedLora);
+  await waitFor(() => panel.notifications('playground/state').length > 1, 'the second state');
+  const second = panel.notifications('playground/state').at(-1);
+  assert.equal(second.selectedModelId, pruned);
+  assert.equal(second.adapterPath, prunedAdapter);
   for (const s of subs) s.dispose();
 });

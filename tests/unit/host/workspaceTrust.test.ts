@@ -10,6 +10,7 @@ import { createStubHostApi } from './stubHostApi.js';
 import { modelNodeData } from '../../../src/host/models/ModelsTreeSource.js';
 import { playgroundModels } from '../../../src/host/playground/PlaygroundPanel.js';
 import { STUB_CATALOG, StubRuntime } from './stubRuntime.js';
+import { writeVariantFixture } from './variantFixture.js';
 
 function touch(p: string) {
   fs.mkdirSync(path.dirname(p), { recursive: true });
@@ -26,9 +27,7 @@ function fixture() {
   touch(path.join(ws, 'checkpoints', 'in-workspace.gguf'));
   touch(path.join(wsDir, 'from-workspace-setting.gguf'));
   touch(path.join(userDir, 'from-user-setting.gguf'));
-  const vdir = path.join(ws, '.model-lab', 'variants', 'v1');
-  fs.mkdirSync(vdir, { recursive: true });
-  fs.writeFileSync(path.join(vdir, 'manifest.json'), JSON.stringify({ parent: 'demo' }));
+  writeVariantFixture(path.join(ws, '.model-lab'), 'v1', { kind: 'pruned', parentFile: path.join(ext, 'media', 'models', 'demo.gguf') });
   return { root, ext, ws, userDir, wsDir };
 }
 
