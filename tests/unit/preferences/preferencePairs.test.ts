@@ -145,16 +145,30 @@ function parseCsv(text: string): string[][] {
   let field = '';
   let i = 0;
   let quoted = false;
+  const endField = (): void => {
+    row.push(field);
+    field = '';
+  };
   while (i < text.length) {
     const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (field += '"'), (i += 2);
-      else if (ch === '"') (quoted = false), i++;
-      else (field += ch), i++;
-    } else if (ch === '"') (quoted = true), i++;
-    else if (ch === ',') row.push(field), (field = ''), i++;
-    else if (ch === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), (i += 2);
-    else (field += ch), i++;
+    if (quoted && ch === '"' && text[i + 1] === '"') {
+      field += '"';
+      i += 2;
+    } else if (ch === '"') {
+      quoted = !quoted;
+      i++;
+    } else if (!quoted && ch === ',') {
+      endField();
+      i++;
+    } else if (!quoted && ch === '\r' && text[i + 1] === '\n') {
+      endField();
+      rows.push(row);
+      row = [];
+      i += 2;
+    } else {
+      field += ch;
+      i++;
+    }
   }
   assert.equal(field, '', 'the text ends with CRLF');
   return rows;
