@@ -5,8 +5,9 @@
 // Errors come back as JSON-RPC errors whose `data` is an RpcErrorData (src/protocol/rpc.ts), rebuilt by the client
 // as a typed error.
 
-/** `modelLab.gpu` setting. `off` = CPU only. */
-export type GpuSetting = 'auto' | 'cuda' | 'vulkan' | 'metal' | 'off';
+/** `modelLab.gpu` setting and the CLI's `--gpu`: the one list of values. `off` = CPU only. */
+export const GPU_SETTINGS = ['auto', 'cuda', 'vulkan', 'metal', 'off'] as const;
+export type GpuSetting = (typeof GPU_SETTINGS)[number];
 /** `modelLab.gpuLayers` setting: how many layers llama.cpp offloads to the GPU. */
 export type GpuLayersSetting = 'auto' | 'max' | number;
 /** The compute backend actually in use. */
@@ -109,6 +110,15 @@ export interface GenerateParams extends SamplingOptions {
   prompt: string;
   /** completion: continue the raw text; chat: one user turn through the model's own chat template. */
   mode?: 'completion' | 'chat';
+  /**
+   * Chat mode only: the whole conversation, replacing the session's history (the system prompt included); the last
+   * message must be the user's turn, and `prompt` is ignored. Without it, `prompt` is one more user turn.
+   */
+  messages?: ChatMessage[];
+}
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
 }
 export type StopReason = 'maxTokens' | 'eos' | 'stopString' | 'cancelled' | 'other';
 export interface GenerateChunk {
@@ -159,6 +169,8 @@ export interface ScoringTarget {
 }
 export interface LogprobsParams extends ScoringTarget {
   text: string;
+  /** Score these token ids (BOS included when wanted) instead of tokenizing `text`. */
+  tokens?: number[];
   /** Also return the top-k of each next-token distribution (k ≤ 20). */
   top?: number;
 }
@@ -168,7 +180,7 @@ export interface LogprobsResult {
   /** Natural log p(token i | tokens < i) from the full-vocabulary softmax; null for token 0. */
   logprobs: Array<number | null>;
   /** With `top`: for each position i, the k most likely tokens after tokens[0..i]. */
-  top?: Array<Array<{ token: number; logprob: number }>>;
+  top?: Array<Array<{ token: number; piece: string; logprob: number }>>;
 }
 export interface PerplexityParams extends ScoringTarget {
   text: string;

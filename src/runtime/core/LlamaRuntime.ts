@@ -29,6 +29,7 @@ import { LlamaError, NotLoadedError } from '../errors.js';
 import { firstLine, initLlama, type InitializedLlama, type RuntimeLogger } from './initLlama.js';
 import { validateAdapterFile, validateModelFile } from './validateModelFile.js';
 import { generateText } from './generateText.js';
+import { chatHistoryFromMessages } from './chatHistory.js';
 import { EXACT_SCORING_CONTEXT, scoreTokens } from './scoreTokens.js';
 
 interface ModelEntry {
@@ -260,6 +261,11 @@ export class LlamaRuntime {
         const input = { ...params, signal: controller.signal, onChunk };
         if (mode === 'chat') {
           s.chat ??= new lib.LlamaChatSession({ contextSequence: s.sequence, systemPrompt: s.params.systemPrompt, autoDisposeSequence: false });
+          if (params.messages) {
+            const { history, prompt } = chatHistoryFromMessages(params.messages);
+            s.chat.setChatHistory(history);
+            return await generateText({ mode, chat: s.chat, sequence: s.sequence }, { ...input, prompt });
+          }
           return await generateText({ mode, chat: s.chat, sequence: s.sequence }, input);
         }
         s.completion ??= new lib.LlamaCompletion({ contextSequence: s.sequence });
@@ -321,9 +327,15 @@ export class LlamaRuntime {
     }
   }
 
-  private textTokens(target: ScoringTarget, text: string): { model: LlamaModel; tokens: number[] } {
+  private textTokens(target: ScoringTarget, text: string, given?: number[]): { model: LlamaModel; tokens: number[] } {
     const modelId = target.sessionId ? this.session(target.sessionId).info.modelId : target.modelId;
-    const { model } = this.modelEntry(modelId);
+    const { model, info } = this.modelEntry(modelId);
+    if (given) {
+      const bad = given.find((t) => !Number.isInteger(t) || t < 0 || t >= info.vocabSize);
+      if (given.length === 0) throw new ModelLabError('EMPTY_TEXT', 'No tokens given: nothing to score');
+      if (bad !== undefined) throw new ModelLabError('BAD_TOKEN', `Token id ${bad} is not in the model's vocabulary`);
+      return { model, tokens: given };
+    }
     if (text.length === 0) throw new ModelLabError('EMPTY_TEXT', 'The text is empty: nothing to score');
     const tokens = this.tokenize({ modelId: modelId!, text, addBos: true }).tokens;
     return { model, tokens };
@@ -331,10 +343,12 @@ export class LlamaRuntime {
 
   /** Per-token natural-log probabilities of a text under the model (BOS, when the model adds it, is token 0). */
   async logprobs(params: LogprobsParams, signal?: AbortSignal): Promise<LogprobsResult> {
-    const { model, tokens } = this.textTokens(params, params.text);
-    const top = params.top ? Math.min(20, Math.max(1, Math.floor(params.top))) : undefined;
-    const scores = await this.withScoringSequence(params, tokens.length, signal, (seq, window) => scoreTokens(seq, tokens, { window, top, signal }));
-    return { tokens, pieces: this.pieces(model, tokens), logprobs: scores.logprobs, ...(scores.top ? { top: scores.top } : {}) };
+    const { model, tokens } = this.textTokens(params, params.text, params.tokens);
+    const k = params.top ? Math.min(20, Math.max(1, Math.floor(params.top))) : undefined;
+    const scores = await this.withScoringSequence(params, tokens.length, signal, (seq, window) => scoreTokens(seq, tokens, { window, top: k, signal }));
+    // alternatives are named by their text, as a user reads them (detokenized alone: no context before them)
+    const top = scores.top?.map((alternatives) => alternatives.map((a) => ({ ...a, piece: model.detokenize([a.token as never], true) })));
+    return { tokens, pieces: this.pieces(model, tokens), logprobs: scores.logprobs, ...(top ? { top } : {}) };
   }
 
   /** exp(mean negative log-likelihood) over every token after the first, windowed by the context size. */

@@ -17,6 +17,8 @@ export interface CliRun {
 }
 
 export interface CliHarness {
+  /** The bundled CLI script (for commands that keep running, such as `serve`). */
+  bundle: string;
   /** Runs the bundled CLI; `cwd` defaults to the repository root. */
   run(args: string[], opts?: { cwd?: string; timeoutMs?: number }): Promise<CliRun>;
   /** Runs src/cli/main.ts through tsx (for code the bundle cannot load, e.g. kernel workers). */
@@ -48,6 +50,7 @@ export async function bundleCli(): Promise<CliHarness> {
     logLevel: 'silent',
   });
   return {
+    bundle,
     run: (args, opts = {}) => exec([bundle, ...args], opts.cwd ?? repoRoot, opts.timeoutMs ?? 60_000),
     runFromSource: (args, opts = {}) =>
       exec(['--import', import.meta.resolve('tsx'), path.join(repoRoot, 'src/cli/main.ts'), ...args], opts.cwd ?? repoRoot, opts.timeoutMs ?? 120_000),
