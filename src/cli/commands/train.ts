@@ -1,0 +1,206 @@
+// model-lab train MODEL --pairs FILE.jsonl [--out ADAPTER.gguf | --data DIR] [--method dpo|ipo|sft] [--rank 8]
+//   [--alpha 16] [--targets LIST] [--epochs N | --steps N] [--lr X] [--beta B] [--seed N] [--held-out N]
+//   [--resume RUN] [--json]
+// Trains a LoRA adapter on TRL preference pairs with Model Lab's engine (the base stays in its stored type; the
+// reference is the same base with no adapter), then measures held-out preference accuracy with llama.cpp with and
+// without the adapter: the share of held-out pairs whose chosen completion has the higher log-probability.
+// --json prints {"out","steps","seconds","trainLoss","heldOutAccuracyBefore","heldOutAccuracyAfter","peakRssBytes",
+// "run","variantId"}. Ctrl-C saves a checkpoint; the same command with --resume RUN finishes the run identically.
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AbortedError, ModelLabError } from '../../engine/errors.js';
+import { readGguf } from '../../engine/gguf/index.js';
+import { createWasmBackend } from '../../engine/kernels/index.js';
+import { loadEngineModel, saveLoraGguf, type LoraTarget } from '../../engine/model/index.js';
+import { SpmTokenizer, tokenizerVocabFromGguf } from '../../engine/tokenizer/index.js';
+import { shuffledOrder } from '../../engine/train/index.js';
+import {
+  ALL_LORA_TARGETS, DEFAULT_TUNE, encodePairs, pairTexts, readTrlPairs, trainPreferences,
+  type PairTexts, type TuneConfig, type TuneMethod,
+} from '../../engine/tune/index.js';
+import type { LlamaRuntime } from '../../runtime/core/LlamaRuntime.js';
+import { createRunFolder, sha256File } from '../../workspace/index.js';
+import { CliUsageError } from '../CliUsageError.js';
+import { dataDirectoryOption, openVariantOutput, variantOutputOptions } from '../variantOutput.js';
+import { numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
+
+const usage = 'train MODEL --pairs FILE.jsonl [--out ADAPTER.gguf | --data DIR] [--method dpo|ipo|sft] [--rank 8] [--alpha 16] '
+  + '[--targets LIST] [--epochs N | --steps N] [--lr X] [--beta B] [--seed N] [--held-out N] [--resume RUN] [--json] [--threads N]';
+
+/** Default passes over the training pairs when neither --epochs nor --steps is given. */
+const DEFAULT_EPOCHS = 2;
+
+/** Peak resident memory of this process (VmHWM; getrusage's maxRSS where /proc is absent). */
+export function peakRssBytes(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+/**
+ * Held-out preference accuracy by llama.cpp: for each pair, the summed log-probability of the chosen and the
+ * rejected completion after the shared prompt (tokens after the longest common prefix with the prompt's own
+ * tokenization), with the given adapters; the share of pairs where chosen is the likelier. Ties count half.
+ * One session for all pairs: creating a context per text costs more than scoring it.
+ */
+export async function heldOutAccuracy(rt: LlamaRuntime, modelId: string, pairs: PairTexts[], lora: Array<{ path: string; scale?: number }> | undefined,
+  opts: { contextSize?: number; signal?: AbortSignal } = {}): Promise<number> {
+  if (pairs.length === 0) return NaN;
+  const sessionId = `held-out-${modelId}`;
+  await rt.createSession({ id: sessionId, modelId, contextSize: opts.contextSize, lora }, opts.signal);
+  try {
+    let wins = 0;
+    for (const p of pairs) {
+      const prompt = rt.tokenize({ modelId, text: p.prompt, addBos: true }).tokens;
+      const score = async (completion: string): Promise<number> => {
+        const r = await rt.logprobs({ sessionId, text: p.prompt + completion }, opts.signal);
+        let start = 0;
+        while (start < prompt.length && r.tokens[start] === prompt[start]) start++;
+        let sum = 0;
+        for (let i = Math.max(1, start); i < r.logprobs.length; i++) sum += r.logprobs[i] ?? 0;
+        return sum;
+      };
+      const c = await score(p.chosen), r = await score(p.rejected);
+      wins += c > r ? 1 : c === r ? 0.5 : 0;
+    }
+    return wins / pairs.length;
+  } finally {
+    await rt.disposeSession(sessionId);
+  }
+}
+
+function parseTargets(v: string | undefined): LoraTarget[] {
+  if (!v || v === 'all') return ALL_LORA_TARGETS;
+  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = list.find((t) => !(ALL_LORA_TARGETS as string[]).includes(t));
+  if (bad) throw new CliUsageError(`--targets: unknown projection '${bad}' (any of ${ALL_LORA_TARGETS.join(', ')}, or all)`);
+  return list as LoraTarget[];
+}
+
+export async function run(args: string[]): Promise<void> {
+  const { model, values } = parseCommand('train', args, {
+    ...variantOutputOptions,
+    pairs: { type: 'string' }, method: { type: 'string' }, rank: { type: 'string' }, alpha: { type: 'string' },
+    targets: { type: 'string' }, epochs: { type: 'string' }, steps: { type: 'string' }, lr: { type: 'string' },
+    beta: { type: 'string' }, seed: { type: 'string' }, 'held-out': { type: 'string' }, resume: { type: 'string' },
+  }, usage);
+  const pairsFile = requiredString(values, 'pairs', usage);
+  const method = (values.method as string | undefined) ?? 'dpo';
+  if (!['dpo', 'ipo', 'sft'].includes(method)) throw new CliUsageError(`--method must be dpo, ipo or sft, not '${method}'`);
+  if (values.epochs !== undefined && values.steps !== undefined) throw new CliUsageError('give --epochs or --steps, not both');
+  const rank = numberOption(values, 'rank', { integer: true, min: 1 }) ?? DEFAULT_TUNE.lora.r;
+  const alpha = numberOption(values, 'alpha', { min: 0 }) ?? 2 * rank;
+  const epochs = numberOption(values, 'epochs', { min: 0 }) ?? DEFAULT_EPOCHS;
+  const seed = numberOption(values, 'seed', { integer: true, min: 0 }) ?? DEFAULT_TUNE.seed;
+  const threads = numberOption({ threads: (values.threads as string | undefined) ?? process.env.MODEL_LAB_THREADS }, 'threads', { integer: true, min: 0 })
+    || os.availableParallelism();
+  const started = Date.now();
+
+  // Pairs → text (the model's chat template for message lists) → tokens, and a held-out split fixed by the seed.
+  const gguf = await readGguf(model);
+  const md = gguf.metadata;
+  const tok = new SpmTokenizer(tokenizerVocabFromGguf(md));
+  const arch = String(md['general.architecture']);
+  const ctx = Number(md[`${arch}.context_length`] ?? 512);
+  const eos = tok.vocab.tokens[tok.vocab.eosId];
+  const texts = readTrlPairs(pairsFile).map((p) => pairTexts(p, { template: typeof md['tokenizer.chat_template'] === 'string' ? md['tokenizer.chat_template'] : undefined, eosToken: eos }));
+  if (texts.length === 0) throw new ModelLabError('TUNE_NO_PAIRS', `${pairsFile} holds no pairs`);
+  const heldOutCount = numberOption(values, 'held-out', { integer: true, min: 0 }) ?? (texts.length >= 20 ? Math.round(texts.length / 10) : 0);
+  if (heldOutCount >= texts.length) throw new CliUsageError(`--held-out ${heldOutCount} leaves no training pairs (the file has ${texts.length})`);
+  const order = shuffledOrder(texts.length, seed, 0);
+  const heldOutTexts = Array.from(order.subarray(0, heldOutCount), (i) => texts[i]!);
+  const trainTexts = Array.from(order.subarray(heldOutCount), (i) => texts[i]!);
+  const maxLength = Math.min(ctx, 512);
+  const train = encodePairs(trainTexts, tok, maxLength);
+  const heldOut = encodePairs(heldOutTexts, tok, maxLength);
+
+  const batchSize = Math.min(DEFAULT_TUNE.batchSize, train.pairs.length);
+  const microBatch = batchSize % (DEFAULT_TUNE.microBatch ?? batchSize) === 0 ? DEFAULT_TUNE.microBatch : batchSize;
+  const steps = numberOption(values, 'steps', { integer: true, min: 1 }) ?? Math.max(1, Math.ceil((epochs * train.pairs.length) / batchSize));
+  const config: TuneConfig = {
+    ...DEFAULT_TUNE,
+    method: method as TuneMethod,
+    beta: numberOption(values, 'beta', { min: 0 }) ?? DEFAULT_TUNE.beta,
+    lora: { r: rank, alpha, targets: parseTargets(values.targets as string | undefined) },
+    lr: numberOption(values, 'lr', { min: 0 }) ?? DEFAULT_TUNE.lr,
+    batchSize, microBatch, steps,
+    warmupSteps: Math.min(DEFAULT_TUNE.warmupSteps, Math.floor(steps / 4)),
+    seed,
+  };
+  config.minLr = Math.min(config.minLr, config.lr / 10);
+
+  const data = dataDirectoryOption(values);
+  let runDir: string;
+  if (typeof values.resume === 'string') {
+    runDir = existsSync(values.resume) ? path.resolve(values.resume) : path.join(data, 'runs', values.resume);
+    if (!existsSync(path.join(runDir, 'config.json'))) throw new CliUsageError(`--resume: ${values.resume} is not a run folder (no config.json)`);
+  } else {
+    runDir = (await createRunFolder(data, method)).dir;
+  }
+
+  const ac = new AbortController();
+  const onSigint = (): void => ac.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    return await withCliRuntime(values, async (rt) => {
+      // llama.cpp's copy of the base is loaded only while scoring, never while the engine trains on its own.
+      await rt.loadModel({ id: 'base', path: model });
+      const before = await heldOutAccuracy(rt, 'base', heldOutTexts, undefined, { contextSize: ctx, signal: ac.signal });
+      await rt.unloadModel('base');
+
+      const baseSha = await sha256File(model, { signal: ac.signal });
+      const backend = await createWasmBackend({ threads });
+      let result;
+      const output = await openVariantOutput(values, {
+        kind: 'adapter', method, parent: { file: path.resolve(model) }, signal: ac.signal,
+        parameters: { method, rank, alpha, targets: config.lora.targets, steps, lr: config.lr, beta: config.beta, seed, pairs: path.resolve(pairsFile) },
+      });
+      try {
+        const engineModel = await loadEngineModel(model, { backend, signal: ac.signal });
+        try {
+          result = await trainPreferences(runDir, engineModel, config, { train: train.pairs, heldOut: heldOut.pairs, baseId: baseSha }, {
+            signal: ac.signal,
+            onProgress: (p) => {
+              if (!values.json) process.stderr.write(`step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} margin ${(p.metrics['rewards/margins'] ?? 0).toFixed(3)} ${p.tokensPerSec.toFixed(0)} tok/s eta ${p.etaSec.toFixed(0)}s\n`);
+            },
+          });
+          await saveLoraGguf(result.adapter, engineModel, output.file, { name: `model-lab ${method}`, signal: ac.signal });
+        } finally {
+          engineModel.dispose();
+        }
+      } catch (err) {
+        await output.abandon();
+        if (err instanceof AbortedError) throw new AbortedError(`Training cancelled; continue it with --resume ${runDir}`);
+        throw err;
+      } finally {
+        backend.dispose();
+      }
+
+      await rt.loadModel({ id: 'base', path: model });
+      const after = await heldOutAccuracy(rt, 'base', heldOutTexts, [{ path: output.file }], { contextSize: ctx, signal: ac.signal });
+      const done = await output.commit({ trainLoss: result.finalLoss, heldOutAccuracyBefore: before, heldOutAccuracyAfter: after, steps: result.steps });
+      const out = {
+        out: done.file,
+        steps: result.steps,
+        seconds: (Date.now() - started) / 1000,
+        trainLoss: result.finalLoss,
+        heldOutAccuracyBefore: before,
+        heldOutAccuracyAfter: after,
+        peakRssBytes: peakRssBytes(),
+        run: runDir,
+        variantId: done.variantId,
+        pairs: { train: train.pairs.length, heldOut: heldOut.pairs.length, dropped: train.dropped + heldOut.dropped, truncated: train.truncated + heldOut.truncated },
+      };
+      process.stdout.write(values.json ? JSON.stringify(out) + '\n'
+        : `wrote ${out.out}${done.variantId ? ` (variant ${done.variantId})` : ''}: ${out.steps} steps in ${out.seconds.toFixed(0)}s, train loss ${out.trainLoss.toFixed(4)}, `
+          + `held-out accuracy ${before.toFixed(3)} → ${after.toFixed(3)} (${heldOutTexts.length} pairs), peak RSS ${(out.peakRssBytes / 2 ** 20).toFixed(0)} MiB\n`);
+    });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
