@@ -13,7 +13,6 @@ const commands: Record<string, Command> = {
   serve: { summary: 'serve MODEL [--lora FILE] [--port P] [--host H] [--api-key K]   OpenAI-compatible server (loopback by default)', load: () => import('./commands/serve.js') },
   pairs: { summary: 'pairs import FILE | export --format trl|hf|csv --out FILE | stats [--data DIR] [--json]   the preference store', load: () => import('./commands/pairs.js') },
   train: { summary: 'train MODEL --pairs FILE.jsonl [--out ADAPTER.gguf | --data DIR] [--method dpo|ipo|sft] [--json]   LoRA preference tuning', load: () => import('./commands/train.js') },
-  train: { summary: 'train MODEL --pairs FILE.jsonl [--out ADAPTER.gguf | --data DIR] [--method dpo|ipo|sft] [--json]   LoRA preference tuning', load: () => import('./commands/train.js') },
   variants: { summary: 'variants [--data DIR] [--json]              variants in a data folder, with their lineage', load: () => import('./commands/variants.js') },
 };
 
