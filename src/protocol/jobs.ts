@@ -1,66 +1,84 @@
 // JSON-RPC contract between the job process (src/jobs/main.ts: long CPU work on the engine) and its callers
-// (JobClient in the host, tests). Types only. One request = one job: it resolves with the job's result, is cancelled
-// through JSON-RPC cancellation, and streams `jobs/progress` notifications tagged with the caller's jobId.
-// Errors come back as JSON-RPC errors whose `data` is a JobErrorData, rebuilt by the client as a typed error.
+// (JobClient / JobService in the host, tests), and the job record kept on disk in `runs/<id>/job.json`. Types only.
+// One `jobs/run` request = one job of a registered kind (src/jobs/kinds/): it resolves with the kind's result, is
+// cancelled through JSON-RPC cancellation, and streams `jobs/progress` notifications tagged with the caller's jobId.
+// Errors come back as JSON-RPC errors whose `data` is an RpcErrorData (src/protocol/rpc.ts).
 
-export interface JobErrorData {
-  name: string;
-  code: string;
-}
+/** Where a job is. `crashed`: its process died, or the window closed, while it ran; it can be resumed. */
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'crashed';
 
-/** The training settings (the engine's TrainConfig, as JSON). */
-export interface TrainJobConfig {
-  model: {
-    architecture?: 'llama' | 'phi3' | 'qwen2';
-    nVocab: number; nEmbd: number; nLayer: number; nHead: number; nHeadKv?: number; nFf: number;
-    contextLength?: number; ropeBase?: number; normEps?: number; tiedOutput?: boolean; initStd?: number; seed?: number;
-  };
-  seqLen: number; batchSize: number; microBatch?: number; steps: number;
-  lr: number; minLr: number; warmupSteps: number; weightDecay: number; beta1: number; beta2: number; gradClip: number;
-  seed: number; checkpointEvery: number; evalEvery: number; evalWindows: number; logEvery?: number;
-}
-
-// ---- jobs/train ---------------------------------------------------------------------------------------------
-export interface TrainJobParams {
-  /** Chosen by the caller; progress notifications carry it. */
-  jobId: string;
-  /** runs/<id>/: config.json, metrics.jsonl, checkpoint.bin; an existing checkpoint of the same run resumes. */
-  runDir: string;
-  config: TrainJobConfig;
-  /** Token ids as little-endian int32, files joined with EOS. */
-  trainTokensPath: string;
-  heldOutTokensPath?: string;
-  bosId: number;
-  /** 'wasm' (default) or 'reference' kernels; threads for wasm (default 2). */
-  backend?: 'wasm' | 'reference';
-  threads?: number;
-  /** Where to save the trained model as GGUF (optional). */
-  outputPath?: string;
-  /** GGML type id of the saved 2-D weights (default 1 = F16). */
-  outputWeightType?: number;
-}
-export interface TrainJobResult {
-  steps: number;
-  resumedFrom: number;
-  stepsRun: number;
-  finalLoss: number;
-  heldOutLoss?: number;
-  wallSec: number;
-  outputPath?: string;
-}
+/** States a job can be resumed from (its run folder keeps the last checkpoint). */
+export const RESUMABLE_STATES: readonly JobState[] = ['crashed', 'cancelled', 'failed'];
 
 // ---- jobs/progress (notification, child → parent) ------------------------------------------------------------
 export interface JobProgress {
   jobId: string;
-  step: number;
-  steps: number;
-  loss: number;
-  lr: number;
-  tokensPerSec: number;
-  elapsedSec: number;
-  etaSec: number;
+  /** What the job is doing now, in a word or two: 'tokenizing', 'training', 'saving'. */
+  phase: string;
+  /** 0…1 over the whole job. */
+  fraction: number;
+  tokensPerSec?: number;
+  /** Seconds left, estimated. */
+  etaSec?: number;
+  step?: number;
+  steps?: number;
+  loss?: number;
   heldOutLoss?: number;
 }
 
-export const JOBS_TRAIN = 'jobs/train';
-export const JOBS_PROGRESS = 'jobs/progress';
+// ---- jobs/log (notification, child → parent): a line for the job's log file -----------------------------------
+export interface JobLogLine {
+  jobId: string;
+  line: string;
+}
+
+// ---- jobs/run -------------------------------------------------------------------------------------------------
+export interface RunJobParams {
+  /** Chosen by the caller; progress notifications carry it. */
+  jobId: string;
+  /** A kind registered in src/jobs/kinds/index.ts. */
+  kind: string;
+  /** runs/<id>/: where the job keeps its checkpoints and outputs; a job started again here resumes. */
+  runDir: string;
+  /** The kind's own parameters (JSON). */
+  params: unknown;
+}
+
+export interface JobRequests {
+  'jobs/run': { params: RunJobParams; result: unknown };
+  /** The kinds this job process can run. */
+  'jobs/kinds': { params: Record<string, never>; result: string[] };
+}
+
+export interface JobNotifications {
+  'jobs/progress': JobProgress;
+  'jobs/log': JobLogLine;
+}
+
+// ---- runs/<id>/job.json ---------------------------------------------------------------------------------------
+export interface JobRecord {
+  /** The run folder's name (runs/<id>/). */
+  id: string;
+  kind: string;
+  /** For people: 'Train demo-sized model (quick)'. */
+  title: string;
+  params: unknown;
+  state: JobState;
+  runDir: string;
+  /** ISO times. */
+  createdAt: string;
+  startedAt?: string;
+  endedAt?: string;
+  /** How many times it was started (1 + resumes). */
+  attempts: number;
+  /** The job process that runs it (to tell a job another window runs from one that was interrupted). */
+  pid?: number;
+  progress?: JobProgress;
+  /** The kind's result when done; `outputPath` in it is what "Open Result" opens. */
+  result?: unknown;
+  /** Why it failed, crashed or was cancelled: a stable code and one line. */
+  error?: { code: string; message: string };
+}
+
+export const JOB_FILE = 'job.json';
+export const JOB_LOG_FILE = 'job.log';
