@@ -20,6 +20,12 @@ export interface KernelBackend {
   uploadWeight(type: number, bytes: Uint8Array, cols: number, rows: number): WeightHandle;
   /** y[m, rows] = x[m, cols] · Wᵀ   (y_t = W x_t for each of m tokens) */
   matmul(x: Float32Array, w: WeightHandle, m: number, y?: Float32Array): Float32Array;
+  /**
+   * y[m, rows] = r(x) · Wᵀ where r rounds x the way llama.cpp's CPU matmul converts activations for W's type
+   * (roundLikeLlamaCpp: Q8_0 blocks for Q4_0/Q8_0, Q8_K blocks for K-quants, F16/BF16 for those, nothing for F32).
+   * The WASM backend quantizes x to 8 bits itself and takes integer dot products, as llama.cpp does.
+   */
+  matmulRounded(x: Float32Array, w: WeightHandle, m: number, y?: Float32Array): Float32Array;
   /** dx[m, cols] = dy[m, rows] · W   (gradient w.r.t. the input) */
   matmulBackwardInput(dy: Float32Array, w: WeightHandle, m: number, dx?: Float32Array): Float32Array;
   /** dense F32: C[m,n] = alpha·op(A)·op(B) + beta·C, row-major; op = transpose when the flag is set.

@@ -8,9 +8,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-// Node ≥ 22 (and VS Code's newer hosts) validate kernels-relaxed.wasm and get fused multiply-add kernels by
-// default; Node 20 only with a flag. Run that variant in a child with the flag and check it against the reference.
-test('the relaxed-SIMD (fused multiply-add) kernels match the reference where the runtime has them', () => {
+// Node ≥ 22 (and VS Code's newer hosts) validate kernels-relaxed.wasm and get fused multiply-add and 8-bit dot
+// product kernels by default; Node 20 only with a flag. Run that variant in a child with the flag and check it against the reference.
+test('the relaxed-SIMD kernels (fused multiply-add, i8 dot products) match the reference where the runtime has them', () => {
   execFileSync(process.execPath, [path.join(root, 'src/engine/kernels/wasm/build.mjs')], { stdio: 'inherit' });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ml-'));
   try {
@@ -29,6 +29,17 @@ test('the relaxed-SIMD (fused multiply-add) kernels match the reference where th
         for (const m of [1, 17]) {
           const x = randomVector(m * cols, m);
           const a = be.matmul(x, w, m), b = ref.matmul(x, wr, m);
+          const scale = Math.max(...b.map(Math.abs), 1);
+          for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / scale);
+        }
+      }
+      // 8-bit activations and the relaxed i8 dot (unsigned 7-bit weights with offsets; Q8_0 on the 16-bit dot)
+      for (const [type, cols] of [[T.Q8_0, 1088], [T.Q4_0, 96], [T.Q4_K, 1280], [T.Q5_K, 256], [T.Q6_K, 512]]) {
+        const bytes = randomWeight(type, cols, 37, type + 7);
+        const w = be.uploadWeight(type, bytes, cols, 37), wr = ref.uploadWeight(type, bytes, cols, 37);
+        for (const m of [1, 6, 70]) {
+          const x = randomVector(m * cols, m + type);
+          const a = be.matmulRounded(x, w, m), b = ref.matmulRounded(x, wr, m);
           const scale = Math.max(...b.map(Math.abs), 1);
           for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / scale);
         }

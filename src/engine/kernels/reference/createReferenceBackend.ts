@@ -1,6 +1,7 @@
 import { KernelArgumentError, KernelDisposedError, type KernelBackend, type WeightHandle } from '../KernelBackend.js';
 import { weightLayout } from '../weightTypes.js';
 import { dequantize } from '../../quant/index.js';
+import { roundLikeLlamaCpp } from '../llamaCppRounding.js';
 
 interface RefWeight extends WeightHandle { bytes: Uint8Array; rowBytes: number; freed: boolean }
 
@@ -57,6 +58,12 @@ export function createReferenceBackend(): KernelBackend {
         }
       }
       return res;
+    },
+    matmulRounded(x, wh, m, y) {
+      alive();
+      const w = own(wh);
+      need(x, m * w.cols, 'x');
+      return this.matmul(roundLikeLlamaCpp(w.type, x, m, w.cols), w, m, y);
     },
     matmulBackwardInput(dy, wh, m, dx) {
       alive();

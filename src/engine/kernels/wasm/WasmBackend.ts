@@ -1,8 +1,9 @@
 import type { Worker } from 'node:worker_threads';
 import { KernelArgumentError, KernelDisposedError, type KernelBackend, type WeightHandle } from '../KernelBackend.js';
-import { weightLayout } from '../weightTypes.js';
+import { roundLikeLlamaCpp } from '../llamaCppRounding.js';
+import { KERNEL_TYPES, weightLayout } from '../weightTypes.js';
 import {
-  ARG, DONE, ERR, F_ALPHA, F_BETA, GEN, OP, STATE, close, OP_EXIT, OP_GEMM, OP_SOFTMAX, OP_SOFTMAX_BACKWARD, OP_SWIGLU, SPIN_POLLS,
+  ARG, DONE, ERR, F_ALPHA, F_BETA, GEN, OP, STATE, close, OP_EXIT, OP_GEMM, OP_QGEMM, OP_QUANTIZE, OP_SOFTMAX, OP_SOFTMAX_BACKWARD, OP_SWIGLU, SPIN_POLLS,
   runShare, type KernelExports, type WasmInstance, type WasmMemory,
 } from './kernelProtocol.js';
 import { startKernelThreads, type KernelThreadOptions } from './startKernelThreads.js';
@@ -16,6 +17,10 @@ export interface WasmBackendOptions extends KernelThreadOptions {
 
 interface WasmWeight extends WeightHandle { ptr: number; rowBytes: number; owner: WasmBackend }
 
+/** Weight types the integer path takes, and the 8-bit activation kind each pairs with (quantizeRows.ts). */
+const Q8_KIND = new Map<number, number>([
+  [KERNEL_TYPES.Q8_0, 0], [KERNEL_TYPES.Q4_0, 0], [KERNEL_TYPES.Q4_K, 1], [KERNEL_TYPES.Q5_K, 1], [KERNEL_TYPES.Q6_K, 1],
+]);
 const MODE_NT = 0;
 const MODE_NN = 1;
 const F32 = 0;
@@ -130,6 +135,26 @@ export class WasmBackend implements KernelBackend {
     return out;
   }
 
+  matmulRounded(x: Float32Array, wh: WeightHandle, m: number, y?: Float32Array): Float32Array {
+    this.alive();
+    const w = this.own(wh);
+    const kind = Q8_KIND.get(w.type);
+    if (kind === undefined) return this.matmul(roundLikeLlamaCpp(w.type, x, m, w.cols), w, m, y);
+    checkCount(m, 'm');
+    need(x, m * w.cols, 'x');
+    const out = result(y, m * w.rows, 'y');
+    if (m === 0) return out;
+    // x → 8-bit rows (the kind llama.cpp pairs with this weight type), then integer dot products against W
+    const xs = this.ex.qRowStride(w.cols, kind);
+    const [xp, yp, xq] = this.place([{ arr: x, n: m * w.cols, load: true }, { arr: out, n: m * w.rows, load: false, out: true }],
+      (m * xs) / 4);
+    this.opCall(OP_QUANTIZE, [xp, m, w.cols, kind, xq, xs], 8 * m * w.cols);
+    this.opCall(OP_QGEMM, [m, w.rows, w.cols, xq, xs, w.ptr, w.type, w.rowBytes, yp, w.rows, this.work],
+      m * w.rows * w.cols + 2 * w.rows * w.cols);
+    this.unplace(out, yp, m * w.rows);
+    return out;
+  }
+
   matmulBackwardInput(dy: Float32Array, wh: WeightHandle, m: number, dx?: Float32Array): Float32Array {
     this.alive();
     const w = this.own(wh);
@@ -212,22 +237,24 @@ export class WasmBackend implements KernelBackend {
 
   /**
    * Addresses of a call's operands: an array that lives in the kernel memory is used where it is (unless it is an
-   * output overlapping another operand); the others get a scratch slot, filled from the array when `load`.
+   * output overlapping another operand); the others get a scratch slot, filled from the array when `load`. With
+   * `extra` floats, the address of one more scratch slot of that size comes last.
    */
-  private place(ops: Array<{ arr: Float32Array; n: number; load: boolean; out?: boolean }>): number[] {
+  private place(ops: Array<{ arr: Float32Array; n: number; load: boolean; out?: boolean }>, extra = 0): number[] {
     const here = ops.map((o) => {
       if (!this.resident(o.arr)) return false;
       if (!o.out) return true;
       const lo = o.arr.byteOffset, hi = lo + o.n * 4;
       return !ops.some((p) => p !== o && this.resident(p.arr) && p.arr.byteOffset < hi && p.arr.byteOffset + p.n * 4 > lo);
     });
-    const slots = this.scratchFor(...ops.map((o, i) => (here[i] ? 0 : o.n)));
+    const slots = this.scratchFor(...ops.map((o, i) => (here[i] ? 0 : o.n)), extra);
     const mem = this.f32();
-    return ops.map((o, i) => {
+    const ptrs = ops.map((o, i) => {
       if (here[i]) return o.arr.byteOffset;
       if (o.load) mem.set(o.arr.subarray(0, o.n), slots[i] >>> 2);
       return slots[i];
     });
+    return extra ? [...ptrs, slots[ops.length]] : ptrs;
   }
 
   /** Copies an output back from its scratch slot (nothing to do when it was used in place). */

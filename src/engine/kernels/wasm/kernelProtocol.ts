@@ -23,6 +23,8 @@ export const OP_GEMM = 1;
 export const OP_SOFTMAX = 2;
 export const OP_SOFTMAX_BACKWARD = 3;
 export const OP_SWIGLU = 4;
+export const OP_QUANTIZE = 5;
+export const OP_QGEMM = 6;
 export const OP_EXIT = 99;
 
 /** Spin this many polls before sleeping in Atomics.wait (wake-up from a futex costs tens of microseconds). */
@@ -50,6 +52,10 @@ export interface KernelExports {
   softmaxChunks(counter: number, x: number, rows: number, cols: number, causal: number): void;
   softmaxBackwardChunks(counter: number, p: number, dp: number, rows: number, cols: number): void;
   swigluChunks(counter: number, h: number, g: number, u: number, stride: number, rows: number, cols: number, mask: number): void;
+  quantizeChunks(counter: number, x: number, M: number, K: number, kind: number, q: number, stride: number): void;
+  qRowStride(K: number, kind: number): number;
+  qgemmChunks(counter: number, M: number, N: number, K: number, xq: number, xs: number, b: number, type: number,
+    rowBytes: number, c: number, ldc: number, work: number): void;
   heapBase(): number;
   WORK_BYTES: { value: unknown };
 }
@@ -60,7 +66,14 @@ export function runShare(ex: KernelExports, ctl: Int32Array, flt: Float32Array, 
   if (op === OP_SOFTMAX) ex.softmaxChunks(ctl[ARG], ctl[ARG + 1], ctl[ARG + 2], ctl[ARG + 3], ctl[ARG + 4]);
   else if (op === OP_SOFTMAX_BACKWARD) ex.softmaxBackwardChunks(ctl[ARG], ctl[ARG + 1], ctl[ARG + 2], ctl[ARG + 3], ctl[ARG + 4]);
   else if (op === OP_SWIGLU) ex.swigluChunks(ctl[ARG], ctl[ARG + 1], ctl[ARG + 2], ctl[ARG + 3], ctl[ARG + 4], ctl[ARG + 5], ctl[ARG + 6], ctl[ARG + 7]);
-  else if (op === OP_GEMM) {
+  else if (op === OP_QUANTIZE) ex.quantizeChunks(ctl[ARG], ctl[ARG + 1], ctl[ARG + 2], ctl[ARG + 3], ctl[ARG + 4], ctl[ARG + 5], ctl[ARG + 6]);
+  else if (op === OP_QGEMM) {
+    const a = ARG;
+    // args: counter, M, N, K, xq, xs, b, type, rowBytes, c, ldc, work base
+    const work = ((ctl[a + 11] >>> 0) + tid * workBytes) | 0;
+    ex.qgemmChunks(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7],
+      ctl[a + 8], ctl[a + 9], ctl[a + 10], work);
+  } else if (op === OP_GEMM) {
     const a = ARG;
     // args: counter, M, N, K, a, aTrans, lda, b, type, mode, rowBytes, c, ldc, work base
     const work = ((ctl[a + 13] >>> 0) + tid * workBytes) | 0;

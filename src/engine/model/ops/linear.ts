@@ -1,5 +1,4 @@
 import type { KernelBackend, WeightHandle } from '../../kernels/index.js';
-import { roundLikeLlamaCpp } from './llamaCppRounding.js';
 
 /**
  * One weight matrix W [rows (out), cols (in)] (GGUF ne = [cols, rows]) — either trainable dense F32 (`data`,
@@ -37,13 +36,15 @@ export interface LoraPair {
 
 /**
  * y[m, rows] = x[m, cols] · Wᵀ (+ bias) (+ scale·(x·Aᵀ)·Bᵀ). With LoRA, `u` [m, r] receives x·Aᵀ (kept for the
- * backward). y is overwritten. `sameInputAsLast`: x is unchanged since the previous linearForward (q/k/v, gate/up),
- * so its rounded copy can be reused.
+ * backward). y is overwritten. A stored weight with roundInput takes llama.cpp's activation rounding inside the
+ * kernel (matmulRounded: 8-bit activations, integer dot products). `_sameInputAsLast` (x unchanged since the
+ * previous call: q/k/v, gate/up) is no longer needed: quantizing x inside the kernel costs O(m·cols).
  */
 export function linearForward(be: KernelBackend, W: Linear, x: Float32Array, m: number, y: Float32Array,
-  lora?: LoraPair | null, u?: Float32Array, sameInputAsLast = false): void {
+  lora?: LoraPair | null, u?: Float32Array, _sameInputAsLast = false): void {
   if (W.data) be.gemm(false, true, m, W.rows, W.cols, 1, x, W.data, 0, y);
-  else be.matmul(W.roundInput ? roundLikeLlamaCpp(W.type, x, m, W.cols, sameInputAsLast) : x, W.handle!, m, y);
+  else if (W.roundInput) be.matmulRounded(x, W.handle!, m, y);
+  else be.matmul(x, W.handle!, m, y);
   if (W.bias) {
     const b = W.bias;
     for (let t = 0; t < m; t++) for (let i = 0; i < W.rows; i++) y[t * W.rows + i] += b[i];

@@ -52,7 +52,7 @@ export const T_BF16: i32 = 30;
 
 /** K-quant 6-bit scale (low 16 bits) and min (high 16 bits) of group j from the 12 packed bytes at s. */
 // @ts-ignore: decorator
-@inline function scaleMinK4(s: usize, j: i32): i32 {
+@inline export function scaleMinK4(s: usize, j: i32): i32 {
   if (j < 4) return (<i32>load<u8>(s + j) & 63) | ((<i32>load<u8>(s + j + 4) & 63) << 16);
   const a = <i32>load<u8>(s + j + 4);
   const sc = (a & 0xf) | ((<i32>load<u8>(s + j - 4) >> 6) << 4);
