@@ -1,9 +1,9 @@
 // model-lab generate MODEL --prompt TEXT [--lora FILE] [--lora-scale S] [--max-tokens N] [--temperature T] [--seed N] [--json]
 // Streams the continuation of the prompt to stdout (or prints one JSON object with --json).
 import { CliUsageError } from '../CliUsageError.js';
-import { numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
+import { numberOption, parseCommand, requiredString, withCliRuntime, GPU_USAGE } from './llamaArgs.js';
 
-const usage = 'generate MODEL --prompt TEXT [--lora FILE] [--lora-scale S] [--max-tokens N] [--temperature T] [--seed N] [--chat] [--context N] [--json] [--gpu auto|cuda|vulkan|metal|off] [--threads N]';
+const usage = `generate MODEL --prompt TEXT [--lora FILE] [--lora-scale S] [--max-tokens N] [--temperature T] [--seed N] [--chat] [--context N] [--json] [${GPU_USAGE}] [--threads N]`;
 
 export async function run(args: string[]): Promise<void> {
   const { model, values } = parseCommand('generate', args, {

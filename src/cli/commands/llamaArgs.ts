@@ -1,6 +1,6 @@
 // Argument handling shared by the llama-backed commands (generate, logprobs, ppl), on node:util's parseArgs.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { GpuSetting } from '../../protocol/runtime.js';
+import { GPU_SETTINGS, type GpuSetting } from '../../protocol/runtime.js';
 import { LlamaRuntime } from '../../runtime/core/LlamaRuntime.js';
 import { CliUsageError } from '../CliUsageError.js';
 
@@ -50,12 +50,13 @@ export function numberOption(values: ParsedCommand['values'], name: string, opts
   return n;
 }
 
-const gpuSettings: GpuSetting[] = ['auto', 'cuda', 'vulkan', 'metal', 'off'];
+/** `--gpu auto|cuda|…` for the commands' usage lines. */
+export const GPU_USAGE = `--gpu ${GPU_SETTINGS.join('|')}`;
 
 /** An in-process runtime (the CLI needs no child process: a crash only ends this command). */
 export async function createCliRuntime(values: ParsedCommand['values']): Promise<LlamaRuntime> {
   const gpu = (values.gpu as string | undefined) ?? process.env.MODEL_LAB_GPU ?? 'auto';
-  if (!gpuSettings.includes(gpu as GpuSetting)) throw new CliUsageError(`--gpu must be one of ${gpuSettings.join(', ')}`);
+  if (!(GPU_SETTINGS as readonly string[]).includes(gpu)) throw new CliUsageError(`--gpu must be one of ${GPU_SETTINGS.join(', ')}`);
   const threads = numberOption({ threads: (values.threads as string | undefined) ?? process.env.MODEL_LAB_THREADS }, 'threads', { integer: true, min: 0 });
   // stdout carries the result and stderr only an error line: llama.cpp's own chatter is not shown
   const runtime = new LlamaRuntime();

@@ -2,9 +2,9 @@
 // Natural-log probability of each token given the ones before it (token 0 has none). The model's own tokenization,
 // with BOS when the model adds one. `--engine lab` computes the same numbers with Model Lab's own engine.
 import { CliUsageError } from '../CliUsageError.js';
-import { numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
+import { numberOption, parseCommand, requiredString, withCliRuntime, GPU_USAGE } from './llamaArgs.js';
 
-const usage = 'logprobs MODEL --text TEXT [--engine llama|lab] [--context N] [--json] [--gpu auto|cuda|vulkan|metal|off] [--threads N]';
+const usage = `logprobs MODEL --text TEXT [--engine llama|lab] [--context N] [--json] [${GPU_USAGE}] [--threads N]`;
 
 async function engineTokenLogprobs(modelPath: string, tokens: number[], threads: number | undefined): Promise<number[]> {
   // loaded only for --engine lab: the engine brings its WASM kernels and worker threads

@@ -3,9 +3,9 @@
 // scored in windows of N tokens that overlap by half; each token is scored once.
 import { readFile } from 'node:fs/promises';
 import { ModelLabError } from '../../engine/errors.js';
-import { numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
+import { numberOption, parseCommand, requiredString, withCliRuntime, GPU_USAGE } from './llamaArgs.js';
 
-const usage = 'ppl MODEL --file FILE [--lora FILE] [--lora-scale S] [--context N] [--json] [--gpu auto|cuda|vulkan|metal|off] [--threads N]';
+const usage = `ppl MODEL --file FILE [--lora FILE] [--lora-scale S] [--context N] [--json] [${GPU_USAGE}] [--threads N]`;
 
 export async function run(args: string[]): Promise<void> {
   const { model, values } = parseCommand('ppl', args, {

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type { HostApi, SettingValues } from '../vscodeApi/HostApi.js';
 
-export type GpuSetting = 'auto' | 'cuda' | 'vulkan' | 'metal' | 'off';
+import { GPU_SETTINGS, type GpuSetting } from '../../protocol/runtime.js';
+
+export type { GpuSetting };
 
 export interface ModelLabSettings {
   /** Absolute folder scanned for models and used for downloads; null: global storage only. */
@@ -16,8 +18,6 @@ export interface ModelLabSettings {
   contextSize: number;
   trusted: boolean;
 }
-
-const GPU_VALUES: readonly GpuSetting[] = ['auto', 'cuda', 'vulkan', 'metal', 'off'];
 
 /** Effective value: in an untrusted workspace, values a workspace set are ignored and only user settings count. */
 function effective<T>(v: SettingValues<T>, trusted: boolean): T | undefined {
@@ -56,7 +56,7 @@ export function readSettings(ws: HostApi['workspace']): ModelLabSettings {
   }
 
   const gpuRaw = get<string>('gpu');
-  const gpu = GPU_VALUES.includes(gpuRaw as GpuSetting) ? (gpuRaw as GpuSetting) : 'auto';
+  const gpu = (GPU_SETTINGS as readonly string[]).includes(gpuRaw as GpuSetting) ? (gpuRaw as GpuSetting) : 'auto';
   const layersRaw = get<string | number>('gpuLayers');
   const gpuLayers =
     typeof layersRaw === 'number' && Number.isInteger(layersRaw) && layersRaw >= 0
