@@ -31,7 +31,7 @@ function randomF32(n: number, seed: number, scale: number): Uint8Array {
 }
 
 /**
- * A LoRA adapter GGUF (FACTS.md layout): `<base>.lora_a` ne [n_in, r], `<base>.lora_b` ne [r, n_out], F32.
+ * A LoRA adapter GGUF (layout in docs/dev/FORMATS.md): `<base>.lora_a` ne [n_in, r], `<base>.lora_b` ne [r, n_out], F32.
  * `targets` maps base tensor names to their [n_in, n_out].
  */
 export async function writeTestLora(

@@ -1,6 +1,7 @@
-// Dequantization of stored GGML rows into F32, 16 or more values per step with 128-bit SIMD. Layouts: FACTS.md
-// (block sizes) and ggml's block structs. Every product is rounded to f32 in the same order as the reference
-// (src/engine/quant dequantize, used by the reference backend), so dequantized values match it bit for bit.
+// Dequantization of stored GGML rows into F32, 16 or more values per step with 128-bit SIMD. Block sizes and byte
+// layouts: docs/dev/FORMATS.md and the decoders in src/engine/quant. Every product is rounded to f32 in the same
+// order as the reference (src/engine/quant dequantize, used by the reference backend), so dequantized values match
+// it bit for bit.
 
 export const T_F32: i32 = 0;
 export const T_F16: i32 = 1;
