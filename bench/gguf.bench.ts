@@ -8,7 +8,8 @@ import path from 'node:path';
 import { gguf } from '@huggingface/gguf';
 import { GGUF_VALUE_TYPE as V, GgufTensorReader, GgufWriter, readGguf, readTensorBytes } from '../src/engine/gguf/index.js';
 import { dequantize, GGML_TYPE as T, GGML_TYPES, quantize } from '../src/engine/quant/index.js';
-import { SeededRandom, spmVocab } from '../src/engine/synth/index.js';
+import { Rng } from '../src/engine/model/random.js';
+import { spmVocab } from '../src/engine/synth/index.js';
 
 const MiB = 2 ** 20;
 
@@ -121,7 +122,7 @@ try {
     `readTensorBytes (a handle per tensor) ${tLazy.toFixed(0)} ms = ${gbs(tLazy)} GB/s (ratio ${(tLazy / tPlain).toFixed(2)})`);
 
   // dequantize / quantize throughput on one 1024 × 1024 matrix
-  const x = new SeededRandom(1).normals(1024 * 1024, 0.05);
+  const x = new Rng(1).normals(1024 * 1024, 0.05);
   const parts: string[] = [];
   for (const name of ['F16', 'Q8_0', 'Q4_0', 'Q4_K', 'Q6_K', 'Q5_K', 'Q2_K']) {
     const type = T[name as keyof typeof T];

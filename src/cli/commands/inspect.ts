@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { readGguf, summarizeGguf, type GgufSummary } from '../../engine/gguf/index.js';
 import { ModelLabError } from '../../engine/errors.js';
 import { CliUsageError } from '../CliUsageError.js';
+import { GENERAL } from '../../engine/gguf/metadataKeys.js';
 
 const usage = 'usage: model-lab inspect FILE [--json]';
 
@@ -42,7 +43,7 @@ function formatText(file: string, s: GgufSummary): string {
     row('', `vocab ${sp.nVocab}, context ${sp.contextLength}, rope ${sp.ropeType} base ${sp.ropeBase} dims ${sp.ropeDims}, norm eps ${sp.normEps.toPrecision(3)}, ${sp.tiedOutput ? 'tied' : 'separate'} output`);
     row('tokenizer', `${sp.tokenizerModel ?? 'none'}; chat template: ${sp.chatTemplate ? `${sp.chatTemplate.length} chars` : 'none'}`);
   } else {
-    row('model', s.architecture ? `${s.architecture} (not a complete model: ${String(s.metadata['general.type'] ?? 'no sizes')})` : 'no architecture');
+    row('model', s.architecture ? `${s.architecture} (not a complete model: ${String(s.metadata[GENERAL.type] ?? 'no sizes')})` : 'no architecture');
   }
   row('parameters', `${s.parameters.toLocaleString('en-US')} (${(s.parameters / 1e6).toFixed(2)} M) in ${s.tensors.length} tensors`);
   for (const [i, t] of s.byType.entries()) {

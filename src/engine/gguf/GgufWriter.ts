@@ -3,6 +3,7 @@ import { throwIfAborted } from '../errors.js';
 import { encodeGgufHeader, tensorDataBytes, type GgufTensorHeaderEntry } from './encodeGgufHeader.js';
 import { GGUF_DEFAULT_ALIGNMENT } from './parseGgufHeader.js';
 import type { GgufMetadataEntry, GgufValue, GgufValueTypeId, GgufValueTypeInfo } from './types.js';
+import { GENERAL } from './metadataKeys.js';
 
 /** Where the writer's bytes go: a file (GgufWriter.open) or anything else, e.g. memory in tests. */
 export interface ByteSink {
@@ -76,7 +77,7 @@ export class GgufWriter {
   async writeHeader(): Promise<void> {
     if (this.state === 'metadata') this.state = 'tensorInfos';
     this.expect('tensorInfos', 'writeHeader');
-    const declared = this.metadata.find((m) => m.key === 'general.alignment');
+    const declared = this.metadata.find((m) => m.key === GENERAL.alignment);
     if (declared && declared.value !== this.alignment) {
       throw new Error(`GgufWriter: general.alignment is ${String(declared.value)} but the writer aligns to ${this.alignment}`);
     }

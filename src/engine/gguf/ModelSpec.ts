@@ -1,4 +1,6 @@
 import { GgufFormatError } from './GgufFormatError.js';
+import { ADAPTER_FILE_TYPE, archKey, GENERAL, TOKENIZER, type ArchKeyName } from './metadataKeys.js';
+import { archLayout } from './tensorLayout.js';
 import type { GgufFile, GgufValue } from './types.js';
 
 /** The shape of a transformer model as llama.cpp will build it, read from GGUF metadata. */
@@ -8,7 +10,7 @@ export interface ModelSpec {
   nLayer: number;
   nHead: number;
   nHeadKv: number;
-  /** FFN width; an array when the file stores one per layer */
+  /** FFN width; an array when the file stores one per layer (deci; 0 = a layer without FFN) */
   nFf: number | number[];
   nVocab: number;
   contextLength: number;
@@ -23,9 +25,12 @@ export interface ModelSpec {
   headDim: number;
 }
 
-/** Architectures whose rotary embedding rotates pairs (i, i + d/2) (NEOX) rather than (2i, 2i+1) (NORM). */
+/**
+ * Architectures beyond the layout table (tensorLayout.ts, which has its own rope type) whose rotary embedding rotates
+ * pairs (i, i + d/2) (NEOX) rather than (2i, 2i+1) (NORM).
+ */
 const NEOX_ARCHS = new Set([
-  'phi2', 'phi3', 'phimoe', 'qwen', 'qwen2', 'qwen2moe', 'qwen2vl', 'qwen3', 'qwen3moe', 'gemma', 'gemma2', 'gemma3',
+  'phi2', 'phimoe', 'qwen', 'qwen2moe', 'qwen2vl', 'qwen3', 'qwen3moe', 'gemma', 'gemma2', 'gemma3',
   'stablelm', 'gptneox', 'falcon', 'starcoder2', 'olmo2', 'openelm', 'nemotron', 'exaone', 'bitnet', 'codeshell',
   'dbrx', 'plamo', 'minicpm3', 'orion', 'deepseek2',
 ]);
@@ -36,26 +41,26 @@ const NEOX_ARCHS = new Set([
  */
 export function modelSpecFromGguf(file: GgufFile): ModelSpec {
   const md = file.metadata;
-  const arch = md['general.architecture'];
+  const arch = md[GENERAL.architecture];
   if (typeof arch !== 'string') throw new GgufFormatError('GGUF_NOT_A_MODEL', 0, 'the file has no general.architecture: not a model');
-  if (md['general.type'] === 'adapter') throw new GgufFormatError('GGUF_NOT_A_MODEL', 0, 'the file is an adapter, not a model');
-  const num = (key: string, fallback?: number): number => {
-    const v = firstNumber(md[`${arch}.${key}`]);
+  if (md[GENERAL.type] === ADAPTER_FILE_TYPE) throw new GgufFormatError('GGUF_NOT_A_MODEL', 0, 'the file is an adapter, not a model');
+  const num = (key: ArchKeyName, fallback?: number): number => {
+    const v = firstNumber(md[archKey(arch, key)]);
     if (v !== undefined) return v;
     if (fallback !== undefined) return fallback;
-    throw new GgufFormatError('GGUF_NOT_A_MODEL', 0, `${arch}.${key} is missing: not a complete ${arch} model`);
+    throw new GgufFormatError('GGUF_NOT_A_MODEL', 0, `${archKey(arch, key)} is missing: not a complete ${arch} model`);
   };
-  const nEmbd = num('embedding_length');
-  const nLayer = num('block_count');
-  const nHead = num('attention.head_count');
-  const nHeadKv = num('attention.head_count_kv', nHead);
-  const ffRaw = md[`${arch}.feed_forward_length`];
-  const nFf = Array.isArray(ffRaw) ? ffRaw.map((v) => Number(v)) : num('feed_forward_length', 0);
-  const headDim = num('attention.key_length', nHead > 0 ? Math.floor(nEmbd / nHead) : 0);
-  const tokens = md['tokenizer.ggml.tokens'];
+  const nEmbd = num('embeddingLength');
+  const nLayer = num('blockCount');
+  const nHead = num('headCount');
+  const nHeadKv = num('headCountKv', nHead);
+  const ffRaw = md[archKey(arch, 'feedForwardLength')];
+  const nFf = Array.isArray(ffRaw) ? ffRaw.map((v) => Number(v)) : num('feedForwardLength', 0);
+  const headDim = num('keyLength', nHead > 0 ? Math.floor(nEmbd / nHead) : 0);
+  const tokens = md[TOKENIZER.tokens];
   const embd = file.tensors.find((t) => t.name === 'token_embd.weight');
-  const nVocab = num('vocab_size', Array.isArray(tokens) ? tokens.length : (embd?.shape[1] ?? 0));
-  const eps = firstNumber(md[`${arch}.attention.layer_norm_rms_epsilon`]) ?? firstNumber(md[`${arch}.attention.layer_norm_epsilon`]) ?? 1e-5;
+  const nVocab = num('vocabSize', Array.isArray(tokens) ? tokens.length : (embd?.shape[1] ?? 0));
+  const eps = firstNumber(md[archKey(arch, 'rmsEps')]) ?? firstNumber(md[archKey(arch, 'normEps')]) ?? 1e-5;
   const spec: ModelSpec = {
     architecture: arch,
     nEmbd,
@@ -64,17 +69,17 @@ export function modelSpecFromGguf(file: GgufFile): ModelSpec {
     nHeadKv,
     nFf,
     nVocab,
-    contextLength: num('context_length', 0),
-    ropeType: NEOX_ARCHS.has(arch) ? 'neox' : 'norm',
-    ropeBase: num('rope.freq_base', 10000),
-    ropeDims: num('rope.dimension_count', headDim),
+    contextLength: num('contextLength', 0),
+    ropeType: archLayout(arch)?.ropeType ?? (NEOX_ARCHS.has(arch) ? 'neox' : 'norm'),
+    ropeBase: num('ropeFreqBase', 10000),
+    ropeDims: num('ropeDimensionCount', headDim),
     normEps: eps,
     tiedOutput: embd !== undefined && !file.tensors.some((t) => t.name === 'output.weight'),
     headDim,
   };
-  const tmpl = md['tokenizer.chat_template'];
+  const tmpl = md[TOKENIZER.chatTemplate];
   if (typeof tmpl === 'string') spec.chatTemplate = tmpl;
-  const tok = md['tokenizer.ggml.model'];
+  const tok = md[TOKENIZER.model];
   if (typeof tok === 'string') spec.tokenizerModel = tok;
   return spec;
 }

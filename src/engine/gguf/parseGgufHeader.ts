@@ -3,6 +3,7 @@ import { ByteCursor } from './ByteCursor.js';
 import { GgufFormatError } from './GgufFormatError.js';
 import { GGUF_VALUE_TYPE as T, type GgufFile, type GgufTensorInfo, type GgufValue, type GgufValueTypeId, type GgufValueTypeInfo } from './types.js';
 import { validateGguf } from './validateGguf.js';
+import { GENERAL } from './metadataKeys.js';
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
 export const GGUF_DEFAULT_ALIGNMENT = 32;
@@ -184,14 +185,14 @@ function smallest(v: bigint): number | bigint {
 }
 
 function readAlignment(metadata: Record<string, GgufValue>, types: Record<string, GgufValueTypeInfo>, at: Record<string, number>): number {
-  if (!Object.hasOwn(metadata, 'general.alignment')) return GGUF_DEFAULT_ALIGNMENT;
+  if (!Object.hasOwn(metadata, GENERAL.alignment)) return GGUF_DEFAULT_ALIGNMENT;
   // llama.cpp reads it with gguf_get_val_u32, which aborts the process on any other type
-  if (types['general.alignment'].type !== T.UINT32) {
-    throw new GgufFormatError('GGUF_BAD_KEY_TYPE', at['general.alignment'], 'general.alignment must be a UINT32 (llama.cpp aborts otherwise)');
+  if (types[GENERAL.alignment].type !== T.UINT32) {
+    throw new GgufFormatError('GGUF_BAD_KEY_TYPE', at[GENERAL.alignment], 'general.alignment must be a UINT32 (llama.cpp aborts otherwise)');
   }
-  const a = metadata['general.alignment'] as number;
+  const a = metadata[GENERAL.alignment] as number;
   if (a === 0 || (a & (a - 1)) !== 0) {
-    throw new GgufFormatError('GGUF_BAD_ALIGNMENT', at['general.alignment'], `general.alignment is ${a}; it must be a power of two`);
+    throw new GgufFormatError('GGUF_BAD_ALIGNMENT', at[GENERAL.alignment], `general.alignment is ${a}; it must be a power of two`);
   }
   return a;
 }

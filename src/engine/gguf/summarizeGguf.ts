@@ -2,6 +2,7 @@ import { GgufFormatError } from './GgufFormatError.js';
 import { modelSpecFromGguf, type ModelSpec } from './ModelSpec.js';
 import { defineOwn } from './parseGgufHeader.js';
 import { GGUF_VALUE_TYPE, GGUF_VALUE_TYPE_NAMES, type GgufFile, type GgufValue } from './types.js';
+import { GENERAL } from './metadataKeys.js';
 
 /** A JSON-safe value: 64-bit integers past 2^53 become decimal strings, non-finite floats null. */
 export type JsonValue = number | string | boolean | null | JsonValue[] | { type: string; length: number };
@@ -51,7 +52,7 @@ export function summarizeGguf(file: GgufFile, opts: { maxArray?: number } = {}):
     e.parameters += t.elements;
     byTypeMap.set(t.typeName, e);
   }
-  const arch = file.metadata['general.architecture'];
+  const arch = file.metadata[GENERAL.architecture];
   return {
     architecture: typeof arch === 'string' ? arch : null,
     spec,

@@ -1,7 +1,9 @@
-import { checkAdapter } from './checkAdapter.js';
+import { checkAdapter, isLoraAdapter } from './checkAdapter.js';
 import { checkHyperparameters } from './checkHyperparameters.js';
 import { checkTensorTypes } from './checkTensorTypes.js';
 import { GgufFormatError } from './GgufFormatError.js';
+import { ADAPTER, ADAPTER_FILE_TYPE, archKey, GENERAL, TOKENIZER } from './metadataKeys.js';
+import { archLayout } from './tensorLayout.js';
 import { GGUF_VALUE_TYPE as T, GGUF_VALUE_TYPE_NAMES, type GgufFile, type GgufValueTypeId } from './types.js';
 
 /** llama.cpp's LLAMA_MAX_LAYERS: per-layer arrays are sized by it, a larger block_count overflows them. */
@@ -12,22 +14,19 @@ export const MAX_LAYERS = 512;
  * the type) rather than fail politely. Value: the one type llama.cpp accepts.
  */
 const ASSERTED_KEY_TYPES: Record<string, GgufValueTypeId> = {
-  'general.architecture': T.STRING,
-  'general.type': T.STRING,
-  'adapter.type': T.STRING,
-  'adapter.lora.alpha': T.FLOAT32,
+  [GENERAL.architecture]: T.STRING,
+  [GENERAL.type]: T.STRING,
+  [ADAPTER.type]: T.STRING,
+  [ADAPTER.loraAlpha]: T.FLOAT32,
 };
 
 /** Tokenizer arrays that llama.cpp indexes without checking the element type. */
 const TOKENIZER_ARRAYS: Record<string, GgufValueTypeId> = {
-  'tokenizer.ggml.tokens': T.STRING,
-  'tokenizer.ggml.scores': T.FLOAT32,
-  'tokenizer.ggml.token_type': T.INT32,
-  'tokenizer.ggml.merges': T.STRING,
+  [TOKENIZER.tokens]: T.STRING,
+  [TOKENIZER.scores]: T.FLOAT32,
+  [TOKENIZER.tokenType]: T.INT32,
+  [TOKENIZER.merges]: T.STRING,
 };
-
-/** Architectures that build every layer with layer 0's FFN width (FACTS.md). */
-const SINGLE_FFN_WIDTH_ARCHS = new Set(['llama', 'phi3', 'qwen2']);
 
 /**
  * Checks the parsed metadata for what would crash or confuse llama.cpp. Errors throw GgufFormatError;
@@ -52,23 +51,24 @@ export function validateGguf(file: GgufFile, keyOffsets: Record<string, number>,
       throw new GgufFormatError('GGUF_BAD_TOKENIZER', keyOffsets[key], `${key} must be an array of ${typeName(want)}, not ${got}`);
     }
     const len = (md[key] as unknown[]).length;
-    if (key === 'tokenizer.ggml.tokens') nTokens = len;
-    else if (key !== 'tokenizer.ggml.merges' && nTokens !== undefined && len !== nTokens) {
+    if (key === TOKENIZER.tokens) nTokens = len;
+    else if (key !== TOKENIZER.merges && nTokens !== undefined && len !== nTokens) {
       // llama.cpp reads scores[i] / token_type[i] for every token i: a shorter array is read past its end
       throw new GgufFormatError('GGUF_BAD_TOKENIZER', keyOffsets[key], `${key} has ${len} entries but there are ${nTokens} tokens`);
     }
   }
-  if (nTokens === undefined && (Object.hasOwn(md, 'tokenizer.ggml.scores') || Object.hasOwn(md, 'tokenizer.ggml.token_type'))) {
+  if (nTokens === undefined && (Object.hasOwn(md, TOKENIZER.scores) || Object.hasOwn(md, TOKENIZER.tokenType))) {
     warnings.push('tokenizer scores or token types without tokenizer.ggml.tokens');
   }
 
   checkPacking(file);
-  const arch = md['general.architecture'];
+  const arch = md[GENERAL.architecture];
+  const isAdapter = md[GENERAL.type] === ADAPTER_FILE_TYPE;
   if (typeof arch !== 'string') {
-    if (md['general.type'] !== 'adapter' && file.tensors.length > 0) warnings.push('no general.architecture: llama.cpp cannot load this file as a model');
+    if (!isAdapter && file.tensors.length > 0) warnings.push('no general.architecture: llama.cpp cannot load this file as a model');
     return;
   }
-  const blockKey = `${arch}.block_count`;
+  const blockKey = archKey(arch, 'blockCount');
   if (Object.hasOwn(md, blockKey)) {
     const n = md[blockKey];
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
@@ -78,22 +78,32 @@ export function validateGguf(file: GgufFile, keyOffsets: Record<string, number>,
       throw new GgufFormatError('GGUF_TOO_MANY_LAYERS', keyOffsets[blockKey], `${blockKey} is ${n}; llama.cpp supports at most ${MAX_LAYERS} layers`);
     }
   }
-  if (md['general.type'] !== 'adapter') {
+  if (!isAdapter) {
     checkHyperparameters(arch, md, keyOffsets);
     checkTensorTypes(file, arch, tensorInfoOffsets);
   }
-  const ffKey = `${arch}.feed_forward_length`;
+  const ffKey = archKey(arch, 'feedForwardLength');
   const ff = md[ffKey];
   if (Array.isArray(ff)) {
-    if (typeof md[blockKey] === 'number' && ff.length !== md[blockKey]) {
-      warnings.push(`${ffKey} has ${ff.length} entries but the model has ${String(md[blockKey])} layers`);
+    const el = types[ffKey].elementType;
+    if (el !== T.INT32 && el !== T.UINT32) {
+      // llama.cpp reads per-layer hyperparameters only from INT32 / UINT32 arrays (and refuses the model otherwise)
+      warnings.push(`${ffKey} is an array of ${typeName(el)}; llama.cpp reads per-layer widths only as INT32 or UINT32 and will refuse this model`);
     }
-    if (SINGLE_FFN_WIDTH_ARCHS.has(arch) && new Set(ff.map(String)).size > 1) {
+    if (typeof md[blockKey] === 'number' && ff.length !== md[blockKey]) {
+      warnings.push(`${ffKey} has ${ff.length} entries but the model has ${String(md[blockKey])} layers; llama.cpp will refuse this model`);
+    }
+    const layout = archLayout(arch);
+    if (layout && !layout.perLayerFfn && new Set(ff.map(String)).size > 1) {
       warnings.push(`${ffKey} differs between layers; llama.cpp builds every ${arch} layer with layer 0's width and will refuse this model`);
     }
+    if (layout?.perLayerFfn && ff.slice(0, -1).some((w) => Number(w) === 0)) {
+      // llama.cpp's deci graph skips the rest of a layer without FFN: its attention output is dropped as well
+      warnings.push(`${ffKey} has a layer of width 0: llama.cpp passes such a ${arch} layer's input through unchanged, attention included`);
+    }
   }
-  if (md['general.type'] === 'adapter' && md['adapter.type'] === 'lora') {
-    if (!Object.hasOwn(md, 'adapter.lora.alpha')) warnings.push('LoRA adapter without adapter.lora.alpha: llama.cpp will use alpha = 0 (scale by rank)');
+  if (isLoraAdapter(md)) {
+    if (!Object.hasOwn(md, ADAPTER.loraAlpha)) warnings.push('LoRA adapter without adapter.lora.alpha: llama.cpp will use alpha = 0 (scale by rank)');
     checkAdapter(file);
   }
 }

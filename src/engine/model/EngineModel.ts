@@ -1,4 +1,5 @@
 import type { ModelSpec } from '../gguf/ModelSpec.js';
+import { ffnWidths } from '../gguf/tensorLayout.js';
 import type { KernelBackend } from '../kernels/index.js';
 import type { Linear } from './ops/linear.js';
 import { ensureRope, type RopeTable } from './ops/rope.js';
@@ -14,22 +15,40 @@ export interface NormWeight { name: string; data: Float32Array; grad?: Float32Ar
 export interface Param { name: string; data: Float32Array; grad: Float32Array }
 
 /**
- * Weights of one block. llama/qwen2: wq, wk, wv (qwen2 with biases), wGate, wUp. phi3: wqkv fused
- * [C + 2·Ckv, C] and wUp fused [2F, C] (rows [0,F) gate, [F,2F) up), no wGate.
+ * Weights of one block (the layouts of tensorLayout.ts). llama/qwen2/deci: wq, wk, wv (qwen2 with biases), wGate,
+ * wUp. phi3: wqkv fused [C + 2·Ckv, C] and wUp fused [2F, C] (rows [0,F) gate, [F,2F) up), no wGate.
+ * A deci layer of FFN width 0 has no ffnNorm, wUp or wDown.
  */
 export interface LayerWeights {
   attnNorm: NormWeight;
   wq?: Linear; wk?: Linear; wv?: Linear; wqkv?: Linear;
   wo: Linear;
-  ffnNorm: NormWeight;
-  wGate?: Linear; wUp: Linear; wDown: Linear;
+  ffnNorm?: NormWeight;
+  wGate?: Linear; wUp?: Linear; wDown?: Linear;
 }
 
 /** A transformer in memory: spec, weights (stored or dense F32) and the backend that computes with them. */
 export class EngineModel {
   private rope?: RopeTable;
-  /** FFN width (llama.cpp builds every layer with layer 0's width for these architectures). */
-  readonly nFf: number;
+  /**
+   * FFN width of each layer: all equal for llama/phi3/qwen2 (llama.cpp builds every layer with layer 0's width);
+   * deci may differ per layer, and 0 is a layer without FFN.
+   */
+  readonly ffnWidths: readonly number[];
+  /** The widest layer's FFN width (block buffers are sized for it). */
+  readonly maxFfnWidth: number;
+
+  /**
+   * The FFN width of a model whose layers all have the same (llama/phi3/qwen2, or deci with equal widths); per-layer
+   * code reads ffnWidths. Throws for a deci model with different widths, rather than answer layer 0's.
+   */
+  get nFf(): number {
+    const F = this.ffnWidths[0] ?? 0;
+    if (this.ffnWidths.some((f) => f !== F)) {
+      throw new EngineModelError('ENGINE_BAD_CONFIG', `This ${this.spec.architecture} model has a different FFN width per layer (${this.ffnWidths.join(', ')}); read ffnWidths.`);
+    }
+    return F;
+  }
   private disposed = false;
 
   constructor(
@@ -42,7 +61,8 @@ export class EngineModel {
     readonly output: Linear,
     private readonly onDispose?: () => void,
   ) {
-    this.nFf = Array.isArray(spec.nFf) ? spec.nFf[0] : spec.nFf;
+    this.ffnWidths = ffnWidths(spec.nFf, spec.nLayer);
+    this.maxFfnWidth = Math.max(0, ...this.ffnWidths);
   }
 
   /** cos/sin table covering positions [0, maxPos). */
@@ -62,7 +82,7 @@ export class EngineModel {
   }
 
   norms(): NormWeight[] {
-    return [...this.layers.flatMap((l) => [l.attnNorm, l.ffnNorm]), this.outputNorm];
+    return [...this.layers.flatMap((l) => (l.ffnNorm ? [l.attnNorm, l.ffnNorm] : [l.attnNorm])), this.outputNorm];
   }
 
   /**

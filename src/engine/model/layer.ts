@@ -45,9 +45,10 @@ export interface LayerActs {
   x2: Float32Array;    // [N, C] residual after attention
   xn2: Float32Array;   // [N, C] ffn_norm output
   rstd2: Float32Array; // [N]
-  gu: Float32Array;    // gate and up: phi3 [N, 2F] (row = gate | up); llama/qwen2 planar [2, N, F] (gate rows, then up rows)
+  gu: Float32Array;    // gate and up: phi3 [N, 2F] (row = gate | up); llama/qwen2/deci planar [2, N, F] (gate rows, then up rows)
   h: Float32Array;     // [N, F] silu(gate)·up (· mask)
-  // (with run.ffnRows = R < N, gu and h hold only the last chunk: [R, 2F] / [2, R, F] and [R, F])
+  // (with run.ffnRows = R < N, gu and h hold only the last chunk: [R, 2F] / [2, R, F] and [R, F]; both buffers are
+  // sized for the widest layer, F is this layer's width)
   out: Float32Array;   // [N, C] block output
   /** LoRA intermediates x·Aᵀ [N, r] per Linear name. */
   lu: Map<string, Float32Array>;
@@ -65,11 +66,15 @@ function linBack(run: LayerRun, acts: LayerActs, w: Linear, x: Float32Array, dy:
   linearBackward(run.model.backend, w, x, dy, run.N, dx, pair, pair ? acts.lu.get(w.name) : undefined);
 }
 
-/** One transformer block forward: out = x2 + FFN(norm(x2)), x2 = x + Attn(norm(x)). */
+/**
+ * One transformer block forward: out = x2 + FFN(norm(x2)), x2 = x + Attn(norm(x)). A layer of FFN width 0 (deci)
+ * passes x through unchanged, attention included: llama.cpp's deci graph skips the rest of such a layer, so its
+ * attention output is dropped (docs/dev/FORMATS.md), and the engine computes what llama.cpp computes.
+ */
 export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Float32Array, reuse?: LayerActs): LayerActs {
   const { model, N } = run;
   const s = model.spec;
-  const C = s.nEmbd, H = s.nHead, Hkv = s.nHeadKv, D = s.headDim, F = model.nFf;
+  const C = s.nEmbd, H = s.nHead, Hkv = s.nHeadKv, D = s.headDim, F = model.ffnWidths[il], Fmax = model.maxFfnWidth;
   const Cq = H * D, Ckv = Hkv * D;
   const R = run.ffnRows && run.ffnRows < N ? run.ffnRows : N;
   // `reuse`: buffers of an earlier block that nobody needs any more (forward-only runs): every one is overwritten
@@ -77,9 +82,13 @@ export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Floa
   const a: LayerActs = reuse ? { ...reuse, x, lu: new Map() } : {
     x, xn: f32(N * C), rstd1: new Float32Array(N), q: f32(N * Cq),
     k: f32(N * Ckv), v: f32(N * Ckv), att: run.forwardOnly ? new Float32Array(0) : f32(N * Cq),
-    x2: f32(N * C), xn2: f32(N * C), rstd2: new Float32Array(N), gu: f32(R * 2 * F),
-    h: f32(R * F), out: f32(N * C), lu: new Map(),
+    x2: f32(N * C), xn2: f32(N * C), rstd2: new Float32Array(N), gu: f32(R * 2 * Fmax),
+    h: f32(R * Fmax), out: f32(N * C), lu: new Map(),
   };
+  if (F === 0) {
+    a.out.set(x.subarray(0, N * C));
+    return a;
+  }
   rmsnormForward(a.xn, a.rstd1, x, L.attnNorm.data, N, C, s.normEps);
   if (L.wqkv) {
     const qkv = new Float32Array(N * (Cq + 2 * Ckv));
@@ -98,7 +107,7 @@ export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Floa
   lin(run, a, L.wo, a.att, a.x2);
   for (let i = 0; i < N * C; i++) a.x2[i] += x[i];
 
-  rmsnormForward(a.xn2, a.rstd2, a.x2, L.ffnNorm.data, N, C, s.normEps);
+  rmsnormForward(a.xn2, a.rstd2, a.x2, L.ffnNorm!.data, N, C, s.normEps);
   if (R < N) {
     for (let r0 = 0; r0 < N; r0 += R) ffnChunk(run, il, L, a, r0, Math.min(R, N - r0));
     for (let i = 0; i < N * C; i++) a.out[i] += a.x2[i];
@@ -107,12 +116,13 @@ export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Floa
   const [uOff, stride] = L.wGate ? [N * F, F] : [F, 2 * F];
   if (L.wGate) {
     lin(run, a, L.wGate, a.xn2, a.gu.subarray(0, N * F));
-    lin(run, a, L.wUp, a.xn2, a.gu.subarray(N * F), true);
+    lin(run, a, L.wUp!, a.xn2, a.gu.subarray(N * F, 2 * N * F), true);
   } else {
-    lin(run, a, L.wUp, a.xn2, a.gu);
+    lin(run, a, L.wUp!, a.xn2, a.gu.subarray(0, 2 * N * F));
   }
-  model.backend.swiglu(a.h, a.gu, 0, a.gu, uOff, stride, N, F, run.ffnMask?.[il] ?? null);
-  lin(run, a, L.wDown, a.h, a.out);
+  const h = a.h.subarray(0, N * F);
+  model.backend.swiglu(h, a.gu, 0, a.gu, uOff, stride, N, F, run.ffnMask?.[il] ?? null);
+  lin(run, a, L.wDown!, h, a.out);
   for (let i = 0; i < N * C; i++) a.out[i] += a.x2[i];
   return a;
 }
@@ -123,19 +133,19 @@ export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Floa
  */
 function ffnChunk(run: LayerRun, il: number, L: LayerWeights, a: LayerActs, r0: number, m: number): void {
   const be = run.model.backend;
-  const C = run.model.spec.nEmbd, F = run.model.nFf;
+  const C = run.model.spec.nEmbd, F = run.model.ffnWidths[il];
   const on = (w: Linear) => run.lora?.on(w) ?? null;
   const xs = a.xn2.subarray(r0 * C, (r0 + m) * C);
   const [uOff, stride] = L.wGate ? [m * F, F] : [F, 2 * F];
   if (L.wGate) {
     linearForward(be, L.wGate, xs, m, a.gu.subarray(0, m * F), on(L.wGate));
-    linearForward(be, L.wUp, xs, m, a.gu.subarray(m * F, 2 * m * F), on(L.wUp), undefined, true);
+    linearForward(be, L.wUp!, xs, m, a.gu.subarray(m * F, 2 * m * F), on(L.wUp!), undefined, true);
   } else {
-    linearForward(be, L.wUp, xs, m, a.gu.subarray(0, 2 * m * F), on(L.wUp));
+    linearForward(be, L.wUp!, xs, m, a.gu.subarray(0, 2 * m * F), on(L.wUp!));
   }
   const h = a.h.subarray(0, m * F);
   be.swiglu(h, a.gu, 0, a.gu, uOff, stride, m, F, run.ffnMask?.[il] ?? null);
-  linearForward(be, L.wDown, h, m, a.out.subarray(r0 * C, (r0 + m) * C), on(L.wDown));
+  linearForward(be, L.wDown!, h, m, a.out.subarray(r0 * C, (r0 + m) * C), on(L.wDown!));
 }
 
 /**
@@ -145,12 +155,14 @@ function ffnChunk(run: LayerRun, il: number, L: LayerWeights, a: LayerActs, r0: 
 export function layerBackward(run: LayerRun, il: number, L: LayerWeights, a: LayerActs, dout: Float32Array): Float32Array {
   const { model, N } = run;
   const s = model.spec;
-  const C = s.nEmbd, H = s.nHead, Hkv = s.nHeadKv, D = s.headDim, F = model.nFf;
+  const C = s.nEmbd, H = s.nHead, Hkv = s.nHeadKv, D = s.headDim, F = model.ffnWidths[il];
   const Cq = H * D, Ckv = Hkv * D;
+  // a layer without FFN passes its input through (layerForward): so does the gradient
+  if (F === 0) return Float32Array.from(dout);
   // FFN branch: out = x2 + down(h)
   const dx2 = Float32Array.from(dout);
   const dh = new Float32Array(N * F);
-  linBack(run, a, L.wDown, a.h, dout, dh);
+  linBack(run, a, L.wDown!, a.h.subarray(0, N * F), dout, dh);
   const dgu = new Float32Array(N * 2 * F); // same layout as a.gu
   const [uOff, stride] = L.wGate ? [N * F, F] : [F, 2 * F];
   swigluBackward(dgu, dgu, 0, uOff, stride, dh, a.gu, 0, a.gu, uOff, stride, N, F, run.ffnMask?.[il] ?? null,
@@ -158,11 +170,11 @@ export function layerBackward(run: LayerRun, il: number, L: LayerWeights, a: Lay
   const dxn2 = new Float32Array(N * C);
   if (L.wGate) {
     linBack(run, a, L.wGate, a.xn2, dgu.subarray(0, N * F), dxn2);
-    linBack(run, a, L.wUp, a.xn2, dgu.subarray(N * F), dxn2);
+    linBack(run, a, L.wUp!, a.xn2, dgu.subarray(N * F), dxn2);
   } else {
-    linBack(run, a, L.wUp, a.xn2, dgu, dxn2);
+    linBack(run, a, L.wUp!, a.xn2, dgu, dxn2);
   }
-  rmsnormBackward(dx2, L.ffnNorm.grad ?? null, dxn2, a.x2, L.ffnNorm.data, a.rstd2, N, C);
+  rmsnormBackward(dx2, L.ffnNorm!.grad ?? null, dxn2, a.x2, L.ffnNorm!.data, a.rstd2, N, C);
 
   // attention branch: x2 = x + o(att)
   const dx = Float32Array.from(dx2);

@@ -1,13 +1,16 @@
 import { open } from 'node:fs/promises';
 import { throwIfAborted } from '../errors.js';
 import { modelSpecFromGguf, readGguf, readTensorBytes, type GgufTensorInfo } from '../gguf/index.js';
+import { archKey } from '../gguf/metadataKeys.js';
+import { archLayout, ffnWidths, globalTensors, LAYOUT_ARCHS, layerTensors, type LayoutDims, type TensorSlot } from '../gguf/tensorLayout.js';
 import { createReferenceBackend, weightLayout, type KernelBackend } from '../kernels/index.js';
 import { dequantize } from '../quant/index.js';
 import { EngineModel, type LayerWeights, type NormWeight } from './EngineModel.js';
 import { EngineModelError } from './EngineModelError.js';
 import type { Linear } from './ops/linear.js';
 
-export const ENGINE_ARCHITECTURES = ['llama', 'phi3', 'qwen2'] as const;
+/** The architectures the engine builds: those of the layout table. */
+export const ENGINE_ARCHITECTURES: readonly string[] = LAYOUT_ARCHS;
 
 export interface LoadEngineModelOptions {
   /** Kernel backend to compute with (default: a new reference backend, owned and disposed by the model). */
@@ -28,18 +31,31 @@ export interface LoadEngineModelOptions {
 }
 
 /**
- * Load a llama / phi3 / qwen2 GGUF for the engine. Validates the file with our reader first; throws
- * GgufFormatError or EngineModelError (unsupported architecture or layout) with a message a user can act on.
+ * Load a llama / phi3 / qwen2 / deci GGUF for the engine, tensor by tensor as the layout table (tensorLayout.ts)
+ * lists them. Validates the file with our reader first; throws GgufFormatError or EngineModelError (unsupported
+ * architecture or layout) with a message a user can act on.
  */
 export async function loadEngineModel(path: string, opts: LoadEngineModelOptions = {}): Promise<EngineModel> {
   const file = await readGguf(path, { signal: opts.signal });
   const spec = modelSpecFromGguf(file);
-  if (!(ENGINE_ARCHITECTURES as readonly string[]).includes(spec.architecture)) {
+  const layout = archLayout(spec.architecture);
+  if (!layout) {
     throw new EngineModelError('ENGINE_UNSUPPORTED_ARCH',
-      `The lab engine runs llama, phi3 and qwen2 models; this one is '${spec.architecture}'. Use the llama.cpp engine.`);
+      `The lab engine runs ${ENGINE_ARCHITECTURES.join(', ')} models; this one is '${spec.architecture}'. Use the llama.cpp engine.`);
   }
-  if (Array.isArray(spec.nFf) && spec.nFf.some((f) => f !== (spec.nFf as number[])[0])) {
-    throw new EngineModelError('ENGINE_BAD_TENSOR', `${path}: layers with different FFN widths are not supported for ${spec.architecture}.`);
+  const widths = ffnWidths(spec.nFf, spec.nLayer);
+  if (widths.length !== spec.nLayer) {
+    throw new EngineModelError('ENGINE_BAD_TENSOR', `${path}: feed_forward_length has ${widths.length} entries for ${spec.nLayer} layers.`);
+  }
+  if (!layout.perLayerFfn && widths.some((f) => f !== widths[0])) {
+    throw new EngineModelError('ENGINE_BAD_TENSOR', `${path}: layers with different FFN widths are not supported for ${spec.architecture} (llama.cpp refuses them too).`);
+  }
+  for (const key of ['headCount', 'headCountKv'] as const) {
+    // deci may give head counts per layer (attention-free or "linear attention" layers): the engine keeps them uniform
+    const v = file.metadata[archKey(spec.architecture, key)];
+    if (Array.isArray(v) && v.some((h) => Number(h) !== Number(v[0]))) {
+      throw new EngineModelError('ENGINE_UNSUPPORTED_ARCH', `${path}: ${archKey(spec.architecture, key)} differs between layers; the lab engine needs the same heads in every layer. Use the llama.cpp engine.`);
+    }
   }
   const ownBackend = !opts.backend;
   const backend = opts.backend ?? createReferenceBackend();
@@ -104,31 +120,22 @@ export async function loadEngineModel(path: string, opts: LoadEngineModelOptions
   };
 
   try {
-    const C = spec.nEmbd, V = spec.nVocab, F = Array.isArray(spec.nFf) ? spec.nFf[0] : spec.nFf;
-    const Ckv = spec.nHeadKv * spec.headDim, Cq = spec.nHead * spec.headDim;
-    const tokenEmbd = await linear('token_embd', V, C, { keepRows: true, upload: spec.tiedOutput });
+    const C = spec.nEmbd;
+    const dims: LayoutDims = { nEmbd: C, nVocab: spec.nVocab, nHead: spec.nHead, nHeadKv: spec.nHeadKv, headDim: spec.headDim,
+      ffn: widths, tiedOutput: spec.tiedOutput };
+    const load = async (t: TensorSlot): Promise<Linear | NormWeight> => (t.kind === 'norm' ? norm(t.base, t.cols)
+      : linear(t.base, t.rows, t.cols, t.slot === 'tokenEmbd' ? { keepRows: true, upload: spec.tiedOutput } : {}));
+    const top = new Map<string, Linear | NormWeight>();
+    for (const t of globalTensors(dims)) top.set(t.slot, await load(t));
     const layers: LayerWeights[] = [];
     for (let i = 0; i < spec.nLayer; i++) {
-      const p = `blk.${i}.`;
-      const fused = byName.has(`${p}attn_qkv.weight`);
-      const L: LayerWeights = {
-        attnNorm: await norm(`${p}attn_norm`, C),
-        wo: await linear(`${p}attn_output`, C, Cq),
-        ffnNorm: await norm(`${p}ffn_norm`, C),
-        wUp: await linear(`${p}ffn_up`, byName.has(`${p}ffn_gate.weight`) ? F : 2 * F, C),
-        wDown: await linear(`${p}ffn_down`, C, F),
-      };
-      if (fused) L.wqkv = await linear(`${p}attn_qkv`, Cq + 2 * Ckv, C);
-      else {
-        L.wq = await linear(`${p}attn_q`, Cq, C);
-        L.wk = await linear(`${p}attn_k`, Ckv, C);
-        L.wv = await linear(`${p}attn_v`, Ckv, C);
-      }
-      if (byName.has(`${p}ffn_gate.weight`)) L.wGate = await linear(`${p}ffn_gate`, F, C);
-      layers.push(L);
+      const L: Record<string, Linear | NormWeight> = {};
+      for (const t of layerTensors(layout, dims, i, byName.has(`blk.${i}.attn_qkv.weight`))) L[t.slot] = await load(t);
+      layers.push(L as unknown as LayerWeights);
     }
-    const outputNorm = await norm('output_norm', C);
-    const output = spec.tiedOutput ? tokenEmbd : await linear('output', V, C);
+    const tokenEmbd = top.get('tokenEmbd') as Linear;
+    const outputNorm = top.get('outputNorm') as NormWeight;
+    const output = spec.tiedOutput ? tokenEmbd : top.get('output') as Linear;
     return new EngineModel(spec, backend, tokenEmbd, layers, outputNorm, output, ownBackend ? () => backend.dispose() : undefined);
   } catch (err) {
     if (ownBackend) backend.dispose();

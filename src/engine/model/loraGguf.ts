@@ -1,11 +1,13 @@
+import { isLoraAdapter, loraAdapterProblems } from '../gguf/checkAdapter.js';
 import { GGUF_VALUE_TYPE, readGguf, readTensorBytes, writeGguf, type GgufTensorToWrite } from '../gguf/index.js';
+import { ADAPTER, ADAPTER_FILE_TYPE, GENERAL } from '../gguf/metadataKeys.js';
 import { dequantize } from '../quant/index.js';
 import type { EngineModel } from './EngineModel.js';
 import { EngineModelError } from './EngineModelError.js';
 import { LoraAdapter } from './LoraAdapter.js';
 
 /**
- * Write a LoRA adapter in llama.cpp's adapter GGUF format (FACTS.md): general.type "adapter", adapter.type "lora",
+ * Write a LoRA adapter in llama.cpp's adapter GGUF format (docs/dev/FORMATS.md): general.type "adapter", adapter.type "lora",
  * adapter.lora.alpha; tensors "<base>.weight.lora_a" ne [n_in, r] and ".lora_b" ne [r, n_out] in F32. llama.cpp
  * applies W·x + scale·(alpha/r)·B·(A·x), the same as the engine.
  */
@@ -22,11 +24,11 @@ export async function saveLoraGguf(adapter: LoraAdapter, model: EngineModel, pat
   }
   await writeGguf(path, {
     metadata: [
-      { key: 'general.architecture', type: T.STRING, value: model.spec.architecture },
-      { key: 'general.type', type: T.STRING, value: 'adapter' },
-      { key: 'general.name', type: T.STRING, value: opts.name ?? 'model-lab-lora' },
-      { key: 'adapter.type', type: T.STRING, value: 'lora' },
-      { key: 'adapter.lora.alpha', type: T.FLOAT32, value: adapter.alpha },
+      { key: GENERAL.architecture, type: T.STRING, value: model.spec.architecture },
+      { key: GENERAL.type, type: T.STRING, value: ADAPTER_FILE_TYPE },
+      { key: GENERAL.name, type: T.STRING, value: opts.name ?? 'model-lab-lora' },
+      { key: ADAPTER.type, type: T.STRING, value: 'lora' },
+      { key: ADAPTER.loraAlpha, type: T.FLOAT32, value: adapter.alpha },
     ],
     tensors,
   }, { signal: opts.signal });
@@ -36,27 +38,24 @@ export async function saveLoraGguf(adapter: LoraAdapter, model: EngineModel, pat
 export async function loadLoraGguf(model: EngineModel, path: string, opts: { signal?: AbortSignal } = {}): Promise<LoraAdapter> {
   const file = await readGguf(path, { signal: opts.signal });
   const md = file.metadata;
-  if (md['general.type'] !== 'adapter' || md['adapter.type'] !== 'lora') {
+  if (!isLoraAdapter(md)) {
     throw new EngineModelError('ENGINE_BAD_TENSOR', `${path} is not a LoRA adapter (general.type adapter, adapter.type lora)`);
   }
-  if (md['general.architecture'] !== model.spec.architecture) {
-    throw new EngineModelError('ENGINE_BAD_TENSOR', `${path} is an adapter for ${String(md['general.architecture'])}, not ${model.spec.architecture}`);
+  if (md[GENERAL.architecture] !== model.spec.architecture) {
+    throw new EngineModelError('ENGINE_BAD_TENSOR', `${path} is an adapter for ${String(md[GENERAL.architecture])}, not ${model.spec.architecture}`);
   }
-  const byName = new Map(model.linears().map((w) => [w.name, w]));
-  const as = file.tensors.filter((t) => t.name.endsWith('.weight.lora_a'));
-  if (as.length === 0) throw new EngineModelError('ENGINE_MISSING_TENSOR', `${path} has no .lora_a tensors`);
-  const r = as[0].shape[1];
-  const alpha = typeof md['adapter.lora.alpha'] === 'number' ? md['adapter.lora.alpha'] : r;
+  const byName = new Map(model.linears().map((w) => [`${w.name}.weight`, w]));
+  const { pairs, problems } = loraAdapterProblems(file, new Map([...byName].map(([n, w]) => [n, [w.cols, w.rows]])));
+  if (problems.length > 0) throw new EngineModelError('ENGINE_BAD_TENSOR', `${path}: ${problems[0]}`);
+  // the engine's adapter has one rank for every pair (llama.cpp allows one per pair)
+  const r = pairs[0].rank;
+  const other = pairs.find((p) => p.rank !== r);
+  if (other) throw new EngineModelError('ENGINE_BAD_TENSOR', `${path}: ${other.base} has rank ${other.rank}, ${pairs[0].base} ${r}; the lab engine needs one rank for every pair`);
+  const alphaValue = md[ADAPTER.loraAlpha];
+  const alpha = typeof alphaValue === 'number' ? alphaValue : r;
   const adapter = new LoraAdapter(r, alpha);
-  for (const ta of as) {
-    const name = ta.name.slice(0, -'.weight.lora_a'.length);
-    const tb = file.tensors.find((t) => t.name === `${name}.weight.lora_b`);
-    const w = byName.get(name);
-    if (!tb || !w) throw new EngineModelError('ENGINE_MISSING_TENSOR', `${path}: ${name} has no lora_b or no base tensor in the model`);
-    if (ta.shape[0] !== w.cols || ta.shape[1] !== r || tb.shape[0] !== r || tb.shape[1] !== w.rows) {
-      throw new EngineModelError('ENGINE_BAD_TENSOR', `${path}: ${name} lora_a [${ta.shape}] / lora_b [${tb.shape}] do not fit [${w.cols}, ${w.rows}] with r ${r}`);
-    }
-    adapter.add(w, dequantize(ta.type, await readTensorBytes(file, ta), ta.elements), dequantize(tb.type, await readTensorBytes(file, tb), tb.elements));
+  for (const { base, a, b } of pairs) {
+    adapter.add(byName.get(base)!, dequantize(a.type, await readTensorBytes(file, a), a.elements), dequantize(b.type, await readTensorBytes(file, b), b.elements));
   }
   return adapter;
 }

@@ -42,8 +42,8 @@ export interface ForwardOptions {
   ffnMask?: (Float32Array | null)[] | null;
   /** Per-layer accumulators [F] receiving the mask-score gradient (straight-through) during the backward. */
   ffnMaskGrad?: (Float32Array | null)[] | null;
-  /** Called with each layer's FFN activations h = silu(gate)·up·mask, [N, F] (pruning statistics). The buffer is
-   *  reused by the next layer: copy what you keep. */
+  /** Called with each layer's FFN activations h = silu(gate)·up·mask, [N, F] with F that layer's width (pruning
+   *  statistics; empty for a layer without FFN). The buffer is reused by the next layer: copy what you keep. */
   captureFfn?: (layer: number, h: Float32Array, N: number) => void;
   /** Keep only each block's input and recompute the block in the backward (small memory). Default true. */
   recompute?: boolean;
@@ -97,7 +97,7 @@ export function modelForward(model: EngineModel, batch: TokenBatch, opts: Forwar
     throwIfAborted(opts.signal);
     const reuse = !forBackward && prev ? { ...prev, out: prev.x } : undefined;
     const a = layerForward(run, il, model.layers[il], x, reuse);
-    opts.captureFfn?.(il, a.h, N);
+    opts.captureFfn?.(il, a.h.subarray(0, N * model.ffnWidths[il]), N);
     if (forBackward) { inputs.push(x); acts.push(recompute ? null : a); } else prev = a;
     x = a.out;
     opts.onProgress?.((il + 1) / total);

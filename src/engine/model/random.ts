@@ -1,4 +1,7 @@
-/** Small deterministic PRNG (mulberry32) with a Box–Muller normal: reproducible initialisation for a seed. */
+/**
+ * The engine's one seeded PRNG (mulberry32) with a Box–Muller normal: random models, LoRA initialisation, data
+ * order and synthetic test models are the same for the same seed.
+ */
 export class Rng {
   private s: number;
   private spare: number | null = null;
@@ -28,5 +31,15 @@ export class Rng {
   fillUniform(a: Float32Array, lo: number, hi: number): Float32Array {
     for (let i = 0; i < a.length; i++) a[i] = lo + (hi - lo) * this.next();
     return a;
+  }
+  /** n values drawn from N(mean, std²). */
+  normals(n: number, std: number, mean = 0): Float32Array {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = mean + std * this.normal();
+    return out;
+  }
+  /** A uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
   }
 }

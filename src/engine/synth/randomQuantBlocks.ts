@@ -1,7 +1,7 @@
 import { dequantize } from '../quant/dequantize.js';
 import { f32ToF16 } from '../quant/halfFloat.js';
 import { ggmlTensorBytes, ggmlTypeTraits } from '../quant/ggmlTypes.js';
-import type { SeededRandom } from './random.js';
+import type { Rng } from '../model/random.js';
 
 /** Byte offsets (within a block) of the f16 super-scale `d` and of the f16 min factor, per quantized type. */
 const FACTOR_OFFSETS: Record<string, { d: number; min?: number }> = {
@@ -15,7 +15,7 @@ const FACTOR_OFFSETS: Record<string, { d: number; min?: number }> = {
  * factor; the others may keep a small offset, e.g. Q4_0's q − 8 has mean −0.5: about 0.1 std).
  * Every byte pattern of these types is a valid encoding, so this exercises every bit of the decoder.
  */
-export function randomQuantBlocks(type: number, elements: number, std: number, rng: SeededRandom): Uint8Array {
+export function randomQuantBlocks(type: number, elements: number, std: number, rng: Rng): Uint8Array {
   const traits = ggmlTypeTraits(type);
   const at = traits && FACTOR_OFFSETS[traits.name];
   if (!traits || !at) throw new RangeError(`randomQuantBlocks: ${traits?.name ?? type} is not a block-quantized type`);

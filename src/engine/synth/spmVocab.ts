@@ -1,3 +1,5 @@
+import { TOKEN_TYPE } from '../gguf/metadataKeys.js';
+
 /**
  * A small SentencePiece-style ("llama" tokenizer model) vocabulary: <unk>, <s>, </s>, the 256 byte tokens
  * <0x00>…<0xFF> (byte fallback, so any text round-trips), then ordinary pieces. Every piece's prefixes are in the
@@ -10,7 +12,6 @@ export interface SpmVocab {
   types: number[];
 }
 
-export const TOKEN_TYPE = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } as const;
 
 const WORDS = (
   'the of and to in is it that for on with as was be at by this are or from an not but have they you he we his ' +

@@ -1,12 +1,15 @@
+import { hyperparameterEntries } from '../gguf/hyperparameterEntries.js';
+import { GENERAL, TOKENIZER } from '../gguf/metadataKeys.js';
+import { archLayout, globalTensors, layerTensors, LAYOUT_ARCHS, type LayoutArch, type LayoutDims } from '../gguf/tensorLayout.js';
 import { writeGguf, type GgufTensorToWrite } from '../gguf/writeGguf.js';
 import { GGUF_VALUE_TYPE as V, type GgufMetadataEntry } from '../gguf/types.js';
+import { Rng } from '../model/random.js';
 import { ggmlTypeByName, ggmlTypeTraits } from '../quant/ggmlTypes.js';
 import { QUANTIZABLE_TYPES, quantize } from '../quant/quantize.js';
 import { randomQuantBlocks } from './randomQuantBlocks.js';
-import { SeededRandom } from './random.js';
 import { spmVocab } from './spmVocab.js';
 
-export type TestModelArch = 'llama' | 'phi3' | 'qwen2';
+export type TestModelArch = LayoutArch;
 export type TestWeightType = 'F32' | 'F16' | 'BF16' | 'Q8_0' | 'Q4_0' | 'Q4_1' | 'Q5_0' | 'Q5_1' | 'Q2_K' | 'Q3_K' | 'Q4_K' | 'Q5_K' | 'Q6_K';
 
 /** llama.cpp's general.file_type (LLAMA_FTYPE_*) for a model whose matrices are all in one type */
@@ -20,7 +23,8 @@ export interface TestModelOptions {
   nLayer?: number;
   nHead?: number;
   nHeadKv?: number;
-  nFf?: number;
+  /** FFN width; deci: one width per layer (0 = a layer without FFN), written as an array */
+  nFf?: number | number[];
   contextLength?: number;
   tiedOutput?: boolean;
   /** storage type of the 2-D weight matrices (norms and biases stay F32) */
@@ -39,7 +43,7 @@ export interface TestModelInfo {
   nLayer: number;
   nHead: number;
   nHeadKv: number;
-  nFf: number;
+  nFf: number | number[];
   nVocab: number;
   contextLength: number;
   tiedOutput: boolean;
@@ -49,22 +53,26 @@ export interface TestModelInfo {
 }
 
 /**
- * Writes a small random transformer (llama, phi3 with fused attn_qkv / gate|up, or qwen2 with q/k/v biases) with an
- * SPM vocabulary that llama.cpp loads, tokenizes and generates with. Deterministic for a seed.
+ * Writes a small random transformer in one of the layouts of tensorLayout.ts (llama, phi3 with fused attn_qkv /
+ * gate|up, qwen2 with q/k/v biases, deci with a FFN width per layer) with an SPM vocabulary that llama.cpp loads, tokenizes and generates with. Deterministic for a seed.
  * Weights are N(0, 1/fan_in) (embeddings and output larger) so that the next-token distribution is far from flat.
  * K-quant weight types need nEmbd and nFf to be multiples of 256 (the defaults become 256); other block types 32.
  * Types quantize() cannot write (Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q5_K) get random blocks of the same scale.
  */
 export async function writeTestModel(path: string, opts: TestModelOptions): Promise<TestModelInfo> {
   const { arch } = opts;
-  if (arch !== 'llama' && arch !== 'phi3' && arch !== 'qwen2') throw new RangeError(`writeTestModel: unknown arch '${String(arch)}'`);
+  const layout = archLayout(arch);
+  if (!layout) throw new RangeError(`writeTestModel: arch must be one of ${LAYOUT_ARCHS.join(', ')}, not '${String(arch)}'`);
   const weightType = opts.weightType ?? 'F32';
   const block = ggmlTypeTraits(ggmlTypeByName(weightType))?.blockSize ?? 1;
   const nEmbd = opts.nEmbd ?? Math.max(64, block);
   const nHead = opts.nHead ?? 4;
   const nHeadKv = opts.nHeadKv ?? Math.max(1, nHead / 2);
   const nFf = opts.nFf ?? Math.max(block >= 256 ? nEmbd : 2 * nEmbd, block);
-  const nLayer = opts.nLayer ?? 2;
+  const nLayer = opts.nLayer ?? (Array.isArray(nFf) ? nFf.length : 2);
+  const ffn = Array.isArray(nFf) ? [...nFf] : new Array<number>(nLayer).fill(nFf);
+  if (ffn.length !== nLayer) throw new RangeError(`writeTestModel: ${ffn.length} FFN widths for ${nLayer} layers`);
+  if (!layout.perLayerFfn && ffn.some((f) => f !== ffn[0])) throw new RangeError(`writeTestModel: ${arch} has one FFN width for every layer`);
   const contextLength = opts.contextLength ?? 256;
   const tiedOutput = opts.tiedOutput ?? false;
   const ropeBase = opts.ropeBase ?? 10000;
@@ -72,37 +80,27 @@ export async function writeTestModel(path: string, opts: TestModelOptions): Prom
   if (nEmbd % nHead !== 0 || nHead % nHeadKv !== 0) throw new RangeError(`writeTestModel: nEmbd ${nEmbd}, nHead ${nHead}, nHeadKv ${nHeadKv} do not divide`);
   const headDim = nEmbd / nHead;
   if (headDim % 2 !== 0) throw new RangeError('writeTestModel: the head dimension must be even (rope)');
-  const nEmbdKv = headDim * nHeadKv;
   const vocab = spmVocab();
   const nVocab = vocab.tokens.length;
-  const rng = new SeededRandom(opts.seed ?? 1);
+  const rng = new Rng(opts.seed ?? 1);
 
   const metadata: GgufMetadataEntry[] = [];
   const kv = (key: string, type: GgufMetadataEntry['type'], value: GgufMetadataEntry['value'], elementType?: GgufMetadataEntry['elementType']): void => {
     metadata.push({ key, type, value, elementType });
   };
-  kv('general.architecture', V.STRING, arch);
-  kv('general.name', V.STRING, `model-lab test ${arch}`);
-  kv('general.file_type', V.UINT32, FILE_TYPES[weightType]);
-  kv(`${arch}.context_length`, V.UINT32, contextLength);
-  kv(`${arch}.embedding_length`, V.UINT32, nEmbd);
-  kv(`${arch}.block_count`, V.UINT32, nLayer);
-  kv(`${arch}.feed_forward_length`, V.UINT32, nFf);
-  kv(`${arch}.attention.head_count`, V.UINT32, nHead);
-  kv(`${arch}.attention.head_count_kv`, V.UINT32, nHeadKv);
-  kv(`${arch}.rope.dimension_count`, V.UINT32, headDim);
-  kv(`${arch}.rope.freq_base`, V.FLOAT32, ropeBase);
-  kv(`${arch}.attention.layer_norm_rms_epsilon`, V.FLOAT32, normEps);
-  kv(`${arch}.vocab_size`, V.UINT32, nVocab);
-  kv('tokenizer.ggml.model', V.STRING, 'llama');
-  kv('tokenizer.ggml.tokens', V.ARRAY, vocab.tokens, V.STRING);
-  kv('tokenizer.ggml.scores', V.ARRAY, vocab.scores, V.FLOAT32);
-  kv('tokenizer.ggml.token_type', V.ARRAY, vocab.types, V.INT32);
-  kv('tokenizer.ggml.unknown_token_id', V.UINT32, 0);
-  kv('tokenizer.ggml.bos_token_id', V.UINT32, 1);
-  kv('tokenizer.ggml.eos_token_id', V.UINT32, 2);
-  kv('tokenizer.ggml.add_bos_token', V.BOOL, true);
-  kv('tokenizer.ggml.add_eos_token', V.BOOL, false);
+  metadata.push(...hyperparameterEntries({ architecture: arch, contextLength, nEmbd, nLayer, nFf, nHead, nHeadKv,
+    ropeDims: headDim, ropeBase, normEps, nVocab }));
+  kv(GENERAL.name, V.STRING, `model-lab test ${arch}`);
+  kv(GENERAL.fileType, V.UINT32, FILE_TYPES[weightType]);
+  kv(TOKENIZER.model, V.STRING, 'llama');
+  kv(TOKENIZER.tokens, V.ARRAY, vocab.tokens, V.STRING);
+  kv(TOKENIZER.scores, V.ARRAY, vocab.scores, V.FLOAT32);
+  kv(TOKENIZER.tokenType, V.ARRAY, vocab.types, V.INT32);
+  kv(TOKENIZER.unknownId, V.UINT32, 0);
+  kv(TOKENIZER.bosId, V.UINT32, 1);
+  kv(TOKENIZER.eosId, V.UINT32, 2);
+  kv(TOKENIZER.addBos, V.BOOL, true);
+  kv(TOKENIZER.addEos, V.BOOL, false);
 
   const tensors: GgufTensorToWrite[] = [];
   const typeOf = (name: string): TestWeightType => opts.tensorTypes?.[name] ?? weightType;
@@ -123,33 +121,11 @@ export async function writeTestModel(path: string, opts: TestModelOptions): Prom
   // logits = h · W with |h| ≈ √nEmbd: std 2.5/√nEmbd gives logits of std ≈ 2.5, a peaked but not one-hot softmax
   // (the same for token_embd, which is the output matrix when tied)
   const outStd = 2.5 / Math.sqrt(nEmbd);
-  matrix('token_embd.weight', nEmbd, nVocab, outStd);
-  vector('output_norm.weight', nEmbd, 1, 0.1);
-  if (!tiedOutput) matrix('output.weight', nEmbd, nVocab, outStd);
-  for (let i = 0; i < nLayer; i++) {
-    const p = `blk.${i}.`;
-    vector(`${p}attn_norm.weight`, nEmbd, 1, 0.1);
-    if (arch === 'phi3') {
-      matrix(`${p}attn_qkv.weight`, nEmbd, nEmbd + 2 * nEmbdKv, inStd(nEmbd)); // rows: q | k | v
-    } else {
-      matrix(`${p}attn_q.weight`, nEmbd, nEmbd, inStd(nEmbd));
-      matrix(`${p}attn_k.weight`, nEmbd, nEmbdKv, inStd(nEmbd));
-      matrix(`${p}attn_v.weight`, nEmbd, nEmbdKv, inStd(nEmbd));
-      if (arch === 'qwen2') {
-        vector(`${p}attn_q.bias`, nEmbd, 0, 0.1);
-        vector(`${p}attn_k.bias`, nEmbdKv, 0, 0.1);
-        vector(`${p}attn_v.bias`, nEmbdKv, 0, 0.1);
-      }
-    }
-    matrix(`${p}attn_output.weight`, nEmbd, nEmbd, inStd(nEmbd));
-    vector(`${p}ffn_norm.weight`, nEmbd, 1, 0.1);
-    if (arch === 'phi3') {
-      matrix(`${p}ffn_up.weight`, nEmbd, 2 * nFf, inStd(nEmbd)); // rows: gate [0, nFf) | up [nFf, 2·nFf)
-    } else {
-      matrix(`${p}ffn_gate.weight`, nEmbd, nFf, inStd(nEmbd));
-      matrix(`${p}ffn_up.weight`, nEmbd, nFf, inStd(nEmbd));
-    }
-    matrix(`${p}ffn_down.weight`, nFf, nEmbd, inStd(nFf));
+  const dims: LayoutDims = { nEmbd, nVocab, nHead, nHeadKv, headDim, ffn, tiedOutput };
+  for (const t of [...globalTensors(dims), ...ffn.flatMap((_, il) => layerTensors(layout, dims, il))]) {
+    if (t.kind === 'norm') vector(`${t.base}.weight`, t.cols, 1, 0.1);
+    else matrix(`${t.base}.weight`, t.cols, t.rows, t.layer < 0 ? outStd : inStd(t.cols));
+    if (t.bias) vector(`${t.base}.bias`, t.rows, 0, 0.1);
   }
   await writeGguf(path, { metadata, tensors });
   return { arch, nEmbd, nLayer, nHead, nHeadKv, nFf, nVocab, contextLength, tiedOutput, ropeBase, normEps, tokens: vocab.tokens };

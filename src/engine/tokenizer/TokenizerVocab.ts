@@ -18,15 +18,8 @@ export interface TokenizerVocab {
   addSpacePrefix: boolean;
 }
 
-/** llama.cpp's `llama_token_type` values as stored in `tokenizer.ggml.token_type`. */
-export const TOKEN_TYPE = {
-  NORMAL: 1,
-  UNKNOWN: 2,
-  CONTROL: 3,
-  USER_DEFINED: 4,
-  UNUSED: 5,
-  BYTE: 6,
-} as const;
+/** llama.cpp's token types (the one table, with the other GGUF format facts). */
+export { TOKEN_TYPE } from '../gguf/metadataKeys.js';
 
 /** The character SPM vocabularies use for a space. */
 export const SPACE_MARK = '\u2581';

@@ -2,6 +2,8 @@ import { ModelLabError } from '../../engine/errors.js';
 import { readGguf, modelSpecFromGguf } from '../../engine/gguf/index.js';
 import type { GgufFile } from '../../engine/gguf/types.js';
 import type { InspectSource } from '../inspect/InspectPanel.js';
+import { isLoraAdapter } from '../../engine/gguf/checkAdapter.js';
+import { ADAPTER_FILE_TYPE, GENERAL } from '../../engine/gguf/metadataKeys.js';
 
 /** Reads a header with our validating reader; file-system problems become one-line ModelLabErrors too. */
 async function readChecked(filePath: string, signal?: AbortSignal): Promise<GgufFile> {
@@ -20,7 +22,7 @@ async function readChecked(filePath: string, signal?: AbortSignal): Promise<Gguf
 /** A model llama.cpp can load: a valid GGUF that is not an adapter and has tensors. */
 export async function checkModelFile(filePath: string, signal?: AbortSignal): Promise<void> {
   const f = await readChecked(filePath, signal);
-  if (f.metadata['general.type'] === 'adapter') {
+  if (f.metadata[GENERAL.type] === ADAPTER_FILE_TYPE) {
     throw new ModelLabError('MODEL_IS_ADAPTER', 'This is a LoRA adapter, not a model: choose it as an adapter in the Playground.');
   }
   if (f.tensors.length === 0) throw new ModelLabError('MODEL_EMPTY', 'The file has no tensors.');
@@ -29,7 +31,7 @@ export async function checkModelFile(filePath: string, signal?: AbortSignal): Pr
 /** A LoRA adapter GGUF (`general.type = adapter`); the runtime also checks it against the base model. */
 export async function checkAdapterFile(filePath: string, signal?: AbortSignal): Promise<void> {
   const f = await readChecked(filePath, signal);
-  if (f.metadata['general.type'] !== 'adapter' || f.metadata['adapter.type'] !== 'lora') {
+  if (!isLoraAdapter(f.metadata)) {
     throw new ModelLabError('NOT_AN_ADAPTER', 'This file is not a LoRA adapter (general.type must be "adapter" and adapter.type "lora").');
   }
 }
@@ -37,7 +39,7 @@ export async function checkAdapterFile(filePath: string, signal?: AbortSignal): 
 /** What the Inspect panel shows; the spec is optional (an architecture we do not model still inspects). */
 export async function readInspectSource(filePath: string, signal: AbortSignal): Promise<InspectSource> {
   const file = await readChecked(filePath, signal);
-  if (file.metadata['general.type'] === 'adapter') return { file, spec: null, specError: 'A LoRA adapter: it has no model spec of its own.' };
+  if (file.metadata[GENERAL.type] === ADAPTER_FILE_TYPE) return { file, spec: null, specError: 'A LoRA adapter: it has no model spec of its own.' };
   try {
     const s = modelSpecFromGguf(file);
     return {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { GgufFile, GgufValue } from '../../engine/gguf/types.js';
 import type { InspectModel, InspectSpec, QuantMixEntry } from '../../protocol/webviewInspect.js';
 import type { MemoryModelShape } from './estimateMemory.js';
+import { archKey, GENERAL, TOKENIZER, type ArchKeyName } from '../../engine/gguf/metadataKeys.js';
 
 const MAX_SHOWN_ARRAY = 16;
 const MAX_SHOWN_STRING = 2000;
@@ -45,25 +46,25 @@ export function buildInspectModel(file: GgufFile, filePath: string, spec: Inspec
     .map(([type, e]) => ({ type, tensors: e.tensors, bytes: e.bytes, fraction: totalBytes > 0 ? e.bytes / totalBytes : 0 }))
     .sort((a, b) => b.bytes - a.bytes || (a.type < b.type ? -1 : 1));
 
-  const tokens = md['tokenizer.ggml.tokens'];
-  const architecture = str(md['general.architecture']) ?? spec?.architecture ?? 'unknown';
+  const tokens = md[TOKENIZER.tokens];
+  const architecture = str(md[GENERAL.architecture]) ?? spec?.architecture ?? 'unknown';
   return {
     fileName: path.basename(filePath),
     filePath,
     fileBytes: file.fileBytes,
     version: file.version,
-    name: str(md['general.name']),
+    name: str(md[GENERAL.name]),
     architecture,
     spec,
     specError,
     parameters,
     tokenizer: {
-      model: str(md['tokenizer.ggml.model']),
+      model: str(md[TOKENIZER.model]),
       tokens: Array.isArray(tokens) ? tokens.length : null,
-      bos: num(md['tokenizer.ggml.bos_token_id']),
-      eos: num(md['tokenizer.ggml.eos_token_id']),
+      bos: num(md[TOKENIZER.bosId]),
+      eos: num(md[TOKENIZER.eosId]),
     },
-    chatTemplate: str(md['tokenizer.chat_template']),
+    chatTemplate: str(md[TOKENIZER.chatTemplate]),
     quantMix,
     tensors: file.tensors.map((t) => ({
       name: t.name,
@@ -76,7 +77,7 @@ export function buildInspectModel(file: GgufFile, filePath: string, spec: Inspec
     })),
     metadata: Object.keys(md)
       .sort()
-      .filter((k) => k !== 'tokenizer.chat_template')
+      .filter((k) => k !== TOKENIZER.chatTemplate)
       .map((key) => ({ key, value: display(md[key]) })),
     warnings: [...file.warnings],
   };
@@ -91,12 +92,12 @@ export function memoryShapeOf(model: InspectModel, file: GgufFile): MemoryModelS
   if (model.spec) return { tensors, nLayer: model.spec.nLayer, nHeadKv: model.spec.nHeadKv, headDim: model.spec.headDim };
   const a = model.architecture;
   const md = file.metadata;
-  const n = (k: string) => num(md[`${a}.${k}`]);
+  const n = (k: ArchKeyName) => num(md[archKey(a, k)]);
   const blocks = new Set(model.tensors.map((t) => t.layer).filter((l): l is number => l !== null));
-  const nLayer = n('block_count') ?? blocks.size;
-  const nHead = n('attention.head_count');
-  const nHeadKv = n('attention.head_count_kv') ?? nHead ?? 0;
-  const nEmbd = n('embedding_length');
-  const headDim = n('attention.key_length') ?? (nEmbd !== null && nHead ? nEmbd / nHead : 0);
+  const nLayer = n('blockCount') ?? blocks.size;
+  const nHead = n('headCount');
+  const nHeadKv = n('headCountKv') ?? nHead ?? 0;
+  const nEmbd = n('embeddingLength');
+  const headDim = n('keyLength') ?? (nEmbd !== null && nHead ? nEmbd / nHead : 0);
   return { tensors, nLayer, nHeadKv, headDim };
 }

@@ -31,6 +31,7 @@ import { validateAdapterFile, validateModelFile } from './validateModelFile.js';
 import { generateText } from './generateText.js';
 import { chatHistoryFromMessages } from './chatHistory.js';
 import { EXACT_SCORING_CONTEXT, scoreTokens } from './scoreTokens.js';
+import { archKey, GENERAL, TOKENIZER } from '../../engine/gguf/metadataKeys.js';
 
 interface ModelEntry {
   model: LlamaModel;
@@ -130,14 +131,14 @@ export class LlamaRuntime {
     if (reported < 1) onLoadProgress(1); // so a caller always sees the end before the result
     loaded = true;
     const md = gguf.metadata;
-    const arch = String(md['general.architecture']);
-    const tokens = md['tokenizer.ggml.tokens'];
+    const arch = String(md[GENERAL.architecture]);
+    const tokens = md[TOKENIZER.tokens];
     const info: LoadedModelInfo = {
       id: params.id,
       path: params.path,
       architecture: arch,
       gpuLayers: model.gpuLayers,
-      layerCount: Number(md[`${arch}.block_count`] ?? 0),
+      layerCount: Number(md[archKey(arch, 'blockCount')] ?? 0),
       backend: model.gpuLayers > 0 ? backend : 'cpu',
       fallback,
       sizeBytes: model.size,
@@ -145,7 +146,7 @@ export class LlamaRuntime {
       trainContextSize: model.trainContextSize,
       vocabSize: Array.isArray(tokens) ? tokens.length : 0,
       addsBos: model.tokens.shouldPrependBosToken && model.tokens.bos != null,
-      chatTemplate: typeof md['tokenizer.chat_template'] === 'string',
+      chatTemplate: typeof md[TOKENIZER.chatTemplate] === 'string',
       loadMs: performance.now() - started,
     };
     this.models.set(params.id, { model, gguf, info });

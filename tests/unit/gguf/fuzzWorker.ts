@@ -5,10 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { GGUF_VALUE_TYPE as V, GgufFormatError, GgufWriter, memorySink, parseGgufHeader, readGguf } from '../../../src/engine/gguf/index.js';
-import { SeededRandom, writeTestModel } from '../../../src/engine/synth/index.js';
+import { Rng } from '../../../src/engine/model/random.js';
+import { writeTestModel } from '../../../src/engine/synth/index.js';
 
 const { seed, cases, fileCases } = workerData as { seed: number; cases: number; fileCases: number };
-const rng = new SeededRandom(seed);
+const rng = new Rng(seed);
 
 async function baseFiles(dir: string): Promise<Uint8Array[]> {
   const model = path.join(dir, 'm.gguf');

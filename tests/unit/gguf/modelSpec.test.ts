@@ -13,7 +13,8 @@ test('per-layer FFN widths, explicit head size, defaults for optional keys', () 
     kvs: [
       kvStr('general.architecture', 'deci'), kvU32('deci.block_count', 3), kvU32('deci.embedding_length', 256),
       kvArr('deci.feed_forward_length', V.INT32, 3, (w, i) => w.i32([512, 0, 256][i])), kvU32('deci.attention.head_count', 8),
-      kvU32('deci.attention.key_length', 64), kvF32('deci.attention.layer_norm_rms_epsilon', 1e-6),
+      // value_length too: deci is checked like llama, and llama.cpp asserts that key and value heads agree
+      kvU32('deci.attention.key_length', 64), kvU32('deci.attention.value_length', 64), kvF32('deci.attention.layer_norm_rms_epsilon', 1e-6),
       kvStr('tokenizer.chat_template', '{{ messages }}'),
     ],
   }));

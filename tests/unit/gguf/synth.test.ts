@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dequantize, GGML_TYPE as T } from '../../../src/engine/quant/index.js';
-import { randomQuantBlocks, SeededRandom, spmVocab, TOKEN_TYPE } from '../../../src/engine/synth/index.js';
+import { Rng } from '../../../src/engine/model/random.js';
+import { randomQuantBlocks, spmVocab, TOKEN_TYPE } from '../../../src/engine/synth/index.js';
 
 test('SPM vocabulary: specials, 256 byte tokens in order, unique pieces reachable by pairwise merges', () => {
   const v = spmVocab();
@@ -29,8 +30,8 @@ test('randomQuantBlocks: decoded values are centred and have the requested sprea
   for (const name of ['Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K'] as const) {
     const type = T[name];
     const n = 256 * 64;
-    const a = randomQuantBlocks(type, n, 0.05, new SeededRandom(9));
-    assert.deepEqual(a, randomQuantBlocks(type, n, 0.05, new SeededRandom(9)));
+    const a = randomQuantBlocks(type, n, 0.05, new Rng(9));
+    assert.deepEqual(a, randomQuantBlocks(type, n, 0.05, new Rng(9)));
     const y = dequantize(type, a, n);
     let mean = 0;
     for (const v of y) mean += v / n;

@@ -91,7 +91,7 @@ test('FFN mask-score gradients match finite differences and equal Σ_j dL/dW\'_i
   masks.forEach((m, l) => checkDirection(`mask ${l}`, m, grads[l], lossOf, { eps: 1e-3, rtol: 1e-2 }));
   // the gate on neuron i is the same as scaling ffn_down's column i: dL/dm_i = m_i⁻¹ Σ_j dL/dW'_ji W'_ji for kept i
   model.layers.forEach((L, l) => {
-    const W = L.wDown.data!, G = params.find((p) => p.name === `blk.${l}.ffn_down.weight`)!.grad;
+    const W = L.wDown!.data!, G = params.find((p) => p.name === `blk.${l}.ffn_down.weight`)!.grad;
     for (let i = 0; i < 12; i++) {
       if (!masks[l][i]) continue;
       let s = 0;

@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dequantize, GGML_TYPE as T, GGML_TYPES, quantize, QUANTIZABLE_TYPES } from '../../../src/engine/quant/index.js';
-import { SeededRandom } from '../../../src/engine/synth/index.js';
+import { Rng } from '../../../src/engine/model/random.js';
 
 function datasets(): Array<[string, Float32Array]> {
-  const r = new SeededRandom(42);
+  const r = new Rng(42);
   const n = 4096;
   const spiky = r.normals(n, 0.02);
   for (let i = 0; i < n; i += 97) spiky[i] = (i % 2 ? 1 : -1) * 3;

@@ -11,6 +11,7 @@ import type { TrainConfig } from '../TrainConfig.js';
 import { meanNll, trainModel, type TrainProgress } from '../trainModel.js';
 import { loadDemoCorpus, type CorpusFile } from './demoCorpus.js';
 import { DEMO_TRAIN_CONFIG, DEMO_VOCAB_SIZE } from './demoRecipe.js';
+import { GENERAL } from '../../gguf/metadataKeys.js';
 
 export interface TrainDemoOptions {
   /** The installed `typescript` package (the corpus). */
@@ -86,8 +87,8 @@ export async function trainDemo(opts: TrainDemoOptions): Promise<Record<string, 
       weightType: WEIGHT_TYPE.id,
       metadata: [
         ...tokenizerGgufMetadata(vocab),
-        { key: 'general.license', type: GGUF_VALUE_TYPE.STRING, value: 'Apache-2.0' },
-        { key: 'general.source.url', type: GGUF_VALUE_TYPE.STRING, value: `npm:typescript@${corpus.packageVersion}/lib` },
+        { key: GENERAL.license, type: GGUF_VALUE_TYPE.STRING, value: 'Apache-2.0' },
+        { key: GENERAL.sourceUrl, type: GGUF_VALUE_TYPE.STRING, value: `npm:typescript@${corpus.packageVersion}/lib` },
       ],
       signal: opts.signal,
     });
