@@ -10,9 +10,11 @@ const commands: Record<string, Command> = {
   generate: { summary: 'generate MODEL --prompt TEXT [options]       generate text with llama.cpp', load: () => import('./commands/generate.js') },
   logprobs: { summary: 'logprobs MODEL --text TEXT [--engine llama|lab] [--json]   per-token log-probabilities', load: () => import('./commands/logprobs.js') },
   ppl: { summary: 'ppl MODEL --file FILE [--lora FILE] [--context N] [--json]   perplexity of a text', load: () => import('./commands/ppl.js') },
+  eval: { summary: 'eval MODEL [--lora A] (--ppl GLOB | --pairs FILE | --prompts FILE --against M2 --judge M3) [--out DIR] [--json]   quick evaluations with a report', load: () => import('./commands/eval.js') },
   serve: { summary: 'serve MODEL [--lora FILE] [--port P] [--host H] [--api-key K]   OpenAI-compatible server (loopback by default)', load: () => import('./commands/serve.js') },
   pairs: { summary: 'pairs import FILE | export --format trl|hf|csv --out FILE | stats [--data DIR] [--json]   the preference store', load: () => import('./commands/pairs.js') },
   train: { summary: 'train MODEL --pairs FILE.jsonl [--out ADAPTER.gguf | --data DIR] [--method dpo|ipo|sft] [--json]   LoRA preference tuning', load: () => import('./commands/train.js') },
+  prune: { summary: 'prune MODEL --method M --sparsity S [--allocation uniform|global] [--out OUT.gguf | --data DIR] [--json]   remove FFN neurons', load: () => import('./commands/prune.js') },
   variants: { summary: 'variants [--data DIR] [--json]              variants in a data folder, with their lineage', load: () => import('./commands/variants.js') },
 };
 

@@ -21,5 +21,5 @@ export {
 } from './types.js';
 export { metadataEntries } from './metadataEntries.js';
 export { tensorDataStream } from './tensorDataStream.js';
-export { rewriteGguf, RewriteSource, type GgufRewrite, type RewriteOptions, type RewriteResult, type RewrittenTensor } from './rewriteGguf.js';
+export { rewriteGguf, assertNotSameFile, RewriteSource, type GgufRewrite, type RewriteOptions, type RewriteResult, type RewrittenTensor } from './rewriteGguf.js';
 export { summarizeGguf, type GgufSummary, type JsonValue } from './summarizeGguf.js';

@@ -140,7 +140,7 @@ export class RewriteSource {
  */
 export async function rewriteGguf(srcPath: string, out: string, rewrite: GgufRewrite, opts: RewriteOptions = {}): Promise<RewriteResult> {
   const file = await readGguf(srcPath, { signal: opts.signal });
-  await refuseSameFile(srcPath, out);
+  await assertNotSameFile(srcPath, out);
   const plan: RewrittenTensor[] = [];
   for (const t of file.tensors) {
     const r = rewrite.tensor?.(t);
@@ -196,8 +196,11 @@ function tensorBytes(p: RewrittenTensor): number {
   return (p.shape.reduce((a, b) => a * b, 1) / traits.blockSize) * traits.typeSize;
 }
 
-/** `out` may not name the source (directly, through a link, or as a hard link to the same file). */
-async function refuseSameFile(srcPath: string, out: string): Promise<void> {
+/**
+ * Throws ModelLabError GGUF_OUT_IS_SOURCE when `out` names the source file (the same path, a symbolic link to it, or a
+ * hard link to the same file): a command checks this before it prepares an output it might clean up on failure.
+ */
+export async function assertNotSameFile(srcPath: string, out: string): Promise<void> {
   const same = (): ModelLabError => new ModelLabError('GGUF_OUT_IS_SOURCE', `the output ${out} is the source file itself; choose another path (the source is never modified)`);
   if (path.resolve(srcPath) === path.resolve(out)) throw same();
   const [a, b] = await Promise.all([stat(srcPath), stat(out).catch(() => undefined)]);

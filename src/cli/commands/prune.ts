@@ -1,0 +1,147 @@
+// model-lab prune MODEL --method random|magnitude|activation|flap|sensitivity|movement|gum|gum-oneshot --sparsity S
+//   [--allocation uniform|global] [--calib FILE|GLOB] [--steps N] [--distill] [--seed N] [--out OUT.gguf | --data DIR]
+//   [--json]
+// Removes the share S of FFN neurons (0 ≤ S < 1) and writes a smaller GGUF that llama.cpp runs. --json prints
+// {"out","method","sparsity","allocation","arch","nFfBefore","perLayerKept","bytesBefore","bytesAfter","seconds"};
+// what happened along the way (block rounding, deci, an allocation that could not be written as asked) is printed
+// as "note:" lines (on stderr with --json).
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ModelLabError } from '../../engine/errors.js';
+import { assertNotSameFile, readGguf } from '../../engine/gguf/index.js';
+import {
+  CALIBRATED_METHODS, CALIBRATION_SAMPLE, calibrationFromTexts, PRUNE_METHODS, pruneModel, PruneError,
+  type CalibrationSet, type PruneAllocation, type PruneMethod,
+} from '../../engine/prune/index.js';
+import { SpmTokenizer, tokenizerVocabFromGguf } from '../../engine/tokenizer/index.js';
+import { sha256File, TOOL_VERSION } from '../../workspace/index.js';
+import { CliUsageError } from '../CliUsageError.js';
+import { dataDirectoryOption, openVariantOutput, variantOutputOptions } from '../variantOutput.js';
+import { numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
+
+const usage = `prune MODEL --method ${PRUNE_METHODS.join('|')} --sparsity S [--allocation uniform|global] [--calib FILE|GLOB] `
+  + '[--steps N] [--distill] [--seed N] [--out OUT.gguf | --data DIR] [--json] [--threads N]';
+
+export async function run(args: string[]): Promise<void> {
+  const { model, values } = parseCommand('prune', args, {
+    method: { type: 'string' },
+    sparsity: { type: 'string' },
+    allocation: { type: 'string' },
+    calib: { type: 'string' },
+    steps: { type: 'string' },
+    distill: { type: 'boolean' },
+    seed: { type: 'string' },
+    ...variantOutputOptions,
+  }, usage);
+  const method = requiredString(values, 'method', usage) as PruneMethod;
+  if (!PRUNE_METHODS.includes(method)) throw new CliUsageError(`--method must be one of ${PRUNE_METHODS.join(', ')}, not '${method}'`);
+  const sparsity = parseSparsity(requiredString(values, 'sparsity', usage));
+  const allocation = (values.allocation as string | undefined) ?? 'uniform';
+  if (allocation !== 'uniform' && allocation !== 'global') throw new CliUsageError(`--allocation must be uniform or global, not '${allocation}'`);
+  const seed = numberOption(values, 'seed', { integer: true, min: 0 }) ?? 0;
+  const steps = numberOption(values, 'steps', { integer: true, min: 1 });
+  const threads = numberOption({ threads: (values.threads as string | undefined) ?? process.env.MODEL_LAB_THREADS }, 'threads', { integer: true, min: 0 });
+  if (typeof values.out === 'string' && typeof values.data === 'string') throw new CliUsageError('give --out or --data, not both');
+  if (typeof values.out === 'string') await assertNotSameFile(model, path.resolve(values.out));
+
+  const calibration = CALIBRATED_METHODS.has(method) ? await loadCalibration(model, values.calib as string | undefined, values) : undefined;
+  // the hash cache lives in the data folder; with --out nothing is written there
+  const parentSha256 = await sha256File(model, typeof values.out === 'string' ? {} : { cacheDirectory: path.join(dataDirectoryOption(values), 'cache') });
+  const parameters = { method, sparsity, allocation, seed, ...(steps !== undefined ? { steps } : {}), ...(values.distill ? { distill: true } : {}) };
+  const output = await openVariantOutput(values, { kind: 'pruned', method: 'prune-ffn', parent: { file: model }, parameters, dataHash: calibration?.sha256 ?? null });
+  const ac = new AbortController();
+  const onSigint = (): void => ac.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const r = await pruneModel({
+      modelPath: model, out: output.file, method, sparsity, allocation: allocation as PruneAllocation, seed, calibration, steps,
+      distill: values.distill === true, parentSha256, toolVersion: TOOL_VERSION, threads: threads || undefined, signal: ac.signal,
+    });
+    await output.commit({ nFfBefore: r.nFfBefore, perLayerKept: r.perLayerKept, bytesBefore: r.bytesBefore, bytesAfter: r.bytesAfter, arch: r.arch, seconds: r.seconds, notes: r.notes });
+    const out = { out: output.file, method: r.method, sparsity: r.sparsity, allocation: r.allocation, arch: r.arch, nFfBefore: r.nFfBefore,
+      perLayerKept: r.perLayerKept, bytesBefore: r.bytesBefore, bytesAfter: r.bytesAfter, seconds: Number(r.seconds.toFixed(3)) };
+    const notes = r.notes.map((n) => `note: ${n}\n`).join('');
+    if (values.json) {
+      process.stderr.write(notes);
+      process.stdout.write(JSON.stringify(out) + '\n');
+    } else {
+      const kept = r.perLayerKept.reduce((a, b) => a + b, 0);
+      const before = (Array.isArray(r.nFfBefore) ? r.nFfBefore : r.perLayerKept.map(() => r.nFfBefore as number)).reduce((a, b) => a + b, 0);
+      process.stdout.write(notes + `${output.file}: ${r.arch}, ${method} ${allocation}, kept ${kept} of ${before} FFN neurons `
+        + `(${r.perLayerKept.join('/')}), ${mb(r.bytesBefore)} → ${mb(r.bytesAfter)}, ${r.seconds.toFixed(1)} s\n`);
+    }
+  } catch (err) {
+    await output.abandon();
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** The share of neurons removed: a number in [0, 1); anything else is a one-line error (exit 1). */
+function parseSparsity(v: string): number {
+  const s = Number(v);
+  if (v.trim() === '' || !Number.isFinite(s) || s < 0 || s >= 1) {
+    throw new PruneError('PRUNE_BAD_SPARSITY', `--sparsity must be a number in [0, 1) (the share of FFN neurons removed), not '${v}'`);
+  }
+  return s;
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/**
+ * Calibration windows from --calib (a file or a glob) or the built-in sample, tokenized with the model's own
+ * tokenizer: ours for SPM vocabularies, llama.cpp's for the others.
+ */
+async function loadCalibration(model: string, calib: string | undefined, values: Record<string, string | boolean | undefined>): Promise<CalibrationSet> {
+  const texts: { name: string; text: string }[] = [];
+  if (calib === undefined) {
+    texts.push({ name: 'built-in sample', text: CALIBRATION_SAMPLE });
+  } else {
+    const files = /[*?[]/.test(calib) ? await expandGlob(calib) : [calib];
+    if (files.length === 0) throw new ModelLabError('FILE_UNREADABLE', `--calib ${calib} matches no file`);
+    for (const f of files) {
+      try {
+        texts.push({ name: path.basename(f), text: await fs.readFile(f, 'utf8') });
+      } catch (err) {
+        throw new ModelLabError('FILE_UNREADABLE', `cannot read ${f}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+    }
+  }
+  const g = await readGguf(model);
+  if (g.metadata['tokenizer.ggml.model'] === 'llama') {
+    const tok = new SpmTokenizer(tokenizerVocabFromGguf(g.metadata));
+    return calibrationFromTexts(texts, (t) => tok.encode(t, { addBos: true }));
+  }
+  return withCliRuntime({ ...values, gpu: (values.gpu as string | undefined) ?? 'off' }, async (rt) => {
+    await rt.loadModel({ id: 'model', path: model });
+    return calibrationFromTexts(texts, (text) => rt.tokenize({ modelId: 'model', text, addBos: true }).tokens);
+  });
+}
+
+/**
+ * Files matching a glob: `*` and `?` within a path segment, `**` for any number of folders. Node 20 has no fs.glob;
+ * this covers what --calib needs (e.g. "src/**\/*.ts").
+ */
+async function expandGlob(pattern: string): Promise<string[]> {
+  const abs = path.resolve(pattern);
+  const parts = abs.split(path.sep);
+  const first = parts.findIndex((p) => /[*?[]/.test(p));
+  const root = parts.slice(0, first).join(path.sep) || path.sep;
+  const segment = (p: string): string => p.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  const body = parts.slice(first).map((p, k, all) => (p === '**' ? (k === all.length - 1 ? '.*' : '(?:[^/]+/)*') : segment(p) + (k === all.length - 1 ? '' : '/'))).join('');
+  const re = new RegExp(`^${body}$`);
+  const out: string[] = [];
+  const walk = async (dir: string, rel: string): Promise<void> => {
+    let entries;
+    try { entries = await fs.readdir(dir, { withFileTypes: true }); } catch { return; }
+    for (const e of entries) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) { if (e.name !== 'node_modules' && !e.name.startsWith('.')) await walk(path.join(dir, e.name), r); } else if (e.isFile() && re.test(r)) out.push(path.join(dir, e.name));
+    }
+  };
+  await walk(root, '');
+  return out.sort();
+}
