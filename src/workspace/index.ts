@@ -20,6 +20,7 @@
 // Reading: listVariants(data) → { variants, pending, problems } (a bad manifest is a problem line, never a throw);
 // variantChildren(list, { variant } | { file }) and variantLineage(list, id) (chain up to the base model).
 // Writing any other file a user keeps: writeFileAtomic / writeJsonAtomic (temp file + fsync + rename).
+// The preference store is ./preferences (its own index.ts), at workspacePaths(data).preferences.
 export { DEFAULT_DATA_DIRECTORY, workspacePaths, type WorkspacePaths } from './workspacePaths.js';
 export { writeFileAtomic, writeJsonAtomic, isTempFile } from './writeFileAtomic.js';
 export { newVariantId } from './newVariantId.js';
