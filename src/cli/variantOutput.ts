@@ -3,8 +3,9 @@
 // parent so that `model-lab variants` and the Models view show its lineage.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { ModelLabError } from '../engine/errors.js';
 import { readGguf } from '../engine/gguf/index.js';
-import { createVariant, DEFAULT_DATA_DIRECTORY, type NewVariant, type PendingVariant } from '../workspace/index.js';
+import { createVariant, DEFAULT_DATA_DIRECTORY, readVariant, workspacePaths, type NewVariant, type PendingVariant } from '../workspace/index.js';
 
 /** Spread into a command's parseArgs options. */
 export const variantOutputOptions = {
@@ -15,6 +16,22 @@ export const variantOutputOptions = {
 /** `--data DIR` as an absolute path; the default is `.model-lab` in the current folder. */
 export function dataDirectoryOption(values: { data?: unknown }): string {
   return path.resolve(typeof values.data === 'string' && values.data !== '' ? values.data : DEFAULT_DATA_DIRECTORY);
+}
+
+/**
+ * A MODEL argument as a file: a path, or the id of a variant in the data folder (`model-lab train prune-ffn-…
+ * --data D` works on that variant's GGUF, and the new variant records it as its parent).
+ */
+export async function modelFileArgument(arg: string, values: { data?: unknown }): Promise<string> {
+  const st = await fs.stat(arg).catch(() => null);
+  if (st?.isFile()) return path.resolve(arg);
+  const data = dataDirectoryOption(values);
+  if (!st && !/[\\/]/.test(arg)) {
+    const r = await readVariant(path.join(workspacePaths(data).variants, arg));
+    if ('variant' in r) return r.variant.path;
+    if ('problem' in r) throw new ModelLabError('VARIANT_UNUSABLE', `variant '${arg}' in ${data}: ${r.problem}`);
+  }
+  throw new ModelLabError('FILE_NOT_FOUND', st ? `'${arg}' is not a file` : `cannot open '${arg}': no such file, and no variant of that id in ${data}`);
 }
 
 export interface VariantOutput {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createVariant } from '../../../src/workspace/index.js';
+import { modelFileArgument, openVariantOutput } from '../../../src/cli/variantOutput.js';
 import { llamaTargets, tempDir, testModel, writeTestLora } from '../runtime/fixtures.js';
 import { bundleCli, type CliHarness } from './cliHarness.js';
 
@@ -92,6 +93,28 @@ describe('CLI variants', () => {
     } finally {
       fs.rmSync(broken, { recursive: true });
     }
+  });
+
+  test('a MODEL argument may name a variant of the data folder; output without --out becomes a variant, with --out a plain file', async () => {
+    const prunedFile = path.join(data, 'variants', prunedId, 'model.gguf');
+    assert.equal(await modelFileArgument(prunedId, { data }), prunedFile);
+    assert.equal(await modelFileArgument(base, { data }), base);
+    await assert.rejects(modelFileArgument('no-such-variant', { data }), (e: any) => e.code === 'FILE_NOT_FOUND' && /no variant of that id/.test(e.message));
+
+    const out = await openVariantOutput({ data }, { kind: 'adapter', method: 'sft', parent: { file: prunedFile } });
+    assert.equal(out.variant!.parent.variant, prunedId);
+    await writeTestLora(out.file, { targets: llamaTargets(2, 64, 64) });
+    const done = await out.commit({ loss: 1 });
+    assert.equal(done.file, out.file);
+    assert.match(done.variantId!, /^sft-/);
+
+    const file = path.join(dir, 'exports', 'plain.gguf');
+    const plain = await openVariantOutput({ data, out: file }, { kind: 'adapter', method: 'sft', parent: { file: prunedFile } });
+    assert.equal(plain.file, file);
+    assert.equal(plain.variant, null);
+    await writeTestLora(file, { targets: llamaTargets(2, 64, 64) });
+    assert.deepEqual(await plain.commit(), { file, variantId: null });
+    fs.rmSync(path.join(data, 'variants', done.variantId!), { recursive: true });
   });
 
   test('usage errors exit 2 with one line and nothing on stdout', async () => {
