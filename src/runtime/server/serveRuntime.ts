@@ -51,6 +51,7 @@ export function serveRuntime(connection: MessageConnection): LlamaRuntime {
           hfEndpoint: p.hfEndpoint,
           signal: controller.signal,
           onProgress: (s) => notify('runtime/downloadProgress', { downloadId: p.downloadId, ...s }),
+          log: (level, message) => notify('runtime/log', { level, message, time: Date.now() }),
         });
       } finally {
         downloads.delete(p.downloadId);
