@@ -55,7 +55,7 @@ export interface StoreSnapshot {
 }
 
 /** Fields the store fills in when a caller adds a record. */
-export type NewRecord<T extends PreferenceRecord> = Omit<T, 'schema' | 'id' | 'createdAt'> & Partial<Pick<T, 'id' | 'createdAt'>>;
+export type NewRecord<T extends PreferenceRecord> = T extends PreferenceRecord ? Omit<T, 'schema' | 'id' | 'createdAt'> & Partial<Pick<T, 'id' | 'createdAt'>> : never;
 
 interface ParsedLine {
   line: number;
@@ -247,14 +247,14 @@ export class PreferenceStore {
   }
 
   /** Adds one labelled comparison; returns it as stored. */
-  async addComparison(record: NewRecord<ComparisonEvent>): Promise<ComparisonEvent> {
+  async addComparison(record: Omit<NewRecord<ComparisonEvent>, 'kind'>): Promise<ComparisonEvent> {
     const r = PreferenceStore.stamp<ComparisonEvent>({ ...record, kind: 'comparison' });
     await this.append(r);
     return r;
   }
 
   /** Adds one single-response feedback event (reward +1 / −1). */
-  async addFeedback(record: NewRecord<FeedbackEvent>): Promise<FeedbackEvent> {
+  async addFeedback(record: Omit<NewRecord<FeedbackEvent>, 'kind'>): Promise<FeedbackEvent> {
     const r = PreferenceStore.stamp<FeedbackEvent>({ ...record, kind: 'feedback' });
     await this.append(r);
     return r;
