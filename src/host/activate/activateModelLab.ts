@@ -10,6 +10,10 @@ import { InspectPanel, type ReadInspectSource } from '../inspect/InspectPanel.js
 import { PlaygroundPanel } from '../playground/PlaygroundPanel.js';
 import { toErrorInfo } from '../panels/toErrorInfo.js';
 import { COMMANDS } from './commandIds.js';
+import { JobClient } from '../../jobs/client/JobClient.js';
+import type { JobService } from '../../jobs/service/JobService.js';
+import { activateJobs, type HostJobRunner } from '../jobs/activateJobs.js';
+import { JOB_COMMANDS } from '../jobs/jobCommandIds.js';
 import { createCommandHandlers } from './ModelLabCommands.js';
 
 export interface ActivationDeps {
@@ -22,12 +26,15 @@ export interface ActivationDeps {
   readInspectSource: ReadInspectSource;
   /** Models "Download Model…" offers. */
   catalog: () => CatalogEntry[];
+  /** The job process client (default: JobClient forking dist/jobs.js beside the bundle; it forks on first job). */
+  createJobRunner?: () => HostJobRunner;
 }
 
 export interface ModelLab {
   log: LogChannel;
   registry: ModelRegistry | null;
   runtime: RuntimeService | null;
+  jobs: JobService | null;
   /** Names of the features that failed to start (they log why and stay off). */
   failedFeatures: string[];
   /** Resolves when the first model scan is done. */
@@ -106,6 +113,10 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
     feature('status bar', () => subscriptions.push(new StatusBarController(api.window.createStatusItem('modelLab.status'), runtime)));
   }
 
+  const jobs = feature('jobs', () =>
+    activateJobs(api, { createRunner: deps.createJobRunner ?? (() => new JobClient()), settings, log: line, feature }, subscriptions),
+  );
+
   const openInspector = (target: ModelTarget) => {
     const panel = api.window.createPanel({ viewType: 'modelLab.inspectPanel', title: `Inspect ${target.name}`, script: 'inspect' });
     const p = new InspectPanel(target.path, panel, deps.readInspectSource, line);
@@ -155,8 +166,11 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
 
   feature('commands', () => {
     if (!registry || !runtime) throw new Error('the model list or the runtime failed to start');
-    const handlers = createCommandHandlers({ api, registry, runtime, log, settings, validateModel: deps.validateModel, openPlayground, openInspector, catalog: deps.catalog });
-    for (const id of Object.values(COMMANDS)) {
+    const handlers = {
+      ...createCommandHandlers({ api, registry, runtime, log, settings, validateModel: deps.validateModel, openPlayground, openInspector, catalog: deps.catalog }),
+      ...jobs?.handlers,
+    };
+    for (const id of [...Object.values(COMMANDS), ...(jobs ? Object.values(JOB_COMMANDS) : [])]) {
       const h = handlers[id];
       subscriptions.push(
         api.commands.register(id, async (...args: unknown[]) => {
@@ -173,5 +187,5 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
     }
   });
 
-  return { log, registry, runtime, failedFeatures, ready };
+  return { log, registry, runtime, jobs: jobs?.service ?? null, failedFeatures, ready };
 }

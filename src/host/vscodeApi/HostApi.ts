@@ -117,6 +117,8 @@ export interface HostApi {
     /** Replaces the active editor's selection with text; false when there is no editor. */
     insertIntoActiveEditor(text: string): Promise<boolean>;
     writeClipboard(text: string): Promise<void>;
+    /** Opens a file the way a click in the Explorer would (its default editor: text, or our GGUF inspector). */
+    openFile(filePath: string): Promise<void>;
   };
 
   workspace: {

@@ -145,6 +145,9 @@ export function createHostApi(context: vscode.ExtensionContext): HostApi {
         return target.edit((b) => b.replace(target.selection, text));
       },
       writeClipboard: (text) => Promise.resolve(vscode.env.clipboard.writeText(text)),
+      openFile: async (filePath) => {
+        await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(filePath));
+      },
     },
     workspace: {
       isTrusted: () => vscode.workspace.isTrusted,

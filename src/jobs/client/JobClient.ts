@@ -95,6 +95,11 @@ export class JobClient {
     return this.proc.on(event, listener);
   }
 
+  /** Every log line of the process (its stdout/stderr, starts, crashes), as text. */
+  onLog(listener: (line: string) => void): Disposable {
+    return this.proc.on('log', (l) => listener(`${l.level}: ${l.message}`));
+  }
+
   /**
    * Runs one job of `kind` in the job process (started if needed). Aborting `signal` cancels it: the job stops
    * within one step, keeps its checkpoint, and this rejects with AbortedError (code ABORTED).

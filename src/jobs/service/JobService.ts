@@ -172,6 +172,8 @@ export class JobService {
     this.persist(r);
     this.appendLog(r, `started (attempt ${r.attempts})`);
     this.emit(r);
+    let state: JobRecord['state'] = 'done';
+    let error: JobRecord['error'];
     try {
       r.result = await this.opts.runner.run(r.id, r.kind, r.runDir, r.params, {
         signal: ac.signal,
@@ -185,18 +187,15 @@ export class JobService {
         },
         onLog: (line) => this.appendLog(r, line),
       });
-      this.finish(r, 'done');
     } catch (err) {
-      if (this.disposed) return; // the window is closing: the record stays 'running' and is offered for resume
       const e = err as { code?: string; message?: string };
-      const error = { code: e.code ?? 'INTERNAL', message: (e.message ?? String(err)).split('\n')[0]! };
-      if (err instanceof AbortedError || e.code === 'ABORTED') this.finish(r, 'cancelled', error);
-      else if (err instanceof ProcessCrashedError) this.finish(r, 'crashed', error);
-      else this.finish(r, 'failed', error);
-    } finally {
-      this.running.delete(id);
-      this.pump();
+      error = { code: e.code ?? 'INTERNAL', message: (e.message ?? String(err)).split('\n')[0]! };
+      state = err instanceof AbortedError || e.code === 'ABORTED' ? 'cancelled' : err instanceof ProcessCrashedError ? 'crashed' : 'failed';
     }
+    this.running.delete(id);
+    if (this.disposed) return; // the window is closing: the record stays 'running' and is offered for resume
+    this.finish(r, state, error);
+    this.pump();
   }
 
   private finish(r: JobRecord, state: JobRecord['state'], error?: JobRecord['error']): void {

@@ -57,10 +57,10 @@ test('the not-yet-built features say so plainly', async () => {
 
 test('a feature that fails to start logs and stays off; the rest still activate', () => {
   const { stub, lab } = start({ failTree: true });
-  assert.deepEqual(lab.failedFeatures, ['models view']);
+  assert.deepEqual(lab.failedFeatures, ['models view', 'jobs view']);
   assert.ok(stub.logLines.some((l) => l.includes('models view is off') && l.includes('tree views are broken')));
   assert.equal(stub.commands.size, manifestCommands.length);
-  assert.equal(stub.statusItems.length, 1, 'the status bar still started');
+  assert.equal(stub.statusItems.length, 2, 'the status bars (loaded model, running job) still started');
 });
 
 test('Add Model File: a bad file gets the reader\'s one-line message and is not added; a good one is persisted', async () => {

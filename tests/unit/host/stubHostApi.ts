@@ -63,6 +63,7 @@ export function createStubHostApi(o: StubOptions = {}) {
   const statusItems: Array<StatusItem & { visible: boolean }> = [];
   const clipboard: string[] = [];
   const inserted: string[] = [];
+  const opened: string[] = [];
   let trusted = o.trusted ?? true;
   const trustListeners = new Set<Listener<void>>();
   const settingListeners = new Set<Listener<(s: string) => boolean>>();
@@ -113,6 +114,7 @@ export function createStubHostApi(o: StubOptions = {}) {
       activeSelection: () => undefined,
       insertIntoActiveEditor: async (t) => (inserted.push(t), true),
       writeClipboard: async (t) => void clipboard.push(t),
+      openFile: async (f) => void opened.push(f),
     },
     workspace: {
       isTrusted: () => trusted,
@@ -137,6 +139,7 @@ export function createStubHostApi(o: StubOptions = {}) {
     statusItems,
     clipboard,
     inserted,
+    opened,
     pickFileAnswers,
     pickOneAnswers,
     inputAnswers,
