@@ -32,6 +32,7 @@ export default tseslint.config(
   { files: ['src/runtime/**'], rules: restrict([vscodeBan, ...upper('host', 'cli', 'jobs')]) },
   { files: ['src/jobs/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'runtime')]) },
   { files: ['src/serve/**'], rules: restrict([vscodeBan, ...upper('host', 'cli', 'jobs')]) },
+  { files: ['src/evaluate/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'jobs', 'serve')]) },
   { files: ['src/cli/**'], rules: restrict([vscodeBan, ...upper('host')]) },
   { files: ['src/host/**'], rules: restrict([llamaBan, runtimeInsideBan, ...upper('cli')]) },
   { files: ['webview/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'runtime', 'jobs', 'engine', 'workspace')]) },

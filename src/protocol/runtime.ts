@@ -79,6 +79,11 @@ export interface CreateSessionParams {
   lora?: LoraAdapterRef[];
   /** System prompt for chat mode. */
   systemPrompt?: string;
+  /**
+   * A context for scoring many texts: llama.cpp's full-precision settings (F32 KV cache, no flash attention), so
+   * log-probs asked on this session equal those of a fresh scoring context.
+   */
+  scoring?: boolean;
 }
 export interface SessionInfo {
   id: string;
@@ -120,7 +125,12 @@ export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
 }
-export type StopReason = 'maxTokens' | 'eos' | 'stopString' | 'cancelled' | 'other';
+/**
+ * Why a generation ended (src/protocol/stopReasons.ts words each for users): eos = the model's end-of-sequence
+ * token; stopString = one of `stop`; maxTokens = the limit asked for; contextFull = the context window had no room
+ * for another token; cancelled = the caller stopped it.
+ */
+export type StopReason = 'maxTokens' | 'eos' | 'stopString' | 'contextFull' | 'cancelled' | 'other';
 export interface GenerateChunk {
   generationId: string;
   text: string;

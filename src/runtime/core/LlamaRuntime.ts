@@ -205,7 +205,7 @@ export class LlamaRuntime {
     if (this.sessions.has(params.id)) await this.disposeSession(params.id);
     const entry = this.modelEntry(params.modelId);
     const contextSize = params.contextSize ?? this.defaultContextSize(entry);
-    const context = await this.createContext(entry, params.lora, contextSize, params.threads, signal);
+    const context = await this.createContext(entry, params.lora, contextSize, params.threads, signal, params.scoring ?? false);
     const info: SessionInfo = {
       id: params.id,
       modelId: params.modelId,
