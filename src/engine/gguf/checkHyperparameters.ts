@@ -9,7 +9,8 @@ import type { GgufValue } from './types.js';
  *   any arch:  block_count 0; expert_count > 0 with expert_used_count 0 or > expert_count; experts used without any;
  *              a norm epsilon that is negative or NaN; rope.dimension_count odd, 0 (a hang) or above the head size
  *   llama/phi3/qwen2/deci (the architectures of tensorLayout.ts): head_count, head_count_kv, embedding_length or
- *   feed_forward_length 0 (deci: a width of 0 is a layer without FFN, which llama.cpp builds); head_count_kv not
+ *   feed_forward_length 0 (deci: a width of 0 is a layer without FFN, which llama.cpp builds, except in the last
+ *   layer); head_count_kv not
  *   dividing head_count; key_length ≠ value_length; qwen2: rope.dimension_count ≠ the head size
  */
 export function checkHyperparameters(arch: string, md: Record<string, GgufValue>, keyOffsets: Record<string, number>): void {
@@ -42,6 +43,12 @@ export function checkHyperparameters(arch: string, md: Record<string, GgufValue>
   if (!layout) return;
   const nonZero: ArchKeyName[] = ['embeddingLength', 'headCount', 'headCountKv'];
   if (!layout.perLayerFfn) nonZero.push('feedForwardLength');
+  else {
+    // measured: llama.cpp's deci graph aborts (GGML_ASSERT(buffer)) when the last layer has no FFN
+    const ff = md[archKey(arch, 'feedForwardLength')];
+    const last = Array.isArray(ff) ? ff[ff.length - 1] : ff;
+    if (last !== undefined && Number(last) === 0) fail('feedForwardLength', 'gives the last layer width 0; the last layer needs a FFN');
+  }
   for (const key of nonZero) {
     const v = md[archKey(arch, key)];
     const values = Array.isArray(v) ? v : v === undefined ? [] : [v];
