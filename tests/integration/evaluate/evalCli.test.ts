@@ -86,7 +86,8 @@ describe('model-lab eval', () => {
     const lora = await writeTestLora(path.join(dir, 'lora.gguf'), { targets: llamaTargets(4, 192, 512), scale: 0.05 });
     const ev = json(await cli('eval', DEMO, '--pairs', file, '--lora', lora, '--json', '--out', path.join(dir, 'pairs-eval')));
     const result = JSON.parse(fs.readFileSync(path.join(dir, 'pairs-eval', 'result.json'), 'utf8'));
-    for (const [which, adapter, margins] of [['with', [{ path: lora }], result.result.margins], ['without', undefined, result.withoutAdapter.margins]] as const) {
+    const runs: Array<[string, Array<{ path: string }> | undefined, number[]]> = [['with', [{ path: lora }], result.result.margins], ['without', undefined, result.withoutAdapter.margins]];
+    for (const [which, adapter, margins] of runs) {
       for (const [i, p] of pairs.entries()) {
         const want = (await completionLogprob('demo', p.prompt, p.chosen, adapter)) - (await completionLogprob('demo', p.prompt, p.rejected, adapter));
         assert.ok(Math.abs(margins[i] - want) < 1e-4, `${which} adapter, pair ${i}: ${margins[i]} vs ${want}`);
