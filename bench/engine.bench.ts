@@ -1,9 +1,11 @@
 // Transformer engine speed and memory against llama.cpp, measured side by side in one run on the same files.
 //   npm run bench engine        (or: node --import tsx bench/engine.bench.ts [--threads N])
-// Model: llama, n_embd 1024, 4 layers, n_ff 2816, 16 heads (F32 ≈ 200 MB, and a Q4_K copy), generated in
+// Model: llama, n_embd 1024, 4 layers, n_ff 2816, 16 heads (F32 ≈ 200 MB, and Q8_0 and Q4_K copies), generated in
 // os.tmpdir() and deleted afterwards. Prompt: 512 tokens. Same thread count for both engines.
 // Figures: forward tokens/s (ours: embedding → logits → log-probs; llama.cpp: prompt evaluation) and their ratio;
-// forward + LoRA backward tokens/s (r 8 on attn_q/attn_v/ffn_up/ffn_down); peak RSS of a child process that only
+// forward + LoRA backward tokens/s (r 8 on attn_q/attn_v/ffn_up/ffn_down) and its ratio to our forward; a table of
+// the ratios against the targets (Q4_K and Q8_0 ≥ 0.5× llama.cpp, F32 ≥ 0.9×, LoRA fwd+bwd ÷ fwd ≥ 0.33); peak RSS
+// of a child process that only
 // runs our forward on the Q4_K model (it must stay within file size + 20% + activations; activations from the
 // shapes: 9 [N, C] + 3 [N, F] + [N, N] + [N, V] F32), with a breakdown of where that memory is.
 import { spawnSync } from 'node:child_process';
@@ -71,9 +73,10 @@ const { getLlama } = await import('node-llama-cpp');
 const llama = await getLlama({ gpu: false, build: 'never' });
 const mb = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MB`;
 try {
-  const files = { F32: path.join(dir, 'f32.gguf'), Q4_K: path.join(dir, 'q4k.gguf') };
-  await writeTestModel(files.F32, { ...SHAPE, weightType: 'F32' });
-  await writeTestModel(files.Q4_K, { ...SHAPE, weightType: 'Q4_K' });
+  const files = { F32: path.join(dir, 'f32.gguf'), Q8_0: path.join(dir, 'q8_0.gguf'), Q4_K: path.join(dir, 'q4k.gguf') };
+  for (const [type, file] of Object.entries(files)) await writeTestModel(file, { ...SHAPE, weightType: type as 'F32' | 'Q8_0' | 'Q4_K' });
+  const TARGET: Record<string, number> = { F32: 0.9, Q8_0: 0.5, Q4_K: 0.5 };
+  const table: string[][] = [['weights', 'llama.cpp tok/s', 'ours tok/s', 'ours/llama.cpp', 'target', 'fwd+bwd tok/s', 'fwd+bwd ÷ fwd', 'target']];
   console.log(`threads ${threads}; model llama 1024×4 layers, n_ff 2816; prompt ${PROMPT} tokens`);
   const backend = await createWasmBackend({ threads });
   for (const [name, file] of process.argv.includes('--rss-only') ? [] : Object.entries(files)) {
@@ -82,13 +85,13 @@ try {
     const lm = await llama.loadModel({ modelPath: file });
     const ctx = await lm.createContext({ contextSize: 1024, batchSize: PROMPT, threads });
     const seq = ctx.getSequence();
-    const theirs = await best(3, async () => { await seq.clearHistory(); await seq.evaluateWithoutGeneratingNewTokens(tokens as never); });
+    const theirs = await best(2, async () => { await seq.clearHistory(); await seq.evaluateWithoutGeneratingNewTokens(tokens as never); });
     await ctx.dispose();
     await lm.dispose();
     // ours: forward to log-probs
     const model = await loadEngineModel(file, { backend });
     const batch = makeBatch([tokens]);
-    const ours = await best(3, () => batchLogprobs(model, batch));
+    const ours = await best(2, () => batchLogprobs(model, batch));
     const flops = 2 * PROMPT * (4 * (4 * 1024 * 1024 + 3 * 1024 * 2816));
     console.log(`${name} (${mb(size)}): llama.cpp ${(PROMPT / theirs).toFixed(0)} tok/s, ours ${(PROMPT / ours).toFixed(0)} tok/s ` +
       `(${(flops / ours / 1e9).toFixed(1)} GFLOP/s in the blocks), ratio ours/llama.cpp ${(theirs / ours).toFixed(2)}`);
@@ -98,9 +101,17 @@ try {
     const train = await best(2, () => { lora.zeroGrad(); lossAndGrad(model, batch, { weights }, { lora }); });
     console.log(`${name}: forward + LoRA backward ${(PROMPT / train).toFixed(0)} tok/s ` +
       `(${(train / ours).toFixed(1)}× the forward time; ratio to llama.cpp forward ${(theirs / train).toFixed(2)})`);
+    const verdict = (v: number, t: number): string => `${v >= t ? '≥' : '<'} ${t}`;
+    table.push([name, (PROMPT / theirs).toFixed(0), (PROMPT / ours).toFixed(0), (theirs / ours).toFixed(2), verdict(theirs / ours, TARGET[name]),
+      (PROMPT / train).toFixed(0), (ours / train).toFixed(2), verdict(ours / train, 0.33)]);
     model.dispose();
   }
   backend.dispose();
+  if (table.length > 1) {
+    console.log(`\nside by side (${threads} threads, ${PROMPT}-token prompt, one run; ${backend.name} kernels):`);
+    const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
+    for (const r of table) console.log(r.map((c, i) => c.padStart(widths[i])).join('  '));
+  }
   // peak RSS of our forward on the Q4_K model, alone in a child process
   const size = fs.statSync(files.Q4_K).size;
   const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--rss-child', files.Q4_K, '--threads', String(threads)],

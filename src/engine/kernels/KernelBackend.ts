@@ -16,6 +16,9 @@ export interface WeightHandle {
 export interface KernelBackend {
   readonly name: string;
   readonly threads: number;
+  /** The most bytes of weights, scratch and arrays the backend can hold (the WASM backend: its shared memory's
+   *  maximum, at most 4 GiB in wasm32); absent when only the process's memory limits it. */
+  readonly memoryLimit?: number;
   /** Keep a stored weight (raw GGUF bytes in its own type) once; ne = [cols (in), rows (out)]. No F32 copy. */
   uploadWeight(type: number, bytes: Uint8Array, cols: number, rows: number): WeightHandle;
   /** y[m, rows] = x[m, cols] · Wᵀ   (y_t = W x_t for each of m tokens) */
@@ -74,4 +77,27 @@ export class KernelStartError extends ModelLabError {
   constructor(message: string) {
     super('KERNEL_START', message);
   }
+}
+
+/** A model's weights do not fit in the backend's memory (checkKernelMemory); nothing was loaded. */
+export class KernelMemoryLimitError extends ModelLabError {
+  override name = 'KernelMemoryLimitError';
+  constructor(readonly neededBytes: number, readonly limitBytes: number, what: string) {
+    super('MODEL_TOO_LARGE', `${what} needs ${gib(neededBytes)} GiB of weights in the engine's kernel memory, which holds at most ` +
+      `${gib(limitBytes)} GiB (a 32-bit WebAssembly memory); use a more quantized file (e.g. Q4_K_M) or the llama.cpp engine.`);
+  }
+}
+const gib = (b: number): string => (b / 2 ** 30).toFixed(1);
+
+/** Room the kernels keep for per-thread work areas, scratch and activations next to the weights. */
+export const KERNEL_MEMORY_RESERVE = 256 * 2 ** 20;
+
+/**
+ * Throws KernelMemoryLimitError when `weightBytes` of stored weights (plus the reserve for activations) cannot fit
+ * in the backend's memory: call it before loading anything, so a too-large model costs a header read, not minutes
+ * of copying that end in an out-of-memory error.
+ */
+export function checkKernelMemory(backend: KernelBackend, weightBytes: number, what: string): void {
+  const limit = backend.memoryLimit;
+  if (limit !== undefined && weightBytes + KERNEL_MEMORY_RESERVE > limit) throw new KernelMemoryLimitError(weightBytes, limit, what);
 }

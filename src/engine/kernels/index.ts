@@ -17,7 +17,9 @@
 //   Files: bundled, dist/kernelWorker.js and dist/kernels*.wasm sit next to the bundle; from source (tsx),
 //   kernelWorker.ts and wasm/build/kernels*.wasm (made by wasm/build.mjs, which `npm run build` runs).
 export type { KernelBackend, WeightHandle } from './KernelBackend.js';
-export { KernelArgumentError, KernelDisposedError, KernelStartError } from './KernelBackend.js';
+export {
+  checkKernelMemory, KERNEL_MEMORY_RESERVE, KernelArgumentError, KernelDisposedError, KernelMemoryLimitError, KernelStartError,
+} from './KernelBackend.js';
 export { KERNEL_TYPES, weightLayout } from './weightTypes.js';
 export { createReferenceBackend } from './reference/createReferenceBackend.js';
 export { createWasmBackend, WasmBackend, type WasmBackendOptions } from './wasm/WasmBackend.js';

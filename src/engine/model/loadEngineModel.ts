@@ -3,7 +3,7 @@ import { throwIfAborted } from '../errors.js';
 import { modelSpecFromGguf, readGguf, readTensorBytes, type GgufTensorInfo } from '../gguf/index.js';
 import { archKey } from '../gguf/metadataKeys.js';
 import { archLayout, ffnWidths, globalTensors, LAYOUT_ARCHS, layerTensors, type LayoutDims, type TensorSlot } from '../gguf/tensorLayout.js';
-import { createReferenceBackend, weightLayout, type KernelBackend } from '../kernels/index.js';
+import { checkKernelMemory, createReferenceBackend, weightLayout, type KernelBackend } from '../kernels/index.js';
 import { dequantize } from '../quant/index.js';
 import { EngineModel, type LayerWeights, type NormWeight } from './EngineModel.js';
 import { EngineModelError } from './EngineModelError.js';
@@ -60,6 +60,16 @@ export async function loadEngineModel(path: string, opts: LoadEngineModelOptions
   const ownBackend = !opts.backend;
   const backend = opts.backend ?? createReferenceBackend();
   const byName = new Map(file.tensors.map((t) => [t.name, t]));
+  if (!opts.dense) {
+    // every matrix but an untied embedding goes into the kernel memory (WASM: at most 4 GiB): refuse before loading
+    const uploaded = file.tensors.filter((t) => t.shape.length === 2 && (spec.tiedOutput || t.name !== 'token_embd.weight'));
+    try {
+      checkKernelMemory(backend, uploaded.reduce((s, t) => s + t.bytes, 0), path);
+    } catch (err) {
+      if (ownBackend) backend.dispose();
+      throw err;
+    }
+  }
   const total = file.tensors.length;
   let done = 0;
   const tick = (): void => { done++; opts.onProgress?.(done / total); };

@@ -34,6 +34,8 @@ export class WasmBackend implements KernelBackend {
   get name(): string {
     return this.simd === 'relaxed' ? 'wasm-simd-fma' : 'wasm-simd';
   }
+  /** the shared memory's maximum (4 GiB, or less where the system refuses to reserve that much) */
+  readonly memoryLimit: number;
   private disposed = false;
   private readonly heap: WasmHeap;
   private readonly ex: KernelExports;
@@ -64,6 +66,7 @@ export class WasmBackend implements KernelBackend {
     maxBytes: number,
     private readonly parallelThreshold: number,
   ) {
+    this.memoryLimit = maxBytes;
     this.ex = instance.exports as unknown as KernelExports;
     this.ctl = new Int32Array(control);
     this.flt = new Float32Array(control);
@@ -145,11 +148,10 @@ export class WasmBackend implements KernelBackend {
     const out = result(y, m * w.rows, 'y');
     if (m === 0) return out;
     // x → 8-bit rows (the kind llama.cpp pairs with this weight type), then integer dot products against W
-    const xs = this.ex.qRowStride(w.cols, kind);
     const [xp, yp, xq] = this.place([{ arr: x, n: m * w.cols, load: true }, { arr: out, n: m * w.rows, load: false, out: true }],
-      (m * xs) / 4);
-    this.opCall(OP_QUANTIZE, [xp, m, w.cols, kind, xq, xs], 8 * m * w.cols);
-    this.opCall(OP_QGEMM, [m, w.rows, w.cols, xq, xs, w.ptr, w.type, w.rowBytes, yp, w.rows, this.work],
+      this.ex.qBufferBytes(m, w.cols, kind) / 4);
+    this.opCall(OP_QUANTIZE, [xp, m, w.cols, kind, xq], 8 * m * w.cols);
+    this.opCall(OP_QGEMM, [m, w.rows, w.cols, xq, w.ptr, w.type, w.rowBytes, yp, w.rows, this.work],
       m * w.rows * w.cols + 2 * w.rows * w.cols);
     this.unplace(out, yp, m * w.rows);
     return out;
