@@ -43,6 +43,23 @@ export function activateJobs(api: HostApi, deps: JobsDeps, subscriptions: Dispos
   deps.feature('jobs view', () => subscriptions.push(api.window.createTree(JOBS_VIEW, new JobsTreeSource(service))));
   deps.feature('job status bar', () => subscriptions.push(new JobStatusBar(api.window.createStatusItem('modelLab.jobStatus'), service)));
 
+  // Say when a job ends (the Jobs view shows it too, but a person may be elsewhere by then). A failure is a
+  // warning: the job's log says why, and it can be resumed.
+  const lastState = new Map<string, JobState>();
+  subscriptions.push(
+    service.onDidChange((r) => {
+      if (!r || lastState.get(r.id) === r.state) return;
+      const was = lastState.get(r.id);
+      lastState.set(r.id, r.state);
+      if (was !== 'running') return;
+      if (r.state === 'done') {
+        void api.window.showInformation(`Model Lab: ${r.title} finished.`, 'Open Result').then((a) => a && api.commands.execute(JOB_COMMANDS.openJobResult, r.id));
+      } else if (r.state === 'failed' || r.state === 'crashed') {
+        void api.window.showWarning(`Model Lab: ${r.title} ${r.state}: ${r.error?.message ?? 'see its log'}`, 'Open Log').then((a) => a && api.commands.execute(JOB_COMMANDS.openJobLog, r.id));
+      }
+    }),
+  );
+
   const offerResume = async (): Promise<void> => {
     const interrupted = await service.load();
     if (interrupted.length === 0) return;
@@ -90,7 +107,9 @@ export function activateJobs(api: HostApi, deps: JobsDeps, subscriptions: Dispos
     },
     [JOB_COMMANDS.resumeJob]: async (arg) => {
       const r = await pickJob(arg, RESUMABLE_STATES, 'resume');
-      if (r) service.resume(r.id);
+      if (!r) return;
+      service.resume(r.id);
+      void api.window.showInformation(`Model Lab: ${r.title} is queued again; it continues from its last checkpoint.`);
     },
     [JOB_COMMANDS.openJobLog]: async (arg) => {
       const r = await pickJob(arg, ALL, 'show the log of');

@@ -34,3 +34,41 @@ test('a train job reports progress and writes model.gguf; errors keep their code
     fx.cleanup();
   }
 });
+
+test('a train job on a folder\'s text uses the demo model\'s tokenizer and saves it into model.gguf', async () => {
+  const fx = jobFixture();
+  const client = new JobClient({ entry: JOBS_SOURCE_ENTRY });
+  try {
+    // a small "workspace": this repository's engine sources, plus things the job must skip
+    const folder = path.join(fx.dir, 'workspace');
+    fs.cpSync(path.resolve('src/engine/optim'), path.join(folder, 'src'), { recursive: true });
+    fs.mkdirSync(path.join(folder, 'node_modules', 'x'), { recursive: true });
+    fs.writeFileSync(path.join(folder, 'node_modules', 'x', 'index.js'), 'skipped();\n'.repeat(50_000));
+    fs.mkdirSync(path.join(folder, '.model-lab'));
+    fs.writeFileSync(path.join(folder, 'image.png'), Buffer.alloc(1000, 7));
+    const logs: string[] = [];
+    const phases: string[] = [];
+    const params = fx.params({ steps: 3, warmupSteps: 1, seqLen: 32, evalEvery: 0 }, { contextLength: 32 });
+    const r = await client.run('job-t', 'train', path.join(fx.dir, 'run-t'), { ...params, data: { source: 'text', folder, tokenizerModel: path.resolve('media/models/demo.gguf') } }, {
+      onLog: (l) => logs.push(l),
+      onProgress: (p) => phases.at(-1) !== p.phase && phases.push(p.phase),
+    });
+    assert.deepEqual(phases, ['tokenizing', 'training', 'saving']);
+    const files = fs.readdirSync(path.join(folder, 'src')).filter((f) => f.endsWith('.ts')).length;
+    assert.match(logs[0]!, new RegExp(`^tokenized ${files} files `));
+    const demo = await readGguf(path.resolve('media/models/demo.gguf'));
+    const out = await readGguf(r.outputPath);
+    assert.deepEqual(out.metadata['tokenizer.ggml.tokens'], demo.metadata['tokenizer.ggml.tokens']);
+
+    // too little text is refused with what to do
+    const empty = path.join(fx.dir, 'empty');
+    fs.mkdirSync(empty);
+    fs.writeFileSync(path.join(empty, 'a.md'), '# hi\n');
+    await assert.rejects(client.run('job-e', 'train', path.join(fx.dir, 'run-e'), { ...params, data: { source: 'text', folder: empty, tokenizerModel: path.resolve('media/models/demo.gguf') } }), {
+      code: 'JOB_TOO_LITTLE_TEXT', message: /has \d+ tokens of text in 1 files; training needs at least 64\. Add source or text files/,
+    });
+  } finally {
+    await client.dispose();
+    fx.cleanup();
+  }
+});

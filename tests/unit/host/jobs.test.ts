@@ -110,6 +110,7 @@ test('palette → queued job in .model-lab/runs; the Jobs view and status bar sh
     h.runner.calls[1]!.resolve({ outputPath: path.join(call.runDir, 'model.gguf') });
     await h.lab.jobs!.whenSettled(id);
     assert.equal((await h.nodes())[0]!.contextValue, 'job.done');
+    assert.ok(h.stub.shown.some((m) => m.level === 'info' && m.text === 'Model Lab: Train demo-sized model (quick) finished.'));
     await h.run('modelLab.openJobResult', id);
     assert.equal(h.stub.opened.at(-1), path.join(call.runDir, 'model.gguf'));
   } finally {
@@ -136,6 +137,11 @@ test('a job left running when the window closed is crashed at the next start and
     await waitFor(() => h.runner.calls.length === 1, 'the resumed job');
     assert.deepEqual(h.runner.calls[0]!.params, { x: 1 });
     assert.equal(h.runner.calls[0]!.runDir, runDir);
+    assert.match(h.stub.shown.at(-1)!.text, /left behind is queued again; it continues from its last checkpoint/);
+    // a job that fails says so as a warning (the log says why); it stays resumable
+    h.runner.calls[0]!.reject(Object.assign(new Error('No tokens'), { code: 'JOB_TOO_LITTLE_TEXT' }));
+    await waitFor(() => h.stub.shown.some((m) => /left behind failed: No tokens/.test(m.text)), 'the failure warning');
+    assert.equal((await h.nodes())[0]!.contextValue, 'job.failed');
   } finally {
     for (const s of h.subs) s.dispose();
     fs.rmSync(ws, { recursive: true, force: true });
