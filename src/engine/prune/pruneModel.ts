@@ -27,6 +27,8 @@ export interface PruneOptions {
   calibration?: CalibrationSet;
   steps?: number;
   distill?: boolean;
+  /** learned methods: folder for their checkpoints and metrics (e.g. the workspace's runs/<id>/) */
+  runDir?: string;
   /** sha256 of the source file, for the provenance keys (the caller hashes it, with its cache) */
   parentSha256?: string;
   toolVersion?: string;
@@ -79,7 +81,7 @@ export async function pruneModel(o: PruneOptions): Promise<PruneResult> {
   const seed = o.seed ?? 0;
   const scores = await scoreNeurons(o.method, {
     modelPath: o.modelPath, file, layers, calibration: CALIBRATED_METHODS.has(o.method) ? o.calibration : undefined, seed,
-    backend: o.backend, threads: o.threads, steps: o.steps, distill: o.distill, keep: 1 - o.sparsity, signal: o.signal,
+    backend: o.backend, threads: o.threads, steps: o.steps, distill: o.distill, keep: 1 - o.sparsity, allocation, runDir: o.runDir, signal: o.signal,
     onProgress: (f) => o.onProgress?.({ stage: 'score', fraction: 0.8 * f }),
   });
   throwIfAborted(o.signal);

@@ -1,3 +1,4 @@
+import { learnMaskScores } from './learnMaskScores.js';
 import { PruneError } from './PruneError.js';
 import { scoreActivation } from './scoreActivation.js';
 import { scoreFlap } from './scoreFlap.js';
@@ -9,13 +10,15 @@ import { CALIBRATED_METHODS, type NeuronScores, type PruneMethod, type ScoreCont
 
 type Scorer = (ctx: ScoreContext) => Promise<NeuronScores> | NeuronScores;
 
-const SCORERS: Partial<Record<PruneMethod, Scorer>> = {
+const SCORERS: Record<PruneMethod, Scorer> = {
   random: scoreRandom,
   magnitude: scoreMagnitude,
   activation: scoreActivation,
   flap: scoreFlap,
   sensitivity: scoreSensitivity,
   'gum-oneshot': scoreGumOneshot,
+  movement: (ctx) => learnMaskScores(ctx, false),
+  gum: (ctx) => learnMaskScores(ctx, true),
 };
 
 /** One score per neuron by the chosen method (higher = keep). */

@@ -25,6 +25,10 @@ export interface ScoreContext {
   distill?: boolean;
   /** the kept fraction the learned methods anneal to (1 − sparsity) */
   keep?: number;
+  /** how the kept neurons will be chosen: the learned methods select the same way while they train */
+  allocation?: 'uniform' | 'global';
+  /** learned methods: folder for checkpoints and metrics.jsonl (resumable); default a temporary folder */
+  runDir?: string;
   signal?: AbortSignal;
   /** fraction of the scoring done, in [0, 1] */
   onProgress?: (fraction: number) => void;
