@@ -82,6 +82,11 @@ export interface LoopOptions {
   signal?: AbortSignal;
   onProgress?: (p: LoopProgress) => void;
   metricNames?: Partial<MetricNames>;
+  /**
+   * Written as runDir/config.json once the loop has accepted the run folder (after the resume check), so a run
+   * refused for another run's checkpoint leaves that run's config.json as it was.
+   */
+  runConfig?: Record<string, unknown>;
 }
 
 export interface LoopResult {
@@ -147,6 +152,7 @@ export async function runTrainingLoop(runDir: string, config: LoopConfig, object
       cursor = ck.meta.cursor;
     }
   }
+  if (opts.runConfig) writeFileSync(path.join(runDir, 'config.json'), JSON.stringify(opts.runConfig, null, 2) + '\n');
   // metrics.jsonl keeps exactly the steps the weights have seen: lines written after the checkpoint are dropped.
   if (existsSync(metricsPath)) {
     const kept = readFileSync(metricsPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number>).filter((m) => m.step! <= step);

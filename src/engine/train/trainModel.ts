@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { createReferenceBackend, type KernelBackend } from '../kernels/index.js';
 import { createRandomModel } from '../model/createRandomModel.js';
 import type { EngineModel, Param } from '../model/EngineModel.js';
@@ -70,13 +69,13 @@ export async function trainModel(runDir: string, config: TrainConfig, data: Trai
   mkdirSync(runDir, { recursive: true });
   const dataHash = createHash('sha256').update(new Uint8Array(data.train.buffer, data.train.byteOffset, data.train.byteLength)).digest('hex');
   const runHash = createHash('sha256').update(JSON.stringify({ config, dataHash })).digest('hex');
-  writeFileSync(path.join(runDir, 'config.json'), JSON.stringify({ ...config, trainTokens: data.train.length, heldOutTokens: data.heldOut?.length ?? 0, dataHash, runHash }, null, 2) + '\n');
 
   const backend = opts.backend ?? createReferenceBackend();
   const model = createRandomModel(config.model, backend);
   const objective = pretrainingObjective(model, model.enableFullTraining(), config, data);
   const onProgress = opts.onProgress;
-  const r = await runTrainingLoop(runDir, config, objective, { runHash, resume: opts.resume, signal: opts.signal,
+  const runConfig = { ...config, trainTokens: data.train.length, heldOutTokens: data.heldOut?.length ?? 0, dataHash, runHash };
+  const r = await runTrainingLoop(runDir, config, objective, { runHash, runConfig, resume: opts.resume, signal: opts.signal,
     onProgress: onProgress && (({ metrics: _line, ...p }) => onProgress(p)) });
   const metrics = r.metrics as unknown as TrainMetric[];
   return {

@@ -123,7 +123,11 @@ test('a checkpoint from another configuration is refused, and bad settings are r
   try {
     const r = await trainModel(dir, config({ steps: 5 }), data);
     r.model.dispose();
+    const written = fs.readFileSync(path.join(dir, 'config.json'), 'utf8');
     await assert.rejects(trainModel(dir, config({ steps: 5, lr: 2e-2 }), data), { code: 'TRAIN_RESUME_MISMATCH' });
+    // the refused run leaves the folder's config.json describing the run its checkpoint belongs to
+    assert.equal(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'), written);
+    assert.equal(JSON.parse(written).lr, 3e-2);
     await assert.rejects(trainModel(dir, config({ seqLen: 64 }), data), { code: 'TRAIN_CONFIG' });
     await assert.rejects(trainModel(dir, config({ batchSize: 3 }), data), { code: 'TRAIN_CONFIG' });
   } finally {
