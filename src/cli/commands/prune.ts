@@ -5,9 +5,7 @@
 // {"out","method","sparsity","allocation","arch","nFfBefore","perLayerKept","bytesBefore","bytesAfter","seconds"};
 // what happened along the way (block rounding, deci, an allocation that could not be written as asked) is printed
 // as "note:" lines (on stderr with --json).
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ModelLabError } from '../../engine/errors.js';
 import { assertNotSameFile, readGguf } from '../../engine/gguf/index.js';
 import {
   CALIBRATED_METHODS, CALIBRATION_SAMPLE, calibrationFromTexts, PRUNE_METHODS, pruneModel, PruneError,
@@ -16,6 +14,7 @@ import {
 import { SpmTokenizer, tokenizerVocabFromGguf } from '../../engine/tokenizer/index.js';
 import { sha256File, TOOL_VERSION } from '../../workspace/index.js';
 import { CliUsageError } from '../CliUsageError.js';
+import { readTextInputs } from '../readTextInputs.js';
 import { dataDirectoryOption, openVariantOutput, variantOutputOptions } from '../variantOutput.js';
 import { numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
 
@@ -96,20 +95,7 @@ function mb(bytes: number): string {
  * tokenizer: ours for SPM vocabularies, llama.cpp's for the others.
  */
 async function loadCalibration(model: string, calib: string | undefined, values: Record<string, string | boolean | undefined>): Promise<CalibrationSet> {
-  const texts: { name: string; text: string }[] = [];
-  if (calib === undefined) {
-    texts.push({ name: 'built-in sample', text: CALIBRATION_SAMPLE });
-  } else {
-    const files = /[*?[]/.test(calib) ? await expandGlob(calib) : [calib];
-    if (files.length === 0) throw new ModelLabError('FILE_UNREADABLE', `--calib ${calib} matches no file`);
-    for (const f of files) {
-      try {
-        texts.push({ name: path.basename(f), text: await fs.readFile(f, 'utf8') });
-      } catch (err) {
-        throw new ModelLabError('FILE_UNREADABLE', `cannot read ${f}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      }
-    }
-  }
+  const texts = calib === undefined ? [{ name: 'built-in sample', text: CALIBRATION_SAMPLE }] : await readTextInputs(calib);
   const g = await readGguf(model);
   if (g.metadata['tokenizer.ggml.model'] === 'llama') {
     const tok = new SpmTokenizer(tokenizerVocabFromGguf(g.metadata));
@@ -121,27 +107,3 @@ async function loadCalibration(model: string, calib: string | undefined, values:
   });
 }
 
-/**
- * Files matching a glob: `*` and `?` within a path segment, `**` for any number of folders. Node 20 has no fs.glob;
- * this covers what --calib needs (e.g. "src/**\/*.ts").
- */
-async function expandGlob(pattern: string): Promise<string[]> {
-  const abs = path.resolve(pattern);
-  const parts = abs.split(path.sep);
-  const first = parts.findIndex((p) => /[*?[]/.test(p));
-  const root = parts.slice(0, first).join(path.sep) || path.sep;
-  const segment = (p: string): string => p.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
-  const body = parts.slice(first).map((p, k, all) => (p === '**' ? (k === all.length - 1 ? '.*' : '(?:[^/]+/)*') : segment(p) + (k === all.length - 1 ? '' : '/'))).join('');
-  const re = new RegExp(`^${body}$`);
-  const out: string[] = [];
-  const walk = async (dir: string, rel: string): Promise<void> => {
-    let entries;
-    try { entries = await fs.readdir(dir, { withFileTypes: true }); } catch { return; }
-    for (const e of entries) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) { if (e.name !== 'node_modules' && !e.name.startsWith('.')) await walk(path.join(dir, e.name), r); } else if (e.isFile() && re.test(r)) out.push(path.join(dir, e.name));
-    }
-  };
-  await walk(root, '');
-  return out.sort();
-}
