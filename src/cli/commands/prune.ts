@@ -22,6 +22,9 @@ const usage = `prune MODEL --method ${PRUNE_METHODS.join('|')} --sparsity S [--a
   + '[--steps N] [--distill] [--seed N] [--out OUT.gguf | --data DIR] [--json] [--threads N]';
 
 export async function run(args: string[]): Promise<void> {
+  // "--sparsity -0.1" is a bad sparsity (exit 1), not a missing option value: join a dashed value to its option
+  const i = args.indexOf('--sparsity');
+  if (i >= 0 && i + 1 < args.length && args[i + 1].startsWith('-')) args = [...args.slice(0, i), `--sparsity=${args[i + 1]}`, ...args.slice(i + 2)];
   const { model, values } = parseCommand('prune', args, {
     method: { type: 'string' },
     sparsity: { type: 'string' },
