@@ -15,6 +15,7 @@ import type { JobService } from '../../jobs/service/JobService.js';
 import { activateJobs, type HostJobRunner } from '../jobs/activateJobs.js';
 import { JOB_COMMANDS } from '../jobs/jobCommandIds.js';
 import { createCommandHandlers } from './ModelLabCommands.js';
+import { activateLabel } from '../label/activateLabel.js';
 
 export interface ActivationDeps {
   /** Starts the runtime process; called lazily, on first use. */
@@ -164,11 +165,14 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
   };
   subscriptions.push({ dispose: () => playground?.dispose() });
 
+  const label = registry && runtime ? feature('label', () => activateLabel({ api, registry, runtime, settings, log: line }, subscriptions)) : null;
+
   feature('commands', () => {
     if (!registry || !runtime) throw new Error('the model list or the runtime failed to start');
     const handlers = {
       ...createCommandHandlers({ api, registry, runtime, log, settings, validateModel: deps.validateModel, openPlayground, openInspector, catalog: deps.catalog }),
       ...jobs?.handlers,
+      ...label?.handlers,
     };
     for (const id of [...Object.values(COMMANDS), ...(jobs ? Object.values(JOB_COMMANDS) : [])]) {
       const h = handlers[id];

@@ -20,7 +20,6 @@ export const COMMANDS = {
 export const NOT_YET_AVAILABLE: Record<string, string> = {
   [COMMANDS.compareModels]: 'Compare Models',
   [COMMANDS.pruneModel]: 'Prune Model',
-  [COMMANDS.generateAlternatives]: 'Generate Alternatives',
   [COMMANDS.tuneOnPreferences]: 'Tune on Preferences',
   [COMMANDS.evaluate]: 'Evaluate',
 };

@@ -86,6 +86,11 @@ export interface EditorSelection {
   text: string;
   languageId: string;
   filePath: string | null;
+  /** 0-based; start = end at a bare cursor. */
+  range?: { start: { line: number; character: number }; end: { line: number; character: number } };
+  /** Up to a few thousand characters of the document before and after the selection (prompt context). */
+  before?: string;
+  after?: string;
 }
 
 export interface HostApi {

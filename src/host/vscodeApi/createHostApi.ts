@@ -135,7 +135,19 @@ export function createHostApi(context: vscode.ExtensionContext): HostApi {
       activeSelection: () => {
         const e = vscode.window.activeTextEditor ?? lastEditor;
         if (!e) return undefined;
-        return { text: e.document.getText(e.selection), languageId: e.document.languageId, filePath: e.document.uri.scheme === 'file' ? e.document.uri.fsPath : null };
+        const doc = e.document;
+        const start = doc.offsetAt(e.selection.start);
+        const end = doc.offsetAt(e.selection.end);
+        const full = doc.getText();
+        const pos = (p: vscode.Position) => ({ line: p.line, character: p.character });
+        return {
+          text: full.slice(start, end),
+          languageId: doc.languageId,
+          filePath: doc.uri.scheme === 'file' ? doc.uri.fsPath : null,
+          range: { start: pos(e.selection.start), end: pos(e.selection.end) },
+          before: full.slice(Math.max(0, start - 8000), start),
+          after: full.slice(end, end + 4000),
+        };
       },
       insertIntoActiveEditor: async (text) => {
         let e = vscode.window.activeTextEditor ?? lastEditor ?? vscode.window.visibleTextEditors[0];

@@ -44,7 +44,6 @@ test('the not-yet-built features say so plainly', async () => {
   const titles: Record<string, string> = {
     'modelLab.compareModels': 'Compare Models',
     'modelLab.pruneModel': 'Prune Model',
-    'modelLab.generateAlternatives': 'Generate Alternatives',
     'modelLab.tuneOnPreferences': 'Tune on Preferences',
     'modelLab.evaluate': 'Evaluate',
   };

@@ -1,0 +1,266 @@
+/**
+ * The Label panel's host: Generate Alternatives puts a task in its queue (a prompt from the selection, K
+ * candidates sampled with distinct seeds from one model, streamed one after another); the webview sends the user's
+ * decision and this writes one comparison record to the preference store. Undo takes the last record back with a
+ * delete event and reopens its task with its labels. Blind mode shuffles the shown order and hides names; the
+ * shown position of every candidate is recorded either way.
+ */
+import { randomUUID } from 'node:crypto';
+import type { LabelCandidateView, LabelDecision, LabelProtocol, LabelState } from '../../protocol/webviewLabel.js';
+import { labelIncoming } from '../../protocol/webviewLabel.js';
+import { ModelLabError } from '../../engine/errors.js';
+import { PreferenceStore, type Candidate, type SourceContext } from '../../workspace/preferences/index.js';
+import { WebviewChannel } from '../panels/WebviewChannel.js';
+import { toErrorInfo } from '../panels/toErrorInfo.js';
+import type { RuntimeService } from '../runtime/RuntimeService.js';
+import type { Disposable, EditorSelection, PanelHandle } from '../vscodeApi/HostApi.js';
+import { buildAlternativesPrompt, type AlternativesInput, type AlternativesPrompt } from './buildAlternativesPrompt.js';
+import type { LabelSettings } from './labelSettings.js';
+
+export interface LabelModel {
+  id: string;
+  name: string;
+  path: string;
+  /** A LoRA adapter applied to the model (an adapter variant). */
+  adapterPath?: string;
+}
+
+export interface LabelDeps {
+  runtime: RuntimeService;
+  settings: () => LabelSettings;
+  contextSize: () => number;
+  /** The data folder (preferences.jsonl lives there); null when there is no trusted workspace folder. */
+  dataDirectory: () => string | null;
+  log: (line: string) => void;
+  random?: () => number;
+}
+
+interface Task {
+  id: string;
+  model: LabelModel;
+  input: AlternativesInput;
+  /** Built once the model is loaded (chat or raw completion depends on whether it has a chat template). */
+  prompt: AlternativesPrompt | null;
+  preview: string;
+  context: SourceContext;
+  settings: LabelSettings;
+  candidates: Array<Candidate & { done: boolean; error: string | null }>;
+  /** Candidate ids in shown order. */
+  order: string[];
+  blind: boolean;
+  decision: LabelDecision | null;
+  ctrl: AbortController;
+}
+
+const BLIND_NAMES = 'ABCDEFGHI';
+
+export class LabelPanel implements Disposable {
+  readonly channel: WebviewChannel<LabelProtocol>;
+  private readonly queue: Task[] = [];
+  private readonly saved: Array<{ recordId: string; task: Task; decision: LabelDecision }> = [];
+  private blind: boolean;
+  private message: string | null = null;
+  private store: PreferenceStore | null = null;
+  private generating: Promise<void> = Promise.resolve();
+  private readonly random: () => number;
+
+  constructor(
+    readonly panel: PanelHandle,
+    private readonly deps: LabelDeps,
+  ) {
+    this.random = deps.random ?? Math.random;
+    this.blind = deps.settings().blind;
+    this.channel = new WebviewChannel<LabelProtocol>(
+      panel,
+      labelIncoming,
+      {
+        requests: {
+          'label/save': ({ taskId, decision }) => this.save(taskId, decision),
+          'label/undoSave': () => this.undoSave(),
+          'label/stop': ({ taskId }) => {
+            const t = this.queue.find((x) => x.id === taskId);
+            t?.ctrl.abort();
+            return { stopped: t !== undefined };
+          },
+          'label/setBlind': ({ blind }) => {
+            this.blind = blind;
+            this.postState();
+            return { blind };
+          },
+          'label/skip': ({ taskId }) => {
+            const i = this.queue.findIndex((x) => x.id === taskId);
+            if (i < 0) return { skipped: false };
+            this.queue[i].ctrl.abort();
+            this.queue.splice(i, 1);
+            this.message = 'Skipped; nothing was saved for it.';
+            this.postState();
+            return { skipped: true };
+          },
+        },
+        onReady: () => this.postState(),
+      },
+      deps.log,
+    );
+    this.channel.signal.addEventListener('abort', () => this.cancelAll(), { once: true });
+  }
+
+  /** Queues a task for the selection and starts sampling its candidates (after the tasks before it). */
+  async addTask(selection: EditorSelection, model: LabelModel): Promise<string> {
+    const settings = this.deps.settings();
+    const input: AlternativesInput = { selection: selection.text, before: selection.before ?? '', after: selection.after ?? '', language: selection.languageId, file: selection.filePath };
+    const base = Math.floor(this.random() * 2 ** 31);
+    const candidates = Array.from({ length: settings.candidates }, (_, i) => ({
+      id: `c${i + 1}`,
+      text: '',
+      model: model.name,
+      ...(model.adapterPath ? { variant: `${model.name} + ${model.adapterPath.split(/[\\/]/).pop()}` } : {}),
+      sampling: { temperature: settings.temperature, topP: settings.topP, maxTokens: settings.maxTokens },
+      seed: base + i,
+      done: false,
+      error: null,
+    }));
+    const order = candidates.map((c) => c.id);
+    const blind = this.blind;
+    if (blind) {
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(this.random() * (i + 1));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+    }
+    const context: SourceContext = {
+      ...(selection.filePath ? { file: selection.filePath } : {}),
+      language: selection.languageId,
+      ...(selection.range ? { range: selection.range } : {}),
+    };
+    const preview = selection.text || `${(selection.before ?? '').split('\n').slice(-3).join('\n')}▌`;
+    const task: Task = { id: randomUUID(), model, input, prompt: null, preview, context, settings, candidates, order, blind, decision: null, ctrl: new AbortController() };
+    this.queue.push(task);
+    this.message = null;
+    this.postState();
+    this.generating = this.generating.then(() => this.generate(task));
+    return task.id;
+  }
+
+  private async generate(task: Task): Promise<void> {
+    const signal = task.ctrl.signal;
+    for (const c of task.candidates) {
+      if (signal.aborted || (c !== task.candidates[0] && !task.prompt)) {
+        c.done = true;
+        c.error = signal.aborted ? 'stopped' : task.candidates[0].error;
+        this.channel.notify('label/candidateDone', { taskId: task.id, candidateId: c.id, error: c.error });
+        continue;
+      }
+      try {
+        const state = await this.deps.runtime.ensureLoaded(task.model.id, task.model.name, task.model.path, signal);
+        const prompt = (task.prompt ??= buildAlternativesPrompt(task.input, { chat: state.info.chatTemplate === true, instruction: task.settings.instruction }));
+        const rt = await this.deps.runtime.get();
+        await rt.generate(
+          {
+            modelHandle: state.info.handle,
+            mode: prompt.mode,
+            prompt: prompt.prompt,
+            history: [],
+            ...(task.model.adapterPath ? { adapter: { path: task.model.adapterPath, scale: 1 } } : {}),
+            sampling: { temperature: task.settings.temperature, topP: task.settings.topP, topK: 0, maxTokens: task.settings.maxTokens, seed: c.seed },
+            contextSize: this.deps.contextSize(),
+          },
+          (text) => {
+            if (signal.aborted) return;
+            c.text += text;
+            this.channel.notify('label/token', { taskId: task.id, candidateId: c.id, text });
+          },
+          signal,
+        );
+      } catch (e) {
+        c.error = signal.aborted ? 'stopped' : toErrorInfo(e).message;
+        if (!signal.aborted) this.deps.log(`[label] candidate ${c.id} failed: ${c.error}`);
+      }
+      c.done = true;
+      this.channel.notify('label/candidateDone', { taskId: task.id, candidateId: c.id, error: c.error });
+    }
+  }
+
+  private async openStore(): Promise<PreferenceStore> {
+    if (this.store) return this.store;
+    const dir = this.deps.dataDirectory();
+    if (!dir) throw new ModelLabError('NO_DATA_FOLDER', 'Open a trusted workspace folder to save labels: they go to its .model-lab/preferences.jsonl.');
+    const store = await PreferenceStore.openInDataDir(dir);
+    if (store.recovery) {
+      const r = store.recovery;
+      this.deps.log(`[label] repaired ${store.file}: ${r.moved.map((m) => `line ${m.line} (${m.error})`).join('; ')}; kept in ${r.corruptPath}`);
+    }
+    this.store = store;
+    return store;
+  }
+
+  private async save(taskId: string, decision: LabelDecision): Promise<{ recordId: string }> {
+    const task = this.queue.find((t) => t.id === taskId);
+    if (!task) throw new ModelLabError('TASK_NOT_FOUND', 'That task is no longer open; generate alternatives again.');
+    if (task.candidates.some((c) => !c.done)) throw new ModelLabError('TASK_GENERATING', 'The candidates are still being generated; wait for them or stop first.');
+    if (!task.prompt) throw new ModelLabError('TASK_FAILED', 'No candidate was generated for this task (see the error on the cards); skip it and try again.');
+    const store = await this.openStore();
+    const record = await store.addComparison({
+      prompt: task.prompt.promptData,
+      candidates: task.candidates.map(({ done: _d, error: _e, ...c }) => ({ ...c, shownAt: task.order.indexOf(c.id) })),
+      ranking: decision.ranking,
+      ...(decision.allBad ? { allBad: true } : {}),
+      ...(decision.rationale.trim() ? { rationale: decision.rationale } : {}),
+      ...(decision.gold ? { gold: { text: decision.gold.text, ...(decision.gold.fromCandidate ? { fromCandidate: decision.gold.fromCandidate } : {}) } } : {}),
+      context: task.context,
+      blind: task.blind,
+      origin: 'editor',
+    });
+    this.queue.splice(this.queue.indexOf(task), 1);
+    this.saved.push({ recordId: record.id, task, decision });
+    this.message = `Saved to ${store.file}.`;
+    this.postState();
+    return { recordId: record.id };
+  }
+
+  private async undoSave(): Promise<{ undone: boolean }> {
+    const last = this.saved.pop();
+    if (!last) return { undone: false };
+    const store = await this.openStore();
+    await store.delete(last.recordId);
+    last.task.decision = last.decision;
+    this.queue.unshift(last.task);
+    this.message = 'The last saved record was taken back; change its labels and save again.';
+    this.postState();
+    return { undone: true };
+  }
+
+  state(): LabelState {
+    const t = this.queue[0];
+    const view = (task: Task): LabelCandidateView[] =>
+      task.order.map((id, i) => {
+        const c = task.candidates.find((x) => x.id === id)!;
+        return { id, label: task.blind ? BLIND_NAMES[i] : `${c.model} · seed ${c.seed}`, text: c.text, done: c.done, error: c.error };
+      });
+    return {
+      task: t ? { taskId: t.id, promptPreview: t.preview, file: t.context.file ?? null, language: t.context.language ?? null, candidates: view(t), blind: t.blind, decision: t.decision } : null,
+      queued: Math.max(0, this.queue.length - 1),
+      saved: this.saved.length,
+      storeFile: this.store?.file ?? null,
+      blind: this.blind,
+      message: this.message,
+    };
+  }
+
+  private postState(): void {
+    this.channel.notify('label/state', this.state());
+  }
+
+  /** Resolves when every queued generation has finished (tests, and the e2e lane's waits). */
+  idle(): Promise<void> {
+    return this.generating;
+  }
+
+  private cancelAll(): void {
+    for (const t of this.queue) t.ctrl.abort();
+  }
+
+  dispose(): void {
+    this.cancelAll();
+    this.channel.dispose();
+  }
+}
