@@ -17,6 +17,7 @@ import { createWasmBackend } from '../src/engine/kernels/index.js';
 import { nllWeights } from '../src/engine/loss/index.js';
 import { batchLogprobs, loadEngineModel, LoraAdapter, lossAndGrad, makeBatch } from '../src/engine/model/index.js';
 import { writeTestModel } from '../src/engine/synth/index.js';
+import { peakRss } from './peakRss.js';
 
 const argThreads = process.argv.indexOf('--threads');
 const threads = argThreads > 0 ? Number(process.argv[argThreads + 1]) : os.availableParallelism();
@@ -33,18 +34,6 @@ async function best(reps: number, fn: () => unknown | Promise<unknown>): Promise
     b = Math.min(b, (performance.now() - t) / 1000);
   }
   return b;
-}
-
-/**
- * Peak RSS of this process, bytes. On Linux from VmHWM: getrusage's maxRSS survives exec, so a child started by
- * this (large) bench process would report the parent's RSS at spawn time whenever that was higher.
- */
-function peakRss(): number {
-  try {
-    const m = /VmHWM:\s*(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]) * 1024;
-  } catch { /* not Linux */ }
-  return process.resourceUsage().maxRSS * 1024;
 }
 
 // Child mode: load the model with the WASM backend, run one forward, report peak RSS and where the memory is.
