@@ -142,7 +142,9 @@ export class WasmBackend implements KernelBackend {
     this.alive();
     const w = this.own(wh);
     const kind = Q8_KIND.get(w.type);
-    if (kind === undefined) return this.matmul(roundLikeLlamaCpp(w.type, x, m, w.cols), w, m, y);
+    // Up to 3 tokens the float kernels dot straight from the stored rows, as fast as the integer tile (which
+    // computes 4 tokens at a time) and without its packing: round in TypeScript and take that path.
+    if (kind === undefined || m <= 3) return this.matmul(roundLikeLlamaCpp(w.type, x, m, w.cols), w, m, y);
     checkCount(m, 'm');
     need(x, m * w.cols, 'x');
     const out = result(y, m * w.rows, 'y');
