@@ -16,6 +16,7 @@ const commands: Record<string, Command> = {
   train: { summary: 'train MODEL --pairs FILE.jsonl [--out ADAPTER.gguf | --data DIR] [--method dpo|ipo|sft] [--json]   LoRA preference tuning', load: () => import('./commands/train.js') },
   prune: { summary: 'prune MODEL --method M --sparsity S [--allocation uniform|global] [--out OUT.gguf | --data DIR] [--json]   remove FFN neurons', load: () => import('./commands/prune.js') },
   download: { summary: 'download URI [--out DIR] [--json]           download a model (hf:user/repo/file.gguf or a URL)', load: () => import('./commands/download.js') },
+  redundancy: { summary: 'redundancy MODEL [--calib FILE|GLOB] [--json]   how redundant each FFN layer\'s neurons are', load: () => import('./commands/redundancy.js') },
   variants: { summary: 'variants [--data DIR] [--json]              variants in a data folder, with their lineage', load: () => import('./commands/variants.js') },
 };
 

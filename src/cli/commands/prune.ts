@@ -97,7 +97,7 @@ function mb(bytes: number): string {
  * Calibration windows from --calib (a file or a glob) or the built-in sample, tokenized with the model's own
  * tokenizer: ours for SPM vocabularies, llama.cpp's for the others.
  */
-async function loadCalibration(model: string, calib: string | undefined, values: Record<string, string | boolean | undefined>): Promise<CalibrationSet> {
+export async function loadCalibration(model: string, calib: string | undefined, values: Record<string, string | boolean | undefined>): Promise<CalibrationSet> {
   const texts = calib === undefined ? [{ name: 'built-in sample', text: CALIBRATION_SAMPLE }] : await readTextInputs(calib);
   const g = await readGguf(model);
   if (g.metadata['tokenizer.ggml.model'] === 'llama') {

@@ -21,3 +21,4 @@ export { ffnLayout, ffnWidths, PRUNABLE_ARCHS, type FfnLayerTensors } from './ff
 export { greedyUniqueScores } from './greedyUniqueScores.js';
 export { standardize } from './scoreFlap.js';
 export { PruneError } from './PruneError.js';
+export { redundancyReport, PARTNER_COS, type RedundancyReport, type LayerRedundancy } from './redundancyReport.js';

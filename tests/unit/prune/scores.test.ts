@@ -10,7 +10,7 @@ import { createReferenceBackend, type KernelBackend } from '../../../src/engine/
 import { nllWeights } from '../../../src/engine/loss/index.js';
 import { batchLogprobs, loadEngineModel, makeBatch } from '../../../src/engine/model/index.js';
 import {
-  CALIBRATION_SAMPLE, calibrationFromTexts, ffnLayout, greedyUniqueScores, scoreNeurons, type CalibrationSet, type ScoreContext,
+  CALIBRATION_SAMPLE, calibrationFromTexts, ffnLayout, greedyUniqueScores, redundancyReport, scoreNeurons, type CalibrationSet, type ScoreContext,
 } from '../../../src/engine/prune/index.js';
 import { dequantize, quantize } from '../../../src/engine/quant/index.js';
 import { writeTestModel } from '../../../src/engine/synth/index.js';
@@ -143,8 +143,14 @@ test('greedy unique selection keeps a distinct neuron before a near-duplicate of
   assert.ok(s[1] <= 1e-5, 'the duplicate is worth nothing once its twin is kept');
 });
 
-test('gum-oneshot drops a duplicated neuron that activation scoring keeps', async () => {
-  // copy neuron 5 of layer 0 into neuron 6 (same gate/up rows: identical activations; same down column)
+let duplicated: Promise<string> | undefined;
+/** The F32 llama model with neuron 5 of layer 0 copied into neuron 6 (same gate/up rows: identical activations). */
+function duplicatedModel(): Promise<string> {
+  duplicated ??= writeDuplicated();
+  return duplicated;
+}
+
+async function writeDuplicated(): Promise<string> {
   const src = models.llamaF32.path, dup = path.join(dir, 'dup.gguf');
   const C = 64, F = 64;
   await rewriteGguf(src, dup, { tensor: (t) => {
@@ -164,6 +170,12 @@ test('gum-oneshot drops a duplicated neuron that activation scoring keeps', asyn
     }
     return undefined;
   } });
+  return dup;
+}
+
+test('gum-oneshot drops a duplicated neuron that activation scoring keeps', async () => {
+  const dup = await duplicatedModel();
+  const F = 64;
   const file = await readGguf(dup);
   const ctx: ScoreContext = { ...ctxFor('llamaF32'), modelPath: dup, file, layers: ffnLayout(file).layers };
   const act = (await scoreNeurons('activation', ctx)).scores[0];
@@ -172,4 +184,15 @@ test('gum-oneshot drops a duplicated neuron that activation scoring keeps', asyn
   const rank = (s: Float32Array, i: number): number => Array.from(s).filter((v) => v > s[i]).length;
   assert.ok(Math.min(rank(gum, 5), rank(gum, 6)) < F / 2, 'one twin stays in the top half');
   assert.ok(Math.max(rank(gum, 5), rank(gum, 6)) >= F - 4, `the other twin falls to the bottom (ranks ${rank(gum, 5)}, ${rank(gum, 6)})`);
+});
+
+test('redundancy report: the twins are the only neurons without uniqueness, and their layer is the more redundant', async () => {
+  const dup = await duplicatedModel();
+  const file = await readGguf(dup);
+  const r = await redundancyReport({ ...ctxFor('llamaF32'), modelPath: dup, file, layers: ffnLayout(file).layers });
+  assert.equal(r.layers.length, 2);
+  assert.equal(r.layers[0].uniqueness, 62 / 64);
+  assert.equal(r.layers[1].uniqueness, 1);
+  assert.ok(r.layers[0].meanMaxCos > r.layers[1].meanMaxCos);
+  for (const l of r.layers) assert.ok(l.sensitivity > 0 && l.spanR2 >= 0 && l.spanR2 <= 1, JSON.stringify(l));
 });
