@@ -19,6 +19,7 @@
 //
 // Reading: listVariants(data) → { variants, pending, problems } (a bad manifest is a problem line, never a throw);
 // variantChildren(list, { variant } | { file }) and variantLineage(list, id) (chain up to the base model).
+// watchVariants(data, onChange) tells a long-lived reader (the Models view) when to list again.
 // Writing any other file a user keeps: writeFileAtomic / writeJsonAtomic (temp file + fsync + rename).
 // The preference store is ./preferences (its own index.ts), at workspacePaths(data).preferences.
 export { DEFAULT_DATA_DIRECTORY, workspacePaths, type WorkspacePaths } from './workspacePaths.js';
@@ -37,5 +38,6 @@ export {
 export { createVariant, openPendingVariant, type NewVariant, type PendingVariant } from './createVariant.js';
 export { listVariants, readVariant, type Variant, type VariantListing, type VariantProblem } from './listVariants.js';
 export { variantChildren, variantLineage, type VariantLineage } from './lineage.js';
+export { watchVariants, type WatchVariantsOptions } from './watchVariants.js';
 export { WorkspaceError } from './WorkspaceError.js';
 export { TOOL_VERSION } from './toolVersion.js';

@@ -5,6 +5,7 @@ import type { ModelLabSettings } from '../settings/readSettings.js';
 import { DEMO_MODEL_ID, DEMO_MODEL_NAME, type ModelEntry, type VariantEntry } from './ModelEntry.js';
 import { scanForModels, DEFAULT_SCAN_LIMITS, type ScanLimits } from './scanForModels.js';
 import { readVariants } from './readVariants.js';
+import { watchVariants } from '../../workspace/index.js';
 
 export const USER_MODELS_KEY = 'modelLab.userModels';
 
@@ -50,6 +51,9 @@ export class ModelRegistry implements Disposable {
   private listeners = new Set<Listener<void>>();
   private refreshing: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
+  /** Watches the data folder's variants so that a variant a job or the CLI commits shows up by itself. */
+  private variantsWatch: { dir: string; dispose(): void } | null = null;
+  private disposed = false;
 
   constructor(private readonly deps: ModelRegistryDeps) {}
 
@@ -144,11 +148,36 @@ export class ModelRegistry implements Disposable {
     this.deps.log(
       `[host] models: ${out.length} (models folder: ${s.modelsDirectory ?? 'not set'}; workspace scan: ${s.scanWorkspace ? 'on' : s.trusted ? 'no folder open' : 'off, untrusted workspace'}; data folder: ${s.dataDirectory ?? 'none'})`,
     );
-    this.variants = s.dataDirectory ? await readVariants(s.dataDirectory, (dir, why) => this.deps.log(`skipped variant ${dir}: ${why}`)) : [];
+    this.variants = s.dataDirectory ? await this.readVariantsOf(s.dataDirectory) : [];
+    this.watchVariantsOf(s.dataDirectory);
+    for (const l of this.listeners) l();
+  }
+
+  private readVariantsOf(dataDirectory: string) {
+    return readVariants(dataDirectory, (dir, why) => this.deps.log(`skipped variant ${dir}: ${why}`));
+  }
+
+  private watchVariantsOf(dataDirectory: string | null): void {
+    if (this.disposed || this.variantsWatch?.dir === dataDirectory) return;
+    this.variantsWatch?.dispose();
+    this.variantsWatch = null;
+    if (!dataDirectory) return;
+    const w = watchVariants(dataDirectory, () => void this.refreshVariants(dataDirectory));
+    this.variantsWatch = { dir: dataDirectory, dispose: () => w.dispose() };
+  }
+
+  /** Re-reads only the variants (a watch event): no model scan. */
+  private async refreshVariants(dataDirectory: string): Promise<void> {
+    const variants = await this.readVariantsOf(dataDirectory);
+    if (this.variantsWatch?.dir !== dataDirectory) return; // the data folder changed meanwhile
+    this.variants = variants;
     for (const l of this.listeners) l();
   }
 
   dispose(): void {
+    this.disposed = true;
+    this.variantsWatch?.dispose();
+    this.variantsWatch = null;
     this.listeners.clear();
   }
 }

@@ -8,6 +8,9 @@ import { readVariants } from '../../../src/host/models/readVariants.js';
 import { modelNodeData } from '../../../src/host/models/ModelsTreeSource.js';
 import type { ModelEntry } from '../../../src/host/models/ModelEntry.js';
 import { writeVariantFixture } from './variantFixture.js';
+import { ModelRegistry } from '../../../src/host/models/ModelRegistry.js';
+import { readSettings } from '../../../src/host/settings/readSettings.js';
+import { createStubHostApi } from './stubHostApi.js';
 
 const labels = (nodes: ModelTreeNode[]): unknown[] =>
   nodes.map((n) => (n.type === 'model' ? [n.model.name, labels(n.children)] : n.type === 'variant' ? [n.variant.id, labels(n.children)] : ['(orphans)', labels(n.children)]));
@@ -105,4 +108,42 @@ test('no data directory or no variants folder: no variants, no error', async () 
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-'));
   assert.deepEqual(await readVariants(path.join(root, 'missing')), []);
   assert.deepEqual(labels(buildModelTree([], [])), []);
+});
+
+/** Waits for an event, failing (and so running the test's clean-up) when it has not come after 20 s. */
+function eventually<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not happen within 20 s`)), 20_000)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+test('a variant committed while the view is open (by a job or the CLI) appears without a manual refresh', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-'));
+  const data = path.join(root, '.model-lab');
+  const base = path.join(root, 'base.gguf');
+  fs.writeFileSync(base, 'GGUF');
+  const stub = createStubHostApi({ extensionPath: root, folders: [root] });
+  const registry = new ModelRegistry({
+    state: stub.api.state,
+    extensionPath: root,
+    settings: () => ({ ...readSettings(stub.api.workspace), dataDirectory: data }),
+    workspaceFolders: () => [root],
+    log: () => undefined,
+  });
+  const keepAlive = setInterval(() => undefined, 1000); // the watch itself does not hold the event loop
+  try {
+    await registry.refresh();
+    assert.deepEqual(registry.listVariants(), []);
+    const changed = new Promise<void>((resolve) => {
+      const sub = registry.onDidChange(() => {
+        if (registry.listVariants().length > 0) { sub.dispose(); resolve(); }
+      });
+    });
+    writeVariantFixture(data, 'prune-ffn-1', { kind: 'pruned', parentFile: base });
+    await eventually(changed, 'the view refresh');
+    assert.deepEqual(registry.listVariants().map((v) => v.id), ['prune-ffn-1']);
+  } finally {
+    registry.dispose();
+    clearInterval(keepAlive);
+  }
 });

@@ -17,6 +17,7 @@ import {
   TOOL_VERSION,
   variantChildren,
   variantLineage,
+  watchVariants,
   workspacePaths,
   WorkspaceError,
   writeJsonAtomic,
@@ -199,4 +200,37 @@ test('sha256File: streamed hash equals the whole-file hash; cached by size and m
 test('TOOL_VERSION is package.json version', () => {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
   assert.equal(TOOL_VERSION, JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version);
+});
+
+/** Waits for an event, failing (and so running the test's clean-up) when it has not come after 20 s. */
+function eventually<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not happen within 20 s`)), 20_000)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+test('watchVariants: told when a variant is committed or removed, also when variants/ did not exist at first', async () => {
+  const { data, base } = await setUp();
+  let calls = 0;
+  let wake: (() => void) | null = null;
+  const next = () => new Promise<void>((resolve) => (wake = resolve));
+  const w = watchVariants(data, () => { calls++; wake?.(); }, { debounceMs: 50, pollMs: 50 });
+  const keepAlive = setInterval(() => undefined, 1000); // the watch itself does not hold the event loop
+  try {
+    let told = next();
+    const v = await createVariant(data, { kind: 'pruned', method: 'prune-ffn', parent: { file: base } });
+    await eventually(told, 'the call for a new variants/ folder');
+    await writeOutput(v);
+    told = next();
+    await v.commit();
+    await eventually(told, 'the call for a change');
+    assert.ok(calls >= 2);
+    told = next();
+    fs.rmSync(v.dir, { recursive: true });
+    await eventually(told, 'the call for a change');
+    assert.deepEqual((await listVariants(data)).variants, []);
+  } finally {
+    w.dispose();
+    clearInterval(keepAlive);
+  }
 });
