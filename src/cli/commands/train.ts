@@ -11,19 +11,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { AbortedError, ModelLabError } from '../../engine/errors.js';
 import { readGguf } from '../../engine/gguf/index.js';
+import { archKey, GENERAL, TOKENIZER } from '../../engine/gguf/metadataKeys.js';
 import { createWasmBackend } from '../../engine/kernels/index.js';
 import { loadEngineModel, saveLoraGguf, type LoraTarget } from '../../engine/model/index.js';
-import { SpmTokenizer, tokenizerVocabFromGguf } from '../../engine/tokenizer/index.js';
 import { shuffledOrder } from '../../engine/train/index.js';
 import {
   ALL_LORA_TARGETS, DEFAULT_TUNE, encodePairs, pairTexts, readTrlPairs, trainPreferences,
   type PairTexts, type TuneConfig, type TuneMethod,
 } from '../../engine/tune/index.js';
 import type { LlamaRuntime } from '../../runtime/core/LlamaRuntime.js';
+import { trainingTokenizer } from '../../runtime/core/llamaCppTokenizer.js';
 import { createRunFolder, sha256File } from '../../workspace/index.js';
 import { CliUsageError } from '../CliUsageError.js';
 import { dataDirectoryOption, openVariantOutput, variantOutputOptions } from '../variantOutput.js';
-import { numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
+import { createCliRuntime, numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
 
 const usage = 'train MODEL --pairs FILE.jsonl [--out ADAPTER.gguf | --data DIR] [--method dpo|ipo|sft] [--rank 8] [--alpha 16] '
   + '[--targets LIST] [--epochs N | --steps N] [--lr X] [--beta B] [--seed N] [--held-out N] [--resume RUN] [--json] [--threads N]';
@@ -102,13 +103,16 @@ export async function run(args: string[]): Promise<void> {
   const started = Date.now();
 
   // Pairs → text (the model's chat template for message lists) → tokens, and a held-out split fixed by the seed.
+  // tokens as llama.cpp makes them: the engine's SPM tokenizer, or (BPE vocabularies) llama.cpp's through a runtime
   const gguf = await readGguf(model);
   const md = gguf.metadata;
-  const tok = new SpmTokenizer(tokenizerVocabFromGguf(md));
-  const arch = String(md['general.architecture']);
-  const ctx = Number(md[`${arch}.context_length`] ?? 512);
-  const eos = tok.vocab.tokens[tok.vocab.eosId];
-  const texts = readTrlPairs(pairsFile).map((p) => pairTexts(p, { template: typeof md['tokenizer.chat_template'] === 'string' ? md['tokenizer.chat_template'] : undefined, eosToken: eos }));
+  let tokRuntime: LlamaRuntime | undefined;
+  const tok = await trainingTokenizer(model, async () => (tokRuntime = await createCliRuntime({ ...values, gpu: (values.gpu as string | undefined) ?? 'off' })));
+  const arch = String(md[GENERAL.architecture]);
+  const ctx = Number(md[archKey(arch, 'contextLength')] ?? 512);
+  const eos = tok.tokenText(tok.eosId);
+  const template = md[TOKENIZER.chatTemplate];
+  const texts = readTrlPairs(pairsFile).map((p) => pairTexts(p, { template: typeof template === 'string' ? template : undefined, eosToken: eos }));
   if (texts.length === 0) throw new ModelLabError('TUNE_NO_PAIRS', `${pairsFile} holds no pairs`);
   const heldOutCount = numberOption(values, 'held-out', { integer: true, min: 0 }) ?? (texts.length >= 20 ? Math.round(texts.length / 10) : 0);
   if (heldOutCount >= texts.length) throw new CliUsageError(`--held-out ${heldOutCount} leaves no training pairs (the file has ${texts.length})`);
@@ -118,6 +122,8 @@ export async function run(args: string[]): Promise<void> {
   const maxLength = Math.min(ctx, 512);
   const train = encodePairs(trainTexts, tok, maxLength);
   const heldOut = encodePairs(heldOutTexts, tok, maxLength);
+  await tok.dispose();
+  await tokRuntime?.dispose();
 
   const batchSize = Math.min(DEFAULT_TUNE.batchSize, train.pairs.length);
   const microBatch = batchSize % (DEFAULT_TUNE.microBatch ?? batchSize) === 0 ? DEFAULT_TUNE.microBatch : batchSize;

@@ -13,7 +13,8 @@ export interface SpmVocab {
 }
 
 
-const WORDS = (
+/** The words the synthetic vocabularies (SPM here, byte-level BPE in bpeVocab.ts) make whole tokens of. */
+export const WORDS = (
   'the of and to in is it that for on with as was be at by this are or from an not but have they you he we his ' +
   'her she which one all can has more will if their there when so what about up out do no time model data text ' +
   'hello world code file line test value name new use make like just over also back after first two way even ' +

@@ -6,6 +6,7 @@ import { GGUF_VALUE_TYPE as V, type GgufMetadataEntry } from '../gguf/types.js';
 import { Rng } from '../model/random.js';
 import { ggmlTypeByName, ggmlTypeTraits } from '../quant/ggmlTypes.js';
 import { QUANTIZABLE_TYPES, quantize } from '../quant/quantize.js';
+import { bpeVocab } from './bpeVocab.js';
 import { randomQuantBlocks } from './randomQuantBlocks.js';
 import { spmVocab } from './spmVocab.js';
 
@@ -34,6 +35,8 @@ export interface TestModelOptions {
   seed?: number;
   ropeBase?: number;
   normEps?: number;
+  /** 'spm' (default): SentencePiece-style "llama" vocabulary; 'bpe': byte-level "gpt2" vocabulary with merges */
+  vocab?: 'spm' | 'bpe';
 }
 
 /** What writeTestModel wrote: the resolved sizes and the F32 values each tensor was made from (before storage). */
@@ -80,7 +83,8 @@ export async function writeTestModel(path: string, opts: TestModelOptions): Prom
   if (nEmbd % nHead !== 0 || nHead % nHeadKv !== 0) throw new RangeError(`writeTestModel: nEmbd ${nEmbd}, nHead ${nHead}, nHeadKv ${nHeadKv} do not divide`);
   const headDim = nEmbd / nHead;
   if (headDim % 2 !== 0) throw new RangeError('writeTestModel: the head dimension must be even (rope)');
-  const vocab = spmVocab();
+  const bpe = opts.vocab === 'bpe' ? bpeVocab() : undefined;
+  const vocab = bpe ?? spmVocab();
   const nVocab = vocab.tokens.length;
   const rng = new Rng(opts.seed ?? 1);
 
@@ -92,13 +96,24 @@ export async function writeTestModel(path: string, opts: TestModelOptions): Prom
     ropeDims: headDim, ropeBase, normEps, nVocab }));
   kv(GENERAL.name, V.STRING, `model-lab test ${arch}`);
   kv(GENERAL.fileType, V.UINT32, FILE_TYPES[weightType]);
-  kv(TOKENIZER.model, V.STRING, 'llama');
-  kv(TOKENIZER.tokens, V.ARRAY, vocab.tokens, V.STRING);
-  kv(TOKENIZER.scores, V.ARRAY, vocab.scores, V.FLOAT32);
-  kv(TOKENIZER.tokenType, V.ARRAY, vocab.types, V.INT32);
-  kv(TOKENIZER.unknownId, V.UINT32, 0);
-  kv(TOKENIZER.bosId, V.UINT32, 1);
-  kv(TOKENIZER.eosId, V.UINT32, 2);
+  if (bpe) {
+    kv(TOKENIZER.model, V.STRING, 'gpt2');
+    kv(TOKENIZER.pre, V.STRING, 'gpt-2');
+    kv(TOKENIZER.tokens, V.ARRAY, bpe.tokens, V.STRING);
+    kv(TOKENIZER.tokenType, V.ARRAY, bpe.types, V.INT32);
+    kv(TOKENIZER.merges, V.ARRAY, bpe.merges, V.STRING);
+    kv(TOKENIZER.bosId, V.UINT32, bpe.bosId);
+    kv(TOKENIZER.eosId, V.UINT32, bpe.eosId);
+  } else {
+    const spm = vocab as ReturnType<typeof spmVocab>;
+    kv(TOKENIZER.model, V.STRING, 'llama');
+    kv(TOKENIZER.tokens, V.ARRAY, spm.tokens, V.STRING);
+    kv(TOKENIZER.scores, V.ARRAY, spm.scores, V.FLOAT32);
+    kv(TOKENIZER.tokenType, V.ARRAY, spm.types, V.INT32);
+    kv(TOKENIZER.unknownId, V.UINT32, 0);
+    kv(TOKENIZER.bosId, V.UINT32, 1);
+    kv(TOKENIZER.eosId, V.UINT32, 2);
+  }
   kv(TOKENIZER.addBos, V.BOOL, true);
   kv(TOKENIZER.addEos, V.BOOL, false);
 

@@ -1,4 +1,5 @@
 import { ModelLabError } from '../errors.js';
+import type { TextTokenizer } from './TextTokenizer.js';
 import { SPACE_MARK, TOKEN_TYPE, byteTokenText, type TokenizerVocab } from './TokenizerVocab.js';
 
 export class TokenizerError extends ModelLabError {
@@ -15,7 +16,7 @@ export class TokenizerError extends ModelLabError {
  * - a final symbol that is not a token is emitted as its UTF-8 byte tokens.
  * Special-token text inside raw text is NOT parsed (llama.cpp's parse_special = false, node-llama-cpp's default).
  */
-export class SpmTokenizer {
+export class SpmTokenizer implements TextTokenizer {
   readonly vocab: TokenizerVocab;
   private readonly ids = new Map<string, number>();
   private readonly scores: Float32Array;
@@ -38,6 +39,26 @@ export class SpmTokenizer {
 
   get size(): number {
     return this.vocab.tokens.length;
+  }
+
+  get vocabSize(): number {
+    return this.vocab.tokens.length;
+  }
+
+  get bosId(): number {
+    return this.vocab.bosId;
+  }
+
+  get eosId(): number {
+    return this.vocab.eosId;
+  }
+
+  get addsBos(): boolean {
+    return this.vocab.addBos;
+  }
+
+  tokenText(id: number): string {
+    return this.vocab.tokens[id] ?? '';
   }
 
   tokenId(text: string): number | undefined {

@@ -1,5 +1,6 @@
 // Tokenizers our engine trains on and writes into GGUF files, matching llama.cpp token for token.
 export { SpmTokenizer, TokenizerError } from './SpmTokenizer.js';
+export { ENGINE_TOKENIZER_MODELS, engineTokenizes, type TextTokenizer } from './TextTokenizer.js';
 export { trainSpmVocab, type TrainSpmVocabOptions } from './trainSpmVocab.js';
 export { splitIntoChunks } from './splitIntoChunks.js';
 export { tokenizerGgufMetadata, tokenizerVocabFromGguf } from './tokenizerGguf.js';

@@ -1,5 +1,6 @@
 import { GGUF_VALUE_TYPE, type GgufMetadataEntry, type GgufValue } from '../gguf/types.js';
 import { TokenizerError } from './SpmTokenizer.js';
+import { ENGINE_TOKENIZER_MODELS, engineTokenizes } from './TextTokenizer.js';
 import type { TokenizerVocab } from './TokenizerVocab.js';
 import { TOKENIZER } from '../gguf/metadataKeys.js';
 
@@ -24,8 +25,9 @@ export function tokenizerGgufMetadata(vocab: TokenizerVocab): GgufMetadataEntry[
 /** Reads an SPM vocabulary back from GGUF metadata (as parsed by readGguf), with llama.cpp's defaults. */
 export function tokenizerVocabFromGguf(metadata: Record<string, GgufValue>): TokenizerVocab {
   const model = metadata[TOKENIZER.model];
-  if (model !== 'llama') {
-    throw new TokenizerError('TOKENIZER_UNSUPPORTED', `Tokenizer model '${String(model)}' is not supported here (only SPM 'llama').`);
+  if (!engineTokenizes(metadata)) {
+    throw new TokenizerError('TOKENIZER_UNSUPPORTED',
+      `The lab engine's tokenizer covers SPM vocabularies (tokenizer model ${ENGINE_TOKENIZER_MODELS.map((m) => `'${m}'`).join(', ')}); this model's is '${String(model)}': tokenize it with llama.cpp (llamaCppTokenizer).`);
   }
   const tokens = metadata[TOKENIZER.tokens];
   if (!Array.isArray(tokens) || tokens.some((t) => typeof t !== 'string')) {

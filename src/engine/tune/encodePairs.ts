@@ -1,4 +1,4 @@
-import type { SpmTokenizer } from '../tokenizer/index.js';
+import type { TextTokenizer } from '../tokenizer/index.js';
 import type { PairTexts } from './pairTexts.js';
 
 /** A pair as token ids: both sequences start with BOS and the shared prompt; training scores tokens from `start`. */
@@ -25,7 +25,7 @@ export interface EncodeResult {
  * what follows the longest common prefix with the prompt's own tokens, so a token that straddles the boundary
  * counts as completion. Over-long pairs lose prompt tokens from the left (after BOS), as TRL's keep-end.
  */
-export function encodePairs(texts: PairTexts[], tok: SpmTokenizer, maxLength: number): EncodeResult {
+export function encodePairs(texts: PairTexts[], tok: TextTokenizer, maxLength: number): EncodeResult {
   const out: EncodeResult = { pairs: [], truncated: 0, dropped: 0, kept: [] };
   texts.forEach((t, i) => {
     const prompt = tok.encode(t.prompt, { addBos: true });
@@ -44,7 +44,7 @@ export function encodePairs(texts: PairTexts[], tok: SpmTokenizer, maxLength: nu
       if (over <= 0) return s;
       if (s.ids.length - s.start + 1 > maxLength) return null; // BOS + completion alone do not fit
       cut = true;
-      const bos = s.ids[0] === tok.vocab.bosId && tok.vocab.addBos ? 1 : 0;
+      const bos = s.ids[0] === tok.bosId && tok.addsBos ? 1 : 0;
       return { ids: [...s.ids.slice(0, bos), ...s.ids.slice(bos + over)], start: s.start - over };
     };
     const cf = fit(c), rf = fit(r);
