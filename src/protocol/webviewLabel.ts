@@ -42,7 +42,6 @@ export interface LabelState {
   queued: number;
   /** Records saved from this panel (undo can take the last one back). */
   saved: number;
-  storeFile: string | null;
   blind: boolean;
   /** A one-line note: where the last record went, why nothing can be saved, … */
   message: string | null;

@@ -9,13 +9,14 @@ import { randomUUID } from 'node:crypto';
 import type { LabelCandidateView, LabelDecision, LabelProtocol, LabelState } from '../../protocol/webviewLabel.js';
 import { labelIncoming } from '../../protocol/webviewLabel.js';
 import { ModelLabError } from '../../engine/errors.js';
-import { PreferenceStore, type Candidate, type SourceContext } from '../../workspace/preferences/index.js';
+import type { Candidate, ComparisonEvent, SourceContext } from '../../workspace/preferences/index.js';
 import { WebviewChannel } from '../panels/WebviewChannel.js';
 import { toErrorInfo } from '../panels/toErrorInfo.js';
 import type { RuntimeService } from '../runtime/RuntimeService.js';
 import type { Disposable, EditorSelection, PanelHandle } from '../vscodeApi/HostApi.js';
 import { buildAlternativesPrompt, type AlternativesInput, type AlternativesPrompt } from './buildAlternativesPrompt.js';
 import type { LabelSettings } from './labelSettings.js';
+import type { PreferenceDataset } from './PreferenceDataset.js';
 
 export interface LabelModel {
   id: string;
@@ -29,8 +30,8 @@ export interface LabelDeps {
   runtime: RuntimeService;
   settings: () => LabelSettings;
   contextSize: () => number;
-  /** The data folder (preferences.jsonl lives there); null when there is no trusted workspace folder. */
-  dataDirectory: () => string | null;
+  /** The preference store, shared with the Dataset view (told about every change). */
+  dataset: PreferenceDataset;
   log: (line: string) => void;
   random?: () => number;
 }
@@ -50,6 +51,8 @@ interface Task {
   blind: boolean;
   decision: LabelDecision | null;
   ctrl: AbortController;
+  /** Set when the task re-labels a stored record: saving revises it instead of adding one. */
+  revises: ComparisonEvent | null;
 }
 
 const BLIND_NAMES = 'ABCDEFGHI';
@@ -57,10 +60,9 @@ const BLIND_NAMES = 'ABCDEFGHI';
 export class LabelPanel implements Disposable {
   readonly channel: WebviewChannel<LabelProtocol>;
   private readonly queue: Task[] = [];
-  private readonly saved: Array<{ recordId: string; task: Task; decision: LabelDecision }> = [];
+  private readonly saved: Array<{ recordId: string; task: Task; decision: LabelDecision; undo: () => Promise<void> }> = [];
   private blind: boolean;
   private message: string | null = null;
-  private store: PreferenceStore | null = null;
   private generating: Promise<void> = Promise.resolve();
   private readonly random: () => number;
 
@@ -133,7 +135,7 @@ export class LabelPanel implements Disposable {
       ...(selection.range ? { range: selection.range } : {}),
     };
     const preview = selection.text || `${(selection.before ?? '').split('\n').slice(-3).join('\n')}▌`;
-    const task: Task = { id: randomUUID(), model, input, prompt: null, preview, context, settings, candidates, order, blind, decision: null, ctrl: new AbortController() };
+    const task: Task = { id: randomUUID(), model, input, prompt: null, preview, context, settings, candidates, order, blind, decision: null, ctrl: new AbortController(), revises: null };
     this.queue.push(task);
     this.message = null;
     this.postState();
@@ -180,17 +182,34 @@ export class LabelPanel implements Disposable {
     }
   }
 
-  private async openStore(): Promise<PreferenceStore> {
-    if (this.store) return this.store;
-    const dir = this.deps.dataDirectory();
-    if (!dir) throw new ModelLabError('NO_DATA_FOLDER', 'Open a trusted workspace folder to save labels: they go to its .model-lab/preferences.jsonl.');
-    const store = await PreferenceStore.openInDataDir(dir);
-    if (store.recovery) {
-      const r = store.recovery;
-      this.deps.log(`[label] repaired ${store.file}: ${r.moved.map((m) => `line ${m.line} (${m.error})`).join('; ')}; kept in ${r.corruptPath}`);
+  /** Opens a stored comparison for re-labelling (the Dataset view's edit): saving revises it, undo reverts. */
+  editRecord(record: ComparisonEvent): void {
+    const existing = this.queue.find((t) => t.revises?.id === record.id);
+    if (existing) {
+      this.queue.splice(this.queue.indexOf(existing), 1);
+      this.queue.unshift(existing);
+    } else {
+      const order = [...record.candidates].sort((a, b) => (a.shownAt ?? 0) - (b.shownAt ?? 0)).map((c) => c.id);
+      const prompt = record.prompt.text ?? record.prompt.messages?.map((m) => m.content).join('\n\n') ?? '';
+      const model = { id: '', name: record.candidates[0]?.model ?? 'model', path: '' };
+      this.queue.unshift({
+        id: randomUUID(),
+        model,
+        input: { selection: '', before: prompt, after: '', language: record.context?.language ?? '', file: record.context?.file ?? null },
+        prompt: { mode: record.prompt.messages ? 'chat' : 'complete', prompt, promptData: record.prompt },
+        preview: prompt.split('\n').slice(-6).join('\n'),
+        context: record.context ?? {},
+        settings: this.deps.settings(),
+        candidates: record.candidates.map((c) => ({ ...c, model: c.model ?? model.name, done: true, error: null })),
+        order,
+        blind: record.blind === true,
+        decision: { ranking: record.ranking, allBad: record.allBad === true, rationale: record.rationale ?? '', gold: record.gold ? { text: record.gold.text, fromCandidate: record.gold.fromCandidate ?? null } : null },
+        ctrl: new AbortController(),
+        revises: record,
+      });
     }
-    this.store = store;
-    return store;
+    this.message = 'Editing a saved record: Enter saves the change (U takes it back).';
+    this.postState();
   }
 
   private async save(taskId: string, decision: LabelDecision): Promise<{ recordId: string }> {
@@ -198,33 +217,51 @@ export class LabelPanel implements Disposable {
     if (!task) throw new ModelLabError('TASK_NOT_FOUND', 'That task is no longer open; generate alternatives again.');
     if (task.candidates.some((c) => !c.done)) throw new ModelLabError('TASK_GENERATING', 'The candidates are still being generated; wait for them or stop first.');
     if (!task.prompt) throw new ModelLabError('TASK_FAILED', 'No candidate was generated for this task (see the error on the cards); skip it and try again.');
-    const store = await this.openStore();
-    const record = await store.addComparison({
-      prompt: task.prompt.promptData,
-      candidates: task.candidates.map(({ done: _d, error: _e, ...c }) => ({ ...c, shownAt: task.order.indexOf(c.id) })),
+    const store = await this.deps.dataset.open();
+    const said = {
       ranking: decision.ranking,
       ...(decision.allBad ? { allBad: true } : {}),
       ...(decision.rationale.trim() ? { rationale: decision.rationale } : {}),
       ...(decision.gold ? { gold: { text: decision.gold.text, ...(decision.gold.fromCandidate ? { fromCandidate: decision.gold.fromCandidate } : {}) } } : {}),
-      context: task.context,
-      blind: task.blind,
-      origin: 'editor',
-    });
+    };
+    let recordId: string;
+    let undo: () => Promise<void>;
+    if (task.revises) {
+      const before = task.revises;
+      const { allBad: _a, rationale: _r, gold: _g, ranking: _k, ...rest } = before;
+      const after: ComparisonEvent = { ...rest, ...said };
+      await store.revise(after);
+      recordId = before.id;
+      task.revises = after;
+      undo = () => store.revise(before);
+    } else {
+      const record = await store.addComparison({
+        prompt: task.prompt.promptData,
+        candidates: task.candidates.map(({ done: _d, error: _e, ...c }) => ({ ...c, shownAt: task.order.indexOf(c.id) })),
+        ...said,
+        context: task.context,
+        blind: task.blind,
+        origin: 'editor',
+      });
+      recordId = record.id;
+      undo = () => store.delete(record.id);
+    }
     this.queue.splice(this.queue.indexOf(task), 1);
-    this.saved.push({ recordId: record.id, task, decision });
+    this.saved.push({ recordId, task, decision, undo });
     this.message = `Saved to ${store.file}.`;
+    this.deps.dataset.changed();
     this.postState();
-    return { recordId: record.id };
+    return { recordId };
   }
 
   private async undoSave(): Promise<{ undone: boolean }> {
     const last = this.saved.pop();
     if (!last) return { undone: false };
-    const store = await this.openStore();
-    await store.delete(last.recordId);
+    await last.undo();
     last.task.decision = last.decision;
     this.queue.unshift(last.task);
-    this.message = 'The last saved record was taken back; change its labels and save again.';
+    this.message = 'The last save was taken back; change the labels and save again.';
+    this.deps.dataset.changed();
     this.postState();
     return { undone: true };
   }
@@ -240,7 +277,6 @@ export class LabelPanel implements Disposable {
       task: t ? { taskId: t.id, promptPreview: t.preview, file: t.context.file ?? null, language: t.context.language ?? null, candidates: view(t), blind: t.blind, decision: t.decision } : null,
       queued: Math.max(0, this.queue.length - 1),
       saved: this.saved.length,
-      storeFile: this.store?.file ?? null,
       blind: this.blind,
       message: this.message,
     };

@@ -11,6 +11,10 @@ import type { ModelLabSettings } from '../settings/readSettings.js';
 import type { Disposable, HostApi } from '../vscodeApi/HostApi.js';
 import { LabelPanel, type LabelModel } from './LabelPanel.js';
 import { readLabelSettings } from './labelSettings.js';
+import { toErrorInfo } from '../panels/toErrorInfo.js';
+import { PreferenceDataset } from './PreferenceDataset.js';
+import { DatasetTreeSource } from './DatasetTreeSource.js';
+import { DATASET_COMMANDS } from './datasetCommandIds.js';
 
 export interface LabelFeatureDeps {
   api: HostApi;
@@ -21,12 +25,16 @@ export interface LabelFeatureDeps {
 }
 
 export interface LabelFeature {
+  /** The handler of COMMANDS.generateAlternatives (the dataset commands register themselves). */
   handlers: Record<string, (...args: unknown[]) => Promise<unknown>>;
+  dataset: PreferenceDataset;
   /** The open panel, if any (tests). */
   panel(): LabelPanel | null;
 }
 
 export function activateLabel(d: LabelFeatureDeps, subscriptions: Disposable[]): LabelFeature {
+  const dataset = new PreferenceDataset(() => d.settings().dataDirectory, d.log);
+  subscriptions.push(dataset);
   let panel: LabelPanel | null = null;
   let lastModel: string | null = null;
 
@@ -40,7 +48,7 @@ export function activateLabel(d: LabelFeatureDeps, subscriptions: Disposable[]):
       runtime: d.runtime,
       settings: () => readLabelSettings(d.api.workspace),
       contextSize: () => d.settings().contextSize,
-      dataDirectory: () => d.settings().dataDirectory,
+      dataset,
       log: d.log,
     });
     panel = p;
@@ -68,8 +76,65 @@ export function activateLabel(d: LabelFeatureDeps, subscriptions: Disposable[]):
     return (await d.api.window.pickOne(items, { title: 'Generate alternatives with which model?' }))?.model;
   };
 
+  // A tree that fails (as any feature may) leaves the commands working.
+  try {
+    subscriptions.push(d.api.window.createTree('modelLab.dataset', new DatasetTreeSource(dataset)));
+  } catch (e) {
+    d.log(`[host] Preferences view is off: ${(e as Error).message}`);
+  }
+  subscriptions.push(d.api.workspace.onDidChangeSettings((affects) => affects('modelLab.dataDirectory') && dataset.changed()));
+
+  const recordArg = async (arg: unknown) => {
+    const id = arg && typeof arg === 'object' ? (arg as { id?: unknown; record?: { id?: unknown } }).id ?? (arg as { record?: { id?: unknown } }).record?.id : undefined;
+    if (typeof id !== 'string') return undefined;
+    return (await dataset.view()).records.find((r) => r.id === id);
+  };
+
+  const datasetHandlers: Record<string, (arg?: unknown) => Promise<unknown>> = {
+    [DATASET_COMMANDS.refresh]: async () => void dataset.changed(),
+    [DATASET_COMMANDS.filter]: async () => {
+      const q = await d.api.window.input({ title: 'Filter preferences', prompt: 'Text in the prompt, a candidate, the gold answer, the rationale, a model or a file name (empty: show all).', placeholder: dataset.filter });
+      if (q !== undefined) dataset.setFilter(q);
+      return undefined;
+    },
+    [DATASET_COMMANDS.deleteRecord]: async (arg) => {
+      const r = await recordArg(arg);
+      if (!r) return undefined;
+      await dataset.delete(r.id);
+      const a = await d.api.window.showInformation('Model Lab: the record is deleted (its line stays in preferences.jsonl, marked deleted).', 'Undo');
+      if (a === 'Undo') await dataset.restore(r.id);
+      return undefined;
+    },
+    [DATASET_COMMANDS.editRecord]: async (arg) => {
+      const r = await recordArg(arg);
+      if (!r) return undefined;
+      if (r.kind !== 'comparison') {
+        void d.api.window.showInformation('Model Lab: a thumbs up/down has nothing to re-label; delete it instead if it was a mistake.');
+        return undefined;
+      }
+      open().editRecord(r);
+      return undefined;
+    },
+  };
+  // The dataset commands are this feature's own: registered here, failing with the one-line message like the rest.
+  for (const [id, h] of Object.entries(datasetHandlers)) {
+    subscriptions.push(
+      d.api.commands.register(id, async (arg?: unknown) => {
+        try {
+          return await h(arg);
+        } catch (e) {
+          const info = toErrorInfo(e);
+          d.log(`[host] ${id} failed: ${info.code}: ${info.message}`);
+          void d.api.window.showError(`Model Lab: ${info.message}`);
+          return undefined;
+        }
+      }),
+    );
+  }
+
   return {
     panel: () => panel,
+    dataset,
     handlers: {
       [COMMANDS.generateAlternatives]: async (arg) => {
         const selection = d.api.window.activeSelection();

@@ -1,0 +1,7 @@
+/** Commands of the Preferences (dataset) view; package.json contributes each one. */
+export const DATASET_COMMANDS = {
+  refresh: 'modelLab.dataset.refresh',
+  filter: 'modelLab.dataset.filter',
+  editRecord: 'modelLab.dataset.editRecord',
+  deleteRecord: 'modelLab.dataset.deleteRecord',
+} as const;
