@@ -8,6 +8,8 @@ import type { CatalogEntry, ModelRuntime } from '../runtime/ModelRuntime.js';
 import { StatusBarController } from '../status/StatusBarController.js';
 import { InspectPanel, type ReadInspectSource } from '../inspect/InspectPanel.js';
 import { PlaygroundPanel } from '../playground/PlaygroundPanel.js';
+import { activateCompare } from '../compare/activateCompare.js';
+import { ModelFactsCache } from '../inspect/ModelFactsCache.js';
 import { toErrorInfo } from '../panels/toErrorInfo.js';
 import { COMMANDS } from './commandIds.js';
 import { JobClient } from '../../jobs/client/JobClient.js';
@@ -109,8 +111,11 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
     });
   }
 
+  // header facts (architecture, size, quantization, chat template, trained context) for the tree and the Playground
+  const facts = new ModelFactsCache(deps.readInspectSource);
+  subscriptions.push(facts);
   if (registry && runtime) {
-    feature('models view', () => subscriptions.push(api.window.createTree('modelLab.models', new ModelsTreeSource(registry, runtime))));
+    feature('models view', () => subscriptions.push(api.window.createTree('modelLab.models', new ModelsTreeSource(registry, runtime, facts))));
     feature('status bar', () => subscriptions.push(new StatusBarController(api.window.createStatusItem('modelLab.status'), runtime)));
   }
 
@@ -120,27 +125,27 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
 
   const openInspector = (target: ModelTarget) => {
     const panel = api.window.createPanel({ viewType: 'modelLab.inspectPanel', title: `Inspect ${target.name}`, script: 'inspect' });
-    const p = new InspectPanel(target.path, panel, deps.readInspectSource, line);
+    const p = new InspectPanel(target.path, panel, deps.readInspectSource, line, () => settings().contextSize);
     panel.onDidDispose(() => p.dispose());
   };
   feature('GGUF inspector', () =>
     subscriptions.push(
       api.window.registerReadonlyEditor('modelLab.inspect', 'inspect', (filePath, panel) => {
-        const p = new InspectPanel(filePath, panel, deps.readInspectSource, line);
+        const p = new InspectPanel(filePath, panel, deps.readInspectSource, line, () => settings().contextSize);
         panel.onDidDispose(() => p.dispose());
       }),
     ),
   );
 
   let playground: PlaygroundPanel | null = null;
-  const openPlayground = (target: ModelTarget | undefined) => {
+  const openPlayground = (target: ModelTarget | undefined, prompt?: string) => {
     if (!registry || !runtime) {
       void api.window.showError('Model Lab: the playground is off because the model list or the runtime failed to start; see the "Model Lab Runtime" output.');
       return;
     }
     if (playground) {
       playground.panel.reveal();
-      playground.selectModel(target?.id ?? null, target?.adapterPath);
+      playground.selectModel(target?.id ?? null, target?.adapterPath, prompt);
       return;
     }
     const panel = api.window.createPanel({ viewType: 'modelLab.playground', title: 'Model Lab Playground', script: 'playground', beside: true });
@@ -153,10 +158,12 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
         contextSize: () => settings().contextSize,
         validateAdapter: (f, signal) => deps.validateAdapter(f, signal),
         log: line,
+        facts,
       },
       target?.id ?? null,
       target?.adapterPath,
     );
+    if (prompt) p.selectModel(null, undefined, prompt);
     playground = p;
     panel.onDidDispose(() => {
       p.dispose();
@@ -166,6 +173,13 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
   subscriptions.push({ dispose: () => playground?.dispose() });
 
   const label = registry && runtime ? feature('label', () => activateLabel({ api, registry, runtime, settings, log: line }, subscriptions)) : null;
+  const compare = registry && runtime
+    ? feature('compare', () => activateCompare({
+      api, registry, runtime, settings, log: line,
+      validateAdapter: (f, signal) => deps.validateAdapter(f, signal),
+      ...(label ? { openStore: () => label.dataset.open(), onVoted: () => label.dataset.changed() } : {}),
+    }, subscriptions))
+    : null;
 
   feature('commands', () => {
     if (!registry || !runtime) throw new Error('the model list or the runtime failed to start');
@@ -173,6 +187,7 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
       ...createCommandHandlers({ api, registry, runtime, log, settings, validateModel: deps.validateModel, openPlayground, openInspector, catalog: deps.catalog }),
       ...jobs?.handlers,
       ...label?.handlers,
+      ...compare?.handlers,
     };
     for (const id of [...Object.values(COMMANDS), ...(jobs ? Object.values(JOB_COMMANDS) : [])]) {
       const h = handlers[id];

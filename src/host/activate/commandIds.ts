@@ -14,11 +14,11 @@ export const COMMANDS = {
   loadModel: 'modelLab.loadModel',
   unloadModel: 'modelLab.unloadModel',
   refreshModels: 'modelLab.refreshModels',
+  revealModelsFolder: 'modelLab.revealModelsFolder',
 } as const;
 
 /** Features whose commands exist in the manifest but whose work is not built yet, with their user-facing titles. */
 export const NOT_YET_AVAILABLE: Record<string, string> = {
-  [COMMANDS.compareModels]: 'Compare Models',
   [COMMANDS.pruneModel]: 'Prune Model',
   [COMMANDS.tuneOnPreferences]: 'Tune on Preferences',
   [COMMANDS.evaluate]: 'Evaluate',

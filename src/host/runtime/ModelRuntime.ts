@@ -27,11 +27,17 @@ export interface LoadedModel {
   path: string;
   backend: string;
   gpuLayers: number | null;
+  /** Offloadable layers: blocks + the output layer (src/protocol/gpuLayers.ts), the range of gpuLayers. */
   totalLayers: number | null;
   /** Bytes the model (and its context) take, as the runtime reports them. */
   memoryBytes: number | null;
   /** Set when a GPU was asked for and the model runs on the CPU instead: why. */
   fallback?: string | null;
+  /** The context length the model was trained with (GGUF), when known. */
+  trainContextSize?: number | null;
+  /** Set when the model has no chat template (chat mode then falls back to plain turns). */
+  chatTemplate?: boolean;
+  architecture?: string;
 }
 
 export interface GenerateRequest {
@@ -43,6 +49,22 @@ export interface GenerateRequest {
   adapter?: { path: string; scale: number };
   sampling: SamplingSettings;
   contextSize: number;
+}
+
+export interface ScoreTextRequest {
+  modelHandle: string;
+  /** The prompt, then the text whose tokens are of interest. */
+  prompt: string;
+  text: string;
+  adapter?: { path: string; scale: number };
+}
+
+export interface ScoredText {
+  /** The tokens after the prompt (a token that straddles the two counts as the text's). */
+  pieces: string[];
+  logprobs: Array<number | null>;
+  /** Token ids of the same tokens: texts scored by two models line up only when these agree. */
+  tokens: number[];
 }
 
 export interface GenerateResult {
@@ -64,6 +86,8 @@ export interface CatalogEntry {
 export interface DownloadProgress {
   downloadedBytes: number;
   totalBytes: number | null;
+  /** Average speed so far; 0 before the first bytes. */
+  bytesPerSecond: number;
 }
 
 export interface RuntimeEvent {
@@ -77,6 +101,11 @@ export interface ModelRuntime extends Disposable {
   unloadModel(handle: string): Promise<void>;
   /** Streams text pieces to onText; rejects with AbortedError-like errors when the signal fires. */
   generate(req: GenerateRequest, onText: (text: string) => void, signal: AbortSignal): Promise<GenerateResult>;
+  /**
+   * Per-token natural-log probabilities of `text` under a loaded model (llama.cpp at full precision, BOS first when
+   * the model adds one), with an optional adapter; `promptTokens` = how many leading tokens `prompt` alone gives.
+   */
+  scoreText(req: ScoreTextRequest, signal: AbortSignal): Promise<ScoredText>;
   download(uri: string, directory: string, onProgress: (p: DownloadProgress) => void, signal: AbortSignal): Promise<{ path: string }>;
   /** Handles of the models the runtime holds now (after a crash it reloads what it can). */
   loadedHandles?(): string[];

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { RuntimeClient, type RuntimeClientOptions } from '../../runtime/client/RuntimeClient.js';
 import { MODEL_CATALOG } from '../../runtime/catalog.js';
+import { offloadableLayers } from '../../protocol/gpuLayers.js';
 import type { Listener } from '../vscodeApi/HostApi.js';
 import type { ModelLabSettings } from '../settings/readSettings.js';
 import type { BackendInfo, CatalogEntry, GenerateRequest, GenerateResult, LoadOptions, LoadedModel, ModelRuntime, RuntimeEvent } from './ModelRuntime.js';
@@ -18,7 +19,7 @@ interface SessionKey {
  */
 export type RuntimeClientLike = Pick<
   RuntimeClient,
-  'on' | 'state' | 'backendInfo' | 'loadModel' | 'unloadModel' | 'createSession' | 'disposeSession' | 'resetSession' | 'generate' | 'download' | 'loadedModels' | 'dispose'
+  'on' | 'state' | 'backendInfo' | 'loadModel' | 'unloadModel' | 'createSession' | 'disposeSession' | 'resetSession' | 'generate' | 'download' | 'loadedModels' | 'dispose' | 'logprobs' | 'tokenize'
 >;
 
 export function createRuntimeAdapter(
@@ -86,9 +87,12 @@ export function createRuntimeAdapter(
         path: info.path,
         backend: info.backend,
         gpuLayers: info.gpuLayers,
-        totalLayers: info.layerCount,
+        totalLayers: offloadableLayers(info.layerCount),
         memoryBytes: info.sizeBytes,
         fallback: info.fallback ?? null,
+        trainContextSize: info.trainContextSize || null,
+        chatTemplate: info.chatTemplate,
+        architecture: info.architecture,
       };
     },
 
@@ -120,10 +124,20 @@ export function createRuntimeAdapter(
       return { tokens: r.tokens.length, stopReason: r.stopReason, tokensPerSecond: r.tokensPerSecond };
     },
 
+    async scoreText(req, signal) {
+      const lora = req.adapter ? [{ path: req.adapter.path, scale: req.adapter.scale }] : undefined;
+      const prompt = req.prompt ? (await client.tokenize({ modelId: req.modelHandle, text: req.prompt, addBos: true })).tokens : [];
+      const r = await client.logprobs({ modelId: req.modelHandle, text: req.prompt + req.text, lora }, { signal });
+      let start = 0;
+      while (start < prompt.length && r.tokens[start] === prompt[start]) start++;
+      start = Math.max(start, req.prompt ? 1 : 0);
+      return { pieces: r.pieces.slice(start), logprobs: r.logprobs.slice(start), tokens: r.tokens.slice(start) };
+    },
+
     async download(uri, directory, onProgress, signal) {
       const r = await client.download(
         { uri, dirPath: directory },
-        { signal, onProgress: (p) => onProgress({ downloadedBytes: p.downloadedBytes, totalBytes: p.totalBytes || null }) },
+        { signal, onProgress: (p) => onProgress({ downloadedBytes: p.downloadedBytes, totalBytes: p.totalBytes || null, bytesPerSecond: p.bytesPerSecond || 0 }) },
       );
       return { path: r.path };
     },

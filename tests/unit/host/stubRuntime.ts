@@ -12,6 +12,9 @@ export class StubRuntime implements ModelRuntime {
   disposed = false;
   /** When set, loads report a CPU fallback with this reason. */
   fallback: string | null = null;
+  /** What loads report as the model's trained context and chat template. */
+  trainContextSize: number | null = 256;
+  chatTemplate = false;
   private logL = new Set<Listener<string>>();
   private evL = new Set<Listener<RuntimeEvent>>();
 
@@ -21,8 +24,9 @@ export class StubRuntime implements ModelRuntime {
   async loadModel(path: string, opts: LoadOptions) {
     this.loads.push({ path, opts });
     this.held.add(`m${this.loads.length}`);
-    if (this.fallback) return { handle: `m${this.loads.length}`, path, backend: 'cpu', gpuLayers: 0, totalLayers: 5, memoryBytes: 3 * 1024 * 1024, fallback: this.fallback };
-    return { handle: `m${this.loads.length}`, path, backend: 'cuda', gpuLayers: 4, totalLayers: 5, memoryBytes: 3 * 1024 * 1024 };
+    const model = { trainContextSize: this.trainContextSize, chatTemplate: this.chatTemplate, architecture: 'llama' };
+    if (this.fallback) return { handle: `m${this.loads.length}`, path, backend: 'cpu', gpuLayers: 0, totalLayers: 5, memoryBytes: 3 * 1024 * 1024, fallback: this.fallback, ...model };
+    return { handle: `m${this.loads.length}`, path, backend: 'cuda', gpuLayers: 4, totalLayers: 5, memoryBytes: 3 * 1024 * 1024, ...model };
   }
   async unloadModel(handle: string) {
     this.unloads.push(handle);
@@ -45,11 +49,16 @@ export class StubRuntime implements ModelRuntime {
     if (signal.aborted) throw Object.assign(new Error('Cancelled.'), { code: 'ABORTED' });
     return { tokens: n, stopReason: 'eos' };
   }
+  /** Scores each character as one token with log p = −1 (enough for the panels' bookkeeping). */
+  async scoreText(req: { prompt: string; text: string }) {
+    const pieces = [...req.text];
+    return { pieces, logprobs: pieces.map(() => -1), tokens: pieces.map((c) => c.charCodeAt(0)) };
+  }
   downloads: Array<{ uri: string; directory: string }> = [];
   downloadResult = '/tmp/none.gguf';
-  async download(uri: string, directory: string, onProgress: (p: { downloadedBytes: number; totalBytes: number | null }) => void) {
+  async download(uri: string, directory: string, onProgress: (p: { downloadedBytes: number; totalBytes: number | null; bytesPerSecond: number }) => void) {
     this.downloads.push({ uri, directory });
-    onProgress({ downloadedBytes: 5, totalBytes: 10 });
+    onProgress({ downloadedBytes: 5, totalBytes: 10, bytesPerSecond: 2048 });
     return { path: this.downloadResult };
   }
   onLog = (l: Listener<string>) => (this.logL.add(l), { dispose: () => this.logL.delete(l) });
