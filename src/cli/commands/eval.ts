@@ -5,6 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readGguf } from '../../engine/gguf/index.js';
+import { TOKENIZER } from '../../engine/gguf/metadataKeys.js';
 import { pairTexts, readTrlPairs } from '../../engine/tune/index.js';
 import type { EvalReport, ReportedModel } from '../../evaluate/EvalReport.js';
 import { reportSummary } from '../../evaluate/EvalReport.js';
@@ -93,7 +94,8 @@ export async function run(args: string[]): Promise<void> {
     }
     if (mode === 'pairs') {
       const md = (await readGguf(model)).metadata;
-      const template = typeof md['tokenizer.chat_template'] === 'string' ? md['tokenizer.chat_template'] : undefined;
+      const chatTemplate = md[TOKENIZER.chatTemplate];
+      const template = typeof chatTemplate === 'string' ? chatTemplate : undefined;
       const texts = readTrlPairs(values.pairs as string).map((p) => pairTexts(p, { template }));
       if (texts.length === 0) throw new ModelLabError('NO_PAIRS', `${values.pairs as string} holds no pairs`);
       const result = await preferenceAccuracy(rt, a, texts, { contextSize });
