@@ -56,6 +56,12 @@ export interface InspectModel {
   /** Selected metadata as display strings (long arrays summarised). */
   metadata: Array<{ key: string; value: string }>;
   warnings: string[];
+  /** The memory estimate's starting context: chooseContextSize(modelLab.contextSize, trained context). */
+  defaultContextSize?: number;
+  /** Set when modelLab.contextSize is more than the model's trained context. */
+  contextNote?: string | null;
+  /** GPU layers the estimate accepts: 0…offloadableLayers (src/protocol/gpuLayers.ts). */
+  offloadableLayers?: number;
 }
 
 export interface MemoryEstimate {

@@ -22,6 +22,12 @@ export interface PlaygroundModelOption {
   name: string;
   /** 'demo' | 'user' | 'directory' | 'workspace' | 'variant' */
   source: string;
+  /** Whether the GGUF has a chat template; null while unknown (its header not read yet). */
+  chatTemplate?: boolean | null;
+  /** The context size a session of this model gets (chooseContextSize), when known. */
+  contextSize?: number | null;
+  /** Set when modelLab.contextSize is more than the model's trained context (one sentence). */
+  contextNote?: string | null;
 }
 
 export interface GenerateParams {
@@ -43,7 +49,10 @@ export interface GenerationStats {
   timeToFirstTokenMs: number | null;
   /** Tokens after the first divided by the time after the first. */
   tokensPerSecond: number | null;
-  stopReason: 'eos' | 'maxTokens' | 'cancelled' | 'error' | string;
+  /** A StopReason of src/protocol/runtime.ts (describeStopReason words it). */
+  stopReason: string;
+  /** The session's context size (tokens). */
+  contextSize?: number;
 }
 
 export interface PlaygroundState {
@@ -52,6 +61,8 @@ export interface PlaygroundState {
   sampling: SamplingSettings;
   /** Set once when the playground was opened on a LoRA variant: the webview fills in this adapter. */
   adapterPath: string | null;
+  /** Set once when the playground was opened on an editor selection: the webview puts it in the prompt. */
+  prompt?: string | null;
 }
 
 export interface PlaygroundProtocol {

@@ -85,39 +85,71 @@ function modelCard(m: InspectModel): HTMLElement {
   );
 }
 
+/** Most GPU layers the estimate takes (blocks + the output layer, as llama.cpp counts them). */
+let maxGpuLayers = 0;
+const MAX_CONTEXT = 16_777_216;
+
 function memorySection(m: InspectModel): HTMLElement {
-  const layers = m.spec?.nLayer ?? Math.max(0, ...m.tensors.map((t) => (t.layer ?? -1) + 1));
-  const ctxDefault = Math.min(m.spec?.contextLength ?? 4096, 4096);
+  maxGpuLayers = m.offloadableLayers ?? (m.spec?.nLayer ?? Math.max(0, ...m.tensors.map((t) => (t.layer ?? -1) + 1))) + 1;
+  const ctxDefault = m.defaultContextSize ?? Math.min(m.spec?.contextLength ?? 4096, 4096);
   const cell = (id: string) => h('td', { id, 'data-testid': id, class: 'num' }, '…');
   const section = h('section', { id: 'memory-estimate', 'data-testid': 'memory-estimate' },
     h('h2', {}, 'Memory estimate'),
     h('div', { class: 'row' },
       h('label', { for: 'context-size' }, 'Context (tokens)', h('input', { id: 'context-size', 'data-testid': 'context-size', type: 'number', min: 1, step: 256, value: ctxDefault })),
-      h('label', { for: 'gpu-layers' }, `GPU layers (0–${layers + 1})`, h('input', { id: 'gpu-layers', 'data-testid': 'gpu-layers', type: 'number', min: 0, max: layers + 1, step: 1, value: 0 }))),
+      h('label', { for: 'gpu-layers' }, `GPU layers (0–${maxGpuLayers})`, h('input', { id: 'gpu-layers', 'data-testid': 'gpu-layers', type: 'number', min: 0, max: maxGpuLayers, step: 1, value: 0 }))),
+    m.contextNote ? h('p', { class: 'muted', id: 'context-note', 'data-testid': 'context-note' }, m.contextNote) : null,
     h('table', { class: 'memory' },
       h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', { class: 'num' }, 'CPU (RAM)'), h('th', { class: 'num' }, 'GPU (VRAM)'))),
       h('tbody', {},
         h('tr', {}, h('td', {}, 'Weights'), cell('mem-weights-cpu'), cell('mem-weights-gpu')),
         h('tr', {}, h('td', {}, 'KV cache (F16)'), cell('mem-kv-cpu'), cell('mem-kv-gpu')),
         h('tr', { class: 'total' }, h('td', {}, 'Total'), cell('mem-total-cpu'), cell('mem-total-gpu')))),
-    h('p', { class: 'muted', id: 'memory-note' }, 'llama.cpp offloads the last layers first; the output layer moves once every block is on the GPU. Compute buffers come on top.'),
-    h('div', { id: 'memory-error', class: 'error', hidden: true }));
+    h('p', { class: 'muted', id: 'memory-note' }, `GPU layers count the ${maxGpuLayers - 1} transformer blocks and then the output layer, as llama.cpp's n_gpu_layers does: llama.cpp offloads the last blocks first; the output layer moves once every block is on the GPU. Compute buffers come on top.`),
+    h('div', { id: 'memory-error', 'data-testid': 'memory-error', class: 'error', role: 'alert', hidden: true }));
   return section;
 }
 
 let estimateSeq = 0;
-async function updateEstimate() {
-  const ctx = Math.round(Number(byId<HTMLInputElement>('context-size').value));
-  const layers = Math.round(Number(byId<HTMLInputElement>('gpu-layers').value));
+const MEMORY_CELLS = ['mem-weights-cpu', 'mem-weights-gpu', 'mem-kv-cpu', 'mem-kv-gpu', 'mem-total-cpu', 'mem-total-gpu'];
+
+/** A whole number in [min, max] typed into `input`, or the message that says what is wrong with it. */
+function readWhole(input: HTMLInputElement, what: string, min: number, max: number): number | string {
+  const text = input.value.trim();
+  const n = Number(text);
+  if (text === '' || !Number.isInteger(n) || n < min || n > max) return `${what} must be a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}.`;
+  return n;
+}
+
+/** Marks bad inputs and blanks the estimate, so no figure stays on screen for numbers it was not computed for. */
+function showInputProblem(problems: Array<[HTMLInputElement, string | null]>): boolean {
+  const messages = problems.filter(([, m]) => m !== null).map(([, m]) => m);
+  for (const [input, m] of problems) input.setAttribute('aria-invalid', String(m !== null));
   const err = byId('memory-error');
-  if (!(ctx >= 1) || !(layers >= 0)) {
-    err.textContent = 'Enter a context of at least 1 token and 0 or more GPU layers.';
-    err.hidden = false;
-    return;
+  if (messages.length === 0) return false;
+  err.textContent = messages.join(' ');
+  err.hidden = false;
+  for (const id of MEMORY_CELLS) {
+    const el = byId(id);
+    el.textContent = '—';
+    delete el.dataset.bytes;
   }
+  return true;
+}
+
+async function updateEstimate() {
+  const ctxInput = byId<HTMLInputElement>('context-size');
+  const layersInput = byId<HTMLInputElement>('gpu-layers');
+  const ctx = readWhole(ctxInput, 'Context', 1, MAX_CONTEXT);
+  const layers = readWhole(layersInput, 'GPU layers', 0, maxGpuLayers);
+  const err = byId('memory-error');
+  ++estimateSeq; // an answer still on its way is for numbers no longer shown
+  if (showInputProblem([[ctxInput, typeof ctx === 'string' ? ctx : null], [layersInput, typeof layers === 'string' ? layers : null]])) return;
+  if (typeof ctx !== 'number' || typeof layers !== 'number') return;
   const seq = ++estimateSeq;
   try {
     const e: MemoryEstimate = await host.request('inspect/estimate', { contextSize: ctx, gpuLayers: layers });
+    document.body.dataset.estimated = `${ctx}:${layers}`;
     if (seq !== estimateSeq) return;
     err.hidden = true;
     const set = (id: string, n: number) => {

@@ -3,7 +3,8 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
-import type { ChatTurn, GenerationStats, PlaygroundProtocol, PlaygroundState, SamplingSettings } from '../../src/protocol/webviewPlayground.js';
+import type { ChatTurn, GenerationStats, PlaygroundModelOption, PlaygroundProtocol, PlaygroundState, SamplingSettings } from '../../src/protocol/webviewPlayground.js';
+import { describeStopReason } from '../../src/protocol/stopReasons.js';
 import { HostChannel, HostError } from '../shared/hostChannel.js';
 import { adoptCss, byId, h } from '../shared/dom.js';
 import baseCss from '../shared/base.css';
@@ -22,6 +23,8 @@ interface Saved {
   adapterPath: string | null;
   adapterScale: number;
   history: ChatTurn[];
+  /** The user chose the mode themselves (else it follows the model: raw completion without a chat template). */
+  modeChosen?: boolean;
 }
 const saved = host.getState<Saved>();
 
@@ -33,6 +36,7 @@ document.getElementById('app')!.append(
     h('label', { for: 'model-select' }, 'Model', h('select', { id: 'model-select', 'data-testid': 'model-select' })),
     h('label', { for: 'mode' }, 'Mode',
       h('select', { id: 'mode', 'data-testid': 'mode' }, h('option', { value: 'chat' }, 'Chat'), h('option', { value: 'complete' }, 'Raw completion'))),
+    h('span', { id: 'mode-note', 'data-testid': 'mode-note', class: 'muted note', hidden: true }),
     h('label', { for: 'adapter-path' }, 'LoRA adapter',
       h('span', { class: 'row tight' },
         h('input', { id: 'adapter-path', 'data-testid': 'adapter-path', readonly: true, placeholder: 'none', size: 28 }),
@@ -40,6 +44,7 @@ document.getElementById('app')!.append(
         h('vscode-button', { id: 'clear-adapter', 'data-testid': 'clear-adapter', secondary: true, icon: 'close', title: 'No adapter' }))),
     num('adapter-scale', 'Scale', { min: -4, max: 4, step: 0.1, value: 1 }),
   ),
+  h('p', { id: 'context-note', 'data-testid': 'context-note', class: 'muted note', hidden: true }),
   h('vscode-collapsible', { id: 'settings', 'data-testid': 'settings', title: 'Sampling settings' },
     h('div', { class: 'row settings' },
       num('temperature', 'Temperature', { min: 0, max: 5, step: 0.05 }),
@@ -48,7 +53,7 @@ document.getElementById('app')!.append(
       num('max-tokens', 'Max tokens', { min: 1, max: 32768, step: 1 }),
       h('label', { for: 'seed' }, 'Seed', h('input', { id: 'seed', 'data-testid': 'seed', type: 'number', min: 0, step: 1, placeholder: 'random' })),
     ),
-    h('label', { for: 'system-prompt', class: 'block' }, 'System prompt (chat)', h('textarea', { id: 'system-prompt', 'data-testid': 'system-prompt', rows: 2 })),
+    h('label', { for: 'system-prompt', id: 'system-prompt-field', class: 'block' }, 'System prompt', h('textarea', { id: 'system-prompt', 'data-testid': 'system-prompt', rows: 2 })),
   ),
   h('section', { id: 'transcript', 'data-testid': 'transcript', 'aria-live': 'polite' }),
   h('section', { class: 'compose' },
@@ -68,7 +73,8 @@ document.getElementById('app')!.append(
       h('span', { id: 'stats', 'data-testid': 'stats', class: 'muted' },
         'TTFT ', h('span', { id: 'ttft', 'data-testid': 'ttft' }, '–'),
         ' · ', h('span', { id: 'tps', 'data-testid': 'tps' }, '–'), ' tok/s',
-        ' · ', h('span', { id: 'token-count', 'data-testid': 'token-count' }, '0'), ' tokens'),
+        ' · ', h('span', { id: 'token-count', 'data-testid': 'token-count' }, '0'), ' tokens',
+        ' · ', h('span', { id: 'stop-reason', 'data-testid': 'stop-reason' })),
       h('span', { class: 'spacer' }),
       h('vscode-button', { id: 'copy', 'data-testid': 'copy', secondary: true, icon: 'copy' }, 'Copy'),
       h('vscode-button', { id: 'insert', 'data-testid': 'insert', secondary: true, icon: 'insert' }, 'Insert into editor'),
@@ -103,6 +109,13 @@ let currentJob: string | null = null;
 let currentText = '';
 let lastPrompt = '';
 let stateReceived = false;
+let models: PlaygroundModelOption[] = [];
+let modeChosen = saved?.modeChosen ?? false;
+/** The chat reply being streamed: its element in the transcript. */
+let streamingTurn: HTMLElement | null = null;
+let startedAt = 0;
+let firstTokenAt: number | null = null;
+let pieces = 0;
 
 function setDisabled(el: HTMLElement, disabled: boolean) {
   if (disabled) el.setAttribute('disabled', '');
@@ -118,6 +131,7 @@ function save() {
     adapterPath: adapterPath.value || null,
     adapterScale: Number(adapterScale.value) || 1,
     history,
+    modeChosen,
   } satisfies Saved);
 }
 
@@ -126,11 +140,44 @@ function showError(message: string | null) {
   errorEl.hidden = !message;
 }
 
+const turnView = (t: ChatTurn) =>
+  h('div', { class: `turn ${t.role}`, 'data-role': t.role }, h('div', { class: 'role' }, t.role === 'user' ? 'You' : t.role === 'assistant' ? 'Model' : 'System'), h('div', { class: 'text' }, t.text));
+
 function renderTranscript() {
-  transcript.replaceChildren(
-    ...history.map((t) => h('div', { class: `turn ${t.role}`, 'data-role': t.role }, h('div', { class: 'role' }, t.role === 'user' ? 'You' : t.role === 'assistant' ? 'Model' : 'System'), h('div', { class: 'text' }, t.text))),
-  );
-  transcript.hidden = modeSelect.value !== 'chat' || history.length === 0;
+  transcript.replaceChildren(...history.map(turnView));
+  if (streamingTurn) transcript.append(turnView({ role: 'user', text: lastPrompt }), streamingTurn);
+  const chat = modeSelect.value === 'chat';
+  transcript.hidden = !chat || (history.length === 0 && !streamingTurn);
+  // one place per reply: chat replies live in the transcript, a raw completion in Output
+  output.hidden = chat;
+}
+
+/** The mode note and the system prompt follow the mode and the selected model's chat template. */
+function renderMode() {
+  const m = models.find((x) => x.id === modelSelect.value);
+  const note = byId('mode-note');
+  const chat = modeSelect.value === 'chat';
+  let text = '';
+  if (m?.chatTemplate === false) {
+    text = chat
+      ? 'This model has no chat template: chat mode sends your turns in a generic chat format it was not trained on, so replies may be unrelated text. Raw completion continues your text.'
+      : 'This model has no chat template, so it runs as raw completion: it continues your text.';
+  }
+  note.textContent = text;
+  note.hidden = text === '';
+  note.dataset.template = m?.chatTemplate === undefined || m.chatTemplate === null ? 'unknown' : String(m.chatTemplate);
+  const ctx = byId('context-note');
+  ctx.textContent = m?.contextNote ?? '';
+  ctx.hidden = !m?.contextNote;
+  byId('system-prompt-field').hidden = !chat;
+  renderTranscript();
+}
+
+/** Unless the user chose a mode, a model without a chat template starts in raw completion, one with a template in chat. */
+function followModel() {
+  const m = models.find((x) => x.id === modelSelect.value);
+  if (!modeChosen && m && m.chatTemplate !== null && m.chatTemplate !== undefined) modeSelect.value = m.chatTemplate ? 'chat' : 'complete';
+  renderMode();
 }
 
 /** Reads and checks the sampling inputs; null (and an error shown) when one is out of range. */
@@ -160,6 +207,7 @@ function setRunning(running: boolean) {
 }
 
 function applyState(st: PlaygroundState) {
+  models = st.models;
   const current = modelSelect.value;
   modelSelect.replaceChildren(...st.models.map((m) => h('option', { value: m.id, title: m.id }, m.name)));
   if (st.models.length === 0) modelSelect.append(h('option', { value: '' }, 'No models — add one in the Models view'));
@@ -177,6 +225,11 @@ function applyState(st: PlaygroundState) {
     adapterPath.value = st.adapterPath;
     save();
   }
+  if (st.prompt) {
+    promptEl.value = st.prompt;
+    save();
+  }
+  followModel();
   stateReceived = true;
   document.body.dataset.ready = 'true';
 }
@@ -203,6 +256,16 @@ async function generate() {
   byId('ttft').textContent = '–';
   byId('tps').textContent = '–';
   byId('token-count').textContent = '0';
+  byId('stop-reason').textContent = '';
+  delete document.body.dataset.stopReason;
+  startedAt = performance.now();
+  firstTokenAt = null;
+  pieces = 0;
+  if (mode === 'chat') {
+    streamingTurn = turnView({ role: 'assistant', text: '' });
+    streamingTurn.classList.add('streaming');
+    renderTranscript();
+  }
   statusEl.textContent = 'Starting…';
   setRunning(true);
   try {
@@ -221,6 +284,8 @@ async function generate() {
     document.body.dataset.job = jobId;
   } catch (e) {
     setRunning(false);
+    streamingTurn = null;
+    renderTranscript();
     statusEl.textContent = '';
     showError(e instanceof HostError ? e.message : String(e));
   }
@@ -231,13 +296,17 @@ function finish(stats: GenerationStats | null) {
     byId('ttft').textContent = stats.timeToFirstTokenMs === null ? '–' : `${Math.round(stats.timeToFirstTokenMs)} ms`;
     byId('tps').textContent = stats.tokensPerSecond === null ? '–' : stats.tokensPerSecond.toFixed(1);
     byId('token-count').textContent = String(stats.tokens);
-    statusEl.textContent = stats.stopReason === 'cancelled' ? 'Stopped.' : stats.stopReason === 'maxTokens' ? 'Stopped at max tokens.' : 'Done.';
-    if (modeSelect.value === 'chat') {
+    const why = describeStopReason(stats.stopReason, stats.tokens);
+    statusEl.textContent = why;
+    byId('stop-reason').textContent = why;
+    document.body.dataset.stopReason = stats.stopReason;
+    if (streamingTurn) {
       history = [...history, { role: 'user', text: lastPrompt }, { role: 'assistant', text: currentText }];
       promptEl.value = '';
-      renderTranscript();
     }
   }
+  streamingTurn = null;
+  renderTranscript();
   currentJob = null;
   setRunning(false);
   save();
@@ -252,7 +321,15 @@ host.on('playground/token', (p) => {
   if (currentText === '') statusEl.textContent = 'Generating…';
   currentText += p.text;
   output.textContent = currentText;
-  byId('token-count').textContent = String(Number(byId('token-count').textContent) + 1);
+  const streamed = streamingTurn?.querySelector('.text');
+  if (streamed) streamed.textContent = currentText;
+  // live figures, from this page's clock (the host's measured ones replace them at the end)
+  const now = performance.now();
+  pieces++;
+  firstTokenAt ??= now;
+  byId('ttft').textContent = `${Math.round(firstTokenAt - startedAt)} ms`;
+  if (pieces > 1 && now > firstTokenAt) byId('tps').textContent = (((pieces - 1) * 1000) / (now - firstTokenAt)).toFixed(1);
+  byId('token-count').textContent = String(pieces);
 });
 host.on('playground/done', (p) => {
   if (currentJob === null || p.jobId === currentJob) finish(p.stats);
@@ -262,6 +339,8 @@ host.on('playground/error', (p) => {
   showError(p.message);
   statusEl.textContent = '';
   currentJob = null;
+  streamingTurn = null;
+  renderTranscript();
   setRunning(false);
 });
 
@@ -270,15 +349,16 @@ stopBtn.addEventListener('click', () => {
   if (currentJob) void host.request('playground/stop', { jobId: currentJob }).catch(() => undefined);
 });
 byId('clear').addEventListener('click', () => {
+  if (currentJob) return;
   history = [];
   output.textContent = '';
   currentText = '';
   renderTranscript();
   save();
 });
-byId('copy').addEventListener('click', () => void host.request('playground/copy', { text: output.textContent ?? '' }).then(() => (statusEl.textContent = 'Copied.')));
+byId('copy').addEventListener('click', () => void host.request('playground/copy', { text: currentText }).then(() => (statusEl.textContent = 'Copied.')));
 byId('insert').addEventListener('click', () =>
-  void host.request('playground/insert', { text: output.textContent ?? '' }).then((r) => (statusEl.textContent = r.inserted ? 'Inserted into the editor.' : 'No editor is open to insert into.')),
+  void host.request('playground/insert', { text: currentText }).then((r) => (statusEl.textContent = r.inserted ? 'Inserted into the editor.' : 'No editor is open to insert into.')),
 );
 byId('pick-adapter').addEventListener('click', () =>
   void host.request('playground/pickAdapter', {}).then((r) => {
@@ -290,9 +370,13 @@ byId('clear-adapter').addEventListener('click', () => {
   adapterPath.value = '';
   save();
 });
-modelSelect.addEventListener('change', () => host.notify('playground/selectModel', { modelId: modelSelect.value }));
+modelSelect.addEventListener('change', () => {
+  host.notify('playground/selectModel', { modelId: modelSelect.value });
+  followModel();
+});
 modeSelect.addEventListener('change', () => {
-  renderTranscript();
+  modeChosen = true;
+  renderMode();
   save();
 });
 document.addEventListener('keydown', (e) => {
@@ -313,6 +397,6 @@ if (saved) {
   adapterPath.value = saved.adapterPath ?? '';
   adapterScale.value = String(saved.adapterScale ?? 1);
 }
-renderTranscript();
+renderMode();
 setRunning(false);
 host.ready();

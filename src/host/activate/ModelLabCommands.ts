@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { HostApi, LogChannel, QuickPickItem } from '../vscodeApi/HostApi.js';
 import type { ModelRegistry } from '../models/ModelRegistry.js';
@@ -18,17 +19,34 @@ export interface ModelLabCommandDeps {
   settings: () => ModelLabSettings;
   /** Our GGUF reader's validation; throws a one-line error (GgufFormatError) for a bad file. */
   validateModel: (filePath: string, signal?: AbortSignal) => Promise<void>;
-  openPlayground: (target: ModelTarget | undefined) => void;
+  /** `prompt`: text to start with (the editor selection it was opened on). */
+  openPlayground: (target: ModelTarget | undefined, prompt?: string) => void;
   openInspector: (target: ModelTarget) => void;
   /** Models offered for download (plain data: listing them must not start the runtime). */
   catalog: () => CatalogEntry[];
 }
 
-const MODEL_FILTERS = { 'GGUF model': ['gguf'] };
+const MODEL_FILTERS = { 'GGUF model (*.gguf)': ['gguf'] };
+/** The action on an error toast that opens the runtime log, where the whole reason is (toasts cut long lines). */
+export const SHOW_DETAILS = 'Show Details';
 
 /** Where downloads go: the models directory when set (and allowed), else the extension's global storage. */
 export function downloadDirectory(settings: ModelLabSettings, globalStoragePath: string): string {
   return settings.modelsDirectory ?? path.join(globalStoragePath, 'models');
+}
+
+function isResource(v: unknown): v is { fsPath: string } {
+  return typeof v === 'object' && v !== null && typeof (v as { fsPath?: unknown }).fsPath === 'string';
+}
+
+/** The host a download contacts first (for the "connecting to …" message). */
+function hostOf(uri: string): string {
+  if (/^hf:|^huggingface:/i.test(uri)) return 'huggingface.co';
+  try {
+    return new URL(uri).host;
+  } catch {
+    return uri;
+  }
 }
 
 export function isModelUri(v: string): boolean {
@@ -41,7 +59,7 @@ export function createCommandHandlers(d: ModelLabCommandDeps): Record<string, (.
   const fail = (e: unknown, what: string) => {
     const info = toErrorInfo(e);
     d.log.appendLine(`[host] ${what} failed: ${info.code}: ${info.message}`);
-    void api.window.showError(`Model Lab: ${what} failed: ${info.message}`);
+    void api.window.showError(`Model Lab: ${what} failed: ${info.message}`, SHOW_DETAILS).then((a) => a === SHOW_DETAILS && d.log.show(true));
   };
 
   const pickModel = async (title: string, models = registry.list()): Promise<ModelTarget | undefined> => {
@@ -56,14 +74,22 @@ export function createCommandHandlers(d: ModelLabCommandDeps): Record<string, (.
   const handlers: Record<string, (...args: unknown[]) => Promise<unknown>> = {
     [COMMANDS.addModelFile]: async (arg) => {
       const given = resolveModelArg(arg, registry)?.path;
-      const file = given ?? (await api.window.pickFile({ title: 'Add a GGUF model', filters: MODEL_FILTERS }));
+      let file = given;
+      if (!file) {
+        // start where models live (the models folder), not in whatever folder the workspace has open
+        const modelsDir = downloadDirectory(d.settings(), api.globalStoragePath);
+        await mkdir(modelsDir, { recursive: true }).catch(() => undefined);
+        file = await api.window.pickFile({ title: 'Add a model file (.gguf)', filters: MODEL_FILTERS, defaultPath: modelsDir });
+      }
       if (!file) return undefined;
       try {
         await d.validateModel(file);
       } catch (e) {
         const info = toErrorInfo(e);
         d.log.appendLine(`[host] rejected ${file}: ${info.code}: ${info.message}`);
-        void api.window.showError(`Model Lab: ${path.basename(file)} is not a usable GGUF model: ${info.message}`);
+        void api.window
+          .showError(`Model Lab: ${path.basename(file)} is not a usable GGUF model: ${info.message}`, SHOW_DETAILS)
+          .then((a) => a === SHOW_DETAILS && d.log.show(true));
         return undefined;
       }
       const entry = await registry.addUserModel(file);
@@ -98,16 +124,19 @@ export function createCommandHandlers(d: ModelLabCommandDeps): Record<string, (.
       const title = picked.uri ? picked.label.replace(/^\$\([^)]*\)\s*/, '') : uri;
       try {
         const rt = await runtime.get();
+        d.log.appendLine(`[host] download ${uri} into ${dir}`);
         const result = await api.window.withProgress(`Model Lab: downloading ${title}`, async (report, signal) => {
           let lastPct = 0;
+          report({ message: `connecting to ${hostOf(uri)}…` });
           try {
             return await rt.download(
               uri,
               dir,
               (p) => {
                 const pct = p.totalBytes ? Math.floor((p.downloadedBytes / p.totalBytes) * 100) : 0;
+                const speed = p.bytesPerSecond > 0 ? ` · ${formatBytes(p.bytesPerSecond)}/s` : '';
                 report({
-                  message: p.totalBytes ? `${formatBytes(p.downloadedBytes)} of ${formatBytes(p.totalBytes)}` : formatBytes(p.downloadedBytes),
+                  message: (p.totalBytes ? `${formatBytes(p.downloadedBytes)} of ${formatBytes(p.totalBytes)}` : formatBytes(p.downloadedBytes)) + speed,
                   increment: pct > lastPct ? pct - lastPct : undefined,
                 });
                 lastPct = Math.max(lastPct, pct);
@@ -120,7 +149,8 @@ export function createCommandHandlers(d: ModelLabCommandDeps): Record<string, (.
           }
         });
         if (!result) {
-          void api.window.showInformation('Model Lab: download cancelled; run Download Model… again to resume it.');
+          d.log.appendLine(`[host] download ${uri} cancelled`);
+          void api.window.showInformation(`Model Lab: download of ${title} cancelled; run Download Model… again to resume it.`);
           return undefined;
         }
         await d.validateModel(result.path);
@@ -146,8 +176,24 @@ export function createCommandHandlers(d: ModelLabCommandDeps): Record<string, (.
     },
 
     [COMMANDS.openPlayground]: async (arg) => {
-      d.openPlayground(resolveModelArg(arg, registry, 'run'));
+      // from the editor's context menu the argument is the document: start with its selection as the prompt
+      const fromEditor = isResource(arg) && !/\.gguf$/i.test(arg.fsPath);
+      if (fromEditor) d.openPlayground(undefined, api.window.activeSelection()?.text || undefined);
+      else d.openPlayground(resolveModelArg(arg, registry, 'run'));
       return undefined;
+    },
+
+    [COMMANDS.revealModelsFolder]: async () => {
+      const dir = downloadDirectory(d.settings(), api.globalStoragePath);
+      await mkdir(dir, { recursive: true });
+      d.log.appendLine(`[host] models folder: ${dir}`);
+      if (await api.window.revealInOs(dir)) return dir;
+      const copy = 'Copy Path';
+      const settings = 'Change Folder…';
+      const a = await api.window.showInformation(`Model Lab: models and downloads are in ${dir}`, copy, settings);
+      if (a === copy) await api.window.writeClipboard(dir);
+      if (a === settings) await api.commands.execute('workbench.action.openSettings', 'modelLab.modelsDirectory');
+      return dir;
     },
 
     [COMMANDS.showRuntimeLog]: async () => {

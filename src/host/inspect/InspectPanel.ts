@@ -6,6 +6,8 @@ import { toErrorInfo } from '../panels/toErrorInfo.js';
 import type { Disposable, PanelHandle } from '../vscodeApi/HostApi.js';
 import { buildInspectModel, memoryShapeOf } from './buildInspectModel.js';
 import { estimateMemory, type MemoryModelShape } from './estimateMemory.js';
+import { chooseContextSize, DEFAULT_CONTEXT_SIZE } from '../../protocol/contextSize.js';
+import { offloadableLayers } from '../../protocol/gpuLayers.js';
 
 export interface InspectSource {
   file: GgufFile;
@@ -32,6 +34,8 @@ export class InspectPanel implements Disposable {
     panel: PanelHandle,
     private readonly read: ReadInspectSource,
     log: (line: string) => void,
+    /** modelLab.contextSize, for the estimate's starting context. */
+    private readonly contextSetting: () => number = () => DEFAULT_CONTEXT_SIZE,
   ) {
     this.channel = new WebviewChannel<InspectProtocol>(
       panel,
@@ -41,6 +45,8 @@ export class InspectPanel implements Disposable {
           'inspect/estimate': async ({ contextSize, gpuLayers }) => {
             await this.load();
             if (!this.shape) throw Object.assign(new Error('The model could not be read, so there is nothing to estimate.'), { code: 'NO_MODEL' });
+            const max = offloadableLayers(this.shape.nLayer);
+            if (gpuLayers > max) throw Object.assign(new Error(`GPU layers must be between 0 and ${max} for this model.`), { code: 'BAD_INPUT' });
             return estimateMemory(this.shape, contextSize, gpuLayers);
           },
         },
@@ -54,8 +60,10 @@ export class InspectPanel implements Disposable {
     this.loading ??= (async () => {
       try {
         const src = await this.read(this.filePath, this.channel.signal);
-        this.model = buildInspectModel(src.file, this.filePath, src.spec, src.specError);
-        this.shape = memoryShapeOf(this.model, src.file);
+        const model = buildInspectModel(src.file, this.filePath, src.spec, src.specError);
+        this.shape = memoryShapeOf(model, src.file);
+        const ctx = chooseContextSize(this.contextSetting(), src.spec?.contextLength ?? null);
+        this.model = { ...model, defaultContextSize: ctx.size, contextNote: ctx.note, offloadableLayers: offloadableLayers(this.shape.nLayer) };
       } catch (e) {
         this.loadError = toErrorInfo(e);
       }

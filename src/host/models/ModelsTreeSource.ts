@@ -2,19 +2,40 @@ import type { Event, TreeNodeData, TreeSource } from '../vscodeApi/HostApi.js';
 import type { RuntimeService } from '../runtime/RuntimeService.js';
 import type { ModelRegistry } from './ModelRegistry.js';
 import { buildModelTree, type ModelTreeNode } from './buildModelTree.js';
-import type { VariantEntry } from './ModelEntry.js';
+import type { ModelEntry, VariantEntry } from './ModelEntry.js';
+import type { ModelFacts, ModelFactsCache } from '../inspect/ModelFactsCache.js';
+import { formatBytes } from '../../protocol/formatBytes.js';
 
 const SOURCE_LABEL: Record<string, string> = { demo: 'built-in', user: 'added', directory: 'models folder', workspace: 'workspace' };
 
-/** Tree item data for a node; `contextValue` drives the context menus in package.json (`model.<source>`, `variant.<kind>`). */
-export function modelNodeData(node: ModelTreeNode): TreeNodeData {
+const SOURCE_WHERE: Record<string, string> = { demo: 'built into Model Lab', user: 'added by you', directory: 'in the models folder', workspace: 'in the workspace' };
+
+const fmtParams = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} B` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} M` : `${Math.round(n / 1e3)} K`);
+
+/** Name, architecture, size, quantization and where the file lives (the facts come from the GGUF header once read). */
+export function modelTooltip(m: ModelEntry, facts: ModelFacts | null): string {
+  const lines = [m.name];
+  if (m.problem) lines.push(`Cannot be used: ${m.problem}`);
+  if (facts) {
+    lines.push(`${facts.architecture} · ${fmtParams(facts.parameters)} parameters · ${facts.quantization} · ${formatBytes(facts.fileBytes)}`);
+    lines.push(`chat template: ${facts.chatTemplate ? 'yes' : 'none (raw completion)'}${facts.trainContextSize ? ` · trained context ${facts.trainContextSize} tokens` : ''}`);
+  }
+  lines.push(`${SOURCE_WHERE[m.source] ?? m.source}: ${m.path}`);
+  return lines.join('\n');
+}
+
+/**
+ * Tree item data for a node; `contextValue` drives the context menus in package.json (`model.<source>` or
+ * `model.<source>.loaded`, `variant.<kind>`), so Load shows on a model that is not loaded and Unload on one that is.
+ */
+export function modelNodeData(node: ModelTreeNode, facts?: ModelFactsCache): TreeNodeData {
   if (node.type === 'model') {
     const m = node.model;
     return {
       id: `model:${m.id}`,
       label: m.name,
       description: [SOURCE_LABEL[m.source] ?? m.source, node.loaded ? 'loaded' : '', m.problem ?? ''].filter(Boolean).join(' · '),
-      tooltip: m.problem ? `${m.path}\n${m.problem}` : m.path,
+      tooltip: modelTooltip(m, m.problem ? null : (facts?.peek(m.path) ?? null)),
       icon: m.problem ? 'warning' : node.loaded ? 'circle-large-filled' : 'package',
       contextValue: `model.${m.source}${node.loaded ? '.loaded' : ''}`,
       collapsible: node.children.length > 0,
@@ -63,6 +84,7 @@ export class ModelsTreeSource implements TreeSource<ModelTreeNode> {
   constructor(
     private readonly registry: ModelRegistry,
     private readonly runtime: RuntimeService,
+    private readonly facts?: ModelFactsCache,
   ) {}
 
   getChildren(parent: ModelTreeNode | undefined): ModelTreeNode[] {
@@ -72,12 +94,13 @@ export class ModelsTreeSource implements TreeSource<ModelTreeNode> {
   }
 
   toData(node: ModelTreeNode): TreeNodeData {
-    return modelNodeData(node);
+    return modelNodeData(node, this.facts);
   }
 
   readonly onDidChange: Event<void> = (l) => {
     const a = this.registry.onDidChange(l);
     const b = this.runtime.onDidChange(l);
-    return { dispose: () => (a.dispose(), b.dispose()) };
+    const c = this.facts?.onDidChange(l);
+    return { dispose: () => (a.dispose(), b.dispose(), c?.dispose()) };
   };
 }

@@ -6,6 +6,8 @@ import type { ModelRegistry } from '../models/ModelRegistry.js';
 import type { RuntimeService } from '../runtime/RuntimeService.js';
 import type { Disposable, HostApi, PanelHandle } from '../vscodeApi/HostApi.js';
 import { DEFAULT_SAMPLING } from './defaultSampling.js';
+import { chooseContextSize } from '../../protocol/contextSize.js';
+import type { ModelFactsCache } from '../inspect/ModelFactsCache.js';
 
 export interface PlaygroundDeps {
   registry: ModelRegistry;
@@ -16,12 +18,23 @@ export interface PlaygroundDeps {
   validateAdapter: (path: string, signal: AbortSignal) => Promise<void>;
   log: (line: string) => void;
   now?: () => number;
+  /** Header facts (chat template, trained context) of the listed models, read in the background. */
+  facts?: ModelFactsCache;
 }
 
-/** The models the playground offers: every listed model, plus model-type variants that have a file. */
-export function playgroundModels(registry: ModelRegistry): PlaygroundModelOption[] {
-  const out: PlaygroundModelOption[] = registry.list().filter((m) => !m.problem).map((m) => ({ id: m.id, name: m.name, source: m.source }));
-  for (const v of registry.listVariants()) if (v.kind === 'model' && v.path) out.push({ id: v.path, name: `${v.name} (variant)`, source: 'variant' });
+/**
+ * The models the playground offers: every listed model, plus model-type variants that have a file; with what the
+ * header says about chat templates and context (when `facts` has read it), for the mode and context notes.
+ */
+export function playgroundModels(registry: ModelRegistry, facts?: ModelFactsCache, contextSetting?: number): PlaygroundModelOption[] {
+  const withFacts = (o: PlaygroundModelOption, filePath: string): PlaygroundModelOption => {
+    const f = facts?.peek(filePath);
+    if (!f) return { ...o, chatTemplate: null };
+    const ctx = chooseContextSize(contextSetting, f.trainContextSize);
+    return { ...o, chatTemplate: f.chatTemplate, contextSize: ctx.size, contextNote: ctx.note };
+  };
+  const out: PlaygroundModelOption[] = registry.list().filter((m) => !m.problem).map((m) => withFacts({ id: m.id, name: m.name, source: m.source }, m.path));
+  for (const v of registry.listVariants()) if (v.kind === 'model' && v.path) out.push(withFacts({ id: v.path, name: `${v.name} (variant)`, source: 'variant' }, v.path));
   return out;
 }
 
@@ -36,6 +49,8 @@ export class PlaygroundPanel implements Disposable {
   private selected: string | null;
   /** An adapter the user opened the playground with (a LoRA variant); the webview fills it in once. */
   private suggestedAdapter: string | null;
+  /** A prompt the user opened the playground with (an editor selection); the webview fills it in once. */
+  private suggestedPrompt: string | null = null;
   private readonly jobs = new Map<string, AbortController>();
   private readonly subs: Disposable[] = [];
   private readonly now: () => number;
@@ -79,24 +94,27 @@ export class PlaygroundPanel implements Disposable {
       deps.log,
     );
     this.subs.push(deps.registry.onDidChange(() => this.postState()));
+    if (deps.facts) this.subs.push(deps.facts.onDidChange(() => this.postState()));
     this.channel.signal.addEventListener('abort', () => this.cancelAll(), { once: true });
   }
 
-  selectModel(modelId: string | null, adapterPath?: string): void {
+  selectModel(modelId: string | null, adapterPath?: string, prompt?: string): void {
     if (modelId) this.selected = modelId;
     if (adapterPath) this.suggestedAdapter = adapterPath;
+    if (prompt) this.suggestedPrompt = prompt;
     this.postState();
   }
 
   state(): PlaygroundState {
-    const models = playgroundModels(this.deps.registry);
+    const models = playgroundModels(this.deps.registry, this.deps.facts, this.deps.contextSize());
     const selectedModelId = this.selected && models.some((m) => m.id === this.selected) ? this.selected : (models[0]?.id ?? null);
-    return { models, selectedModelId, sampling: DEFAULT_SAMPLING, adapterPath: this.suggestedAdapter };
+    return { models, selectedModelId, sampling: DEFAULT_SAMPLING, adapterPath: this.suggestedAdapter, prompt: this.suggestedPrompt };
   }
 
   private postState(): void {
     this.channel.notify('playground/state', this.state());
     this.suggestedAdapter = null;
+    this.suggestedPrompt = null;
   }
 
   get runningJobs(): number {
@@ -116,6 +134,7 @@ export class PlaygroundPanel implements Disposable {
     let first: number | null = null;
     let pieces = 0;
     // TTFT as the user saw it (includes loading the model); tokens/s from the runtime when it measured them.
+    let contextSize: number | undefined;
     const stats = (stopReason: string, fromRuntime?: { tokens: number; tokensPerSecond?: number }) => {
       const t = this.now();
       const measured = first !== null && pieces > 1 && t > first ? ((pieces - 1) * 1000) / (t - first) : null;
@@ -125,6 +144,7 @@ export class PlaygroundPanel implements Disposable {
         timeToFirstTokenMs: first === null ? null : first - t0,
         tokensPerSecond: rtTps !== undefined && Number.isFinite(rtTps) && rtTps > 0 ? rtTps : measured,
         stopReason,
+        contextSize,
       };
     };
     try {
@@ -140,6 +160,9 @@ export class PlaygroundPanel implements Disposable {
       if (!this.deps.runtime.isLoaded(model.id)) this.channel.notify('playground/status', { jobId, message: `Loading ${model.name}…` });
       const state = await this.deps.runtime.ensureLoaded(model.id, model.name, model.path, signal);
       signal.throwIfAborted();
+      const ctx = chooseContextSize(this.deps.contextSize(), state.info.trainContextSize);
+      if (ctx.note) this.deps.log(`[playground] ${model.name}: ${ctx.note}`);
+      contextSize = ctx.size;
       const rt = await this.deps.runtime.get();
       const result = await rt.generate(
         {
@@ -150,7 +173,7 @@ export class PlaygroundPanel implements Disposable {
           systemPrompt: p.systemPrompt,
           adapter: p.adapterPath ? { path: p.adapterPath, scale: p.adapterScale ?? 1 } : undefined,
           sampling: p.sampling,
-          contextSize: this.deps.contextSize(),
+          contextSize: ctx.size,
         },
         (text) => {
           if (signal.aborted) return;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { HostApi, SettingValues } from '../vscodeApi/HostApi.js';
+import { DEFAULT_CONTEXT_SIZE } from '../../protocol/contextSize.js';
 
 import { GPU_SETTINGS, type GpuSetting } from '../../protocol/runtime.js';
 
@@ -67,7 +68,7 @@ export function readSettings(ws: HostApi['workspace']): ModelLabSettings {
   const threadsRaw = get<number>('threads');
   const threads = typeof threadsRaw === 'number' && Number.isInteger(threadsRaw) && threadsRaw > 0 ? threadsRaw : 0;
   const ctxRaw = get<number>('contextSize');
-  const contextSize = typeof ctxRaw === 'number' && Number.isInteger(ctxRaw) && ctxRaw >= 128 ? ctxRaw : 4096;
+  const contextSize = typeof ctxRaw === 'number' && Number.isInteger(ctxRaw) && ctxRaw >= 128 ? ctxRaw : DEFAULT_CONTEXT_SIZE;
 
   return { modelsDirectory, dataDirectory, scanWorkspace: trusted && folders.length > 0, gpu, gpuLayers, threads, contextSize, trusted };
 }

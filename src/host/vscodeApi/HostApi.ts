@@ -122,6 +122,8 @@ export interface HostApi {
     /** Replaces the active editor's selection with text; false when there is no editor. */
     insertIntoActiveEditor(text: string): Promise<boolean>;
     writeClipboard(text: string): Promise<void>;
+    /** Shows a folder in the OS file manager; false where there is none to show it in (a remote or web window). */
+    revealInOs(folderPath: string): Promise<boolean>;
     /** Opens a file the way a click in the Explorer would (its default editor: text, or our GGUF inspector). */
     openFile(filePath: string): Promise<void>;
   };

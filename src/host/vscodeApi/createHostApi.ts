@@ -157,6 +157,12 @@ export function createHostApi(context: vscode.ExtensionContext): HostApi {
         return target.edit((b) => b.replace(target.selection, text));
       },
       writeClipboard: (text) => Promise.resolve(vscode.env.clipboard.writeText(text)),
+      revealInOs: async (folderPath) => {
+        // the OS file manager is on the user's machine: only a local desktop window can open it on this path
+        if (vscode.env.remoteName || vscode.env.uiKind === vscode.UIKind.Web) return false;
+        await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(folderPath));
+        return true;
+      },
       openFile: async (filePath) => {
         await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(filePath));
       },

@@ -29,6 +29,7 @@ import { LlamaError, NotLoadedError } from '../errors.js';
 import { firstLine, initLlama, type InitializedLlama, type RuntimeLogger } from './initLlama.js';
 import { validateAdapterFile, validateModelFile } from './validateModelFile.js';
 import { generateText } from './generateText.js';
+import { chooseContextSize, DEFAULT_CONTEXT_SIZE } from '../../protocol/contextSize.js';
 import { chatHistoryFromMessages } from './chatHistory.js';
 import { EXACT_SCORING_CONTEXT, scoreTokens } from './scoreTokens.js';
 import { archKey, GENERAL, TOKENIZER } from '../../engine/gguf/metadataKeys.js';
@@ -52,8 +53,6 @@ export interface LlamaRuntimeEvents {
   log?: RuntimeLogger;
   loadProgress?: (p: LoadProgress) => void;
 }
-
-const DEFAULT_CONTEXT = 4096;
 
 export class LlamaRuntime {
   private init?: Promise<InitializedLlama>;
@@ -198,7 +197,7 @@ export class LlamaRuntime {
   }
 
   private defaultContextSize(entry: ModelEntry): number {
-    return Math.min(DEFAULT_CONTEXT, entry.model.trainContextSize || DEFAULT_CONTEXT);
+    return chooseContextSize(DEFAULT_CONTEXT_SIZE, entry.model.trainContextSize).size;
   }
 
   async createSession(params: CreateSessionParams, signal?: AbortSignal): Promise<SessionInfo> {

@@ -1,4 +1,5 @@
 import type { LlamaChatSession, LlamaCompletion, LlamaContextSequence, Token } from 'node-llama-cpp';
+import { ModelLabError } from '../../engine/errors.js';
 import type { GenerateChunk, GenerateResult, SamplingOptions, StopReason } from '../../protocol/runtime.js';
 
 export interface GenerateTextInput extends SamplingOptions {
@@ -19,6 +20,7 @@ const stopReasons: Record<string, StopReason> = {
   stopGenerationTrigger: 'eos',
   customStopTrigger: 'stopString',
   abort: 'cancelled',
+  contextFull: 'contextFull',
 };
 
 /**
@@ -63,11 +65,20 @@ export async function generateText(target: GenerateTarget, input: GenerateTextIn
   let reason: string;
   let promptTokens: number;
   if (target.mode === 'completion') {
-    // tokens, not text: LlamaCompletion would drop the SPM space prefix that llama.cpp (and our logprobs) keep
-    const r = await target.completion.generateCompletionWithMeta(target.promptTokens, common);
-    text = r.response;
-    reason = r.metadata.stopReason;
     promptTokens = target.promptTokens.length + (target.addsBos ? 1 : 0);
+    // A raw completion ends where the window does, with that reason: node-llama-cpp would otherwise shift the
+    // context (dropping the start of the prompt) without saying so.
+    const contextSize = target.sequence.contextSize;
+    const room = contextSize - promptTokens;
+    if (room <= 0) {
+      throw new ModelLabError('CONTEXT_FULL', `The prompt is ${promptTokens} tokens and the context holds ${contextSize}: shorten the prompt or raise modelLab.contextSize (up to the model's trained context)`);
+    }
+    const asked = common.maxTokens;
+    const maxTokens = Math.min(asked, room);
+    // tokens, not text: LlamaCompletion would drop the SPM space prefix that llama.cpp (and our logprobs) keep
+    const r = await target.completion.generateCompletionWithMeta(target.promptTokens, { ...common, maxTokens, disableContextShift: true });
+    text = r.response;
+    reason = r.metadata.stopReason === 'maxTokens' && maxTokens < asked ? 'contextFull' : r.metadata.stopReason;
   } else {
     const r = await target.chat.promptWithMeta(input.prompt, common);
     text = r.responseText;

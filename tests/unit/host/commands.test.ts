@@ -33,9 +33,13 @@ test('every manifest command has a handler, and every handler is in the manifest
   assert.equal(stub.commands.size, 0, 'every registration went into subscriptions');
 });
 
-test('menu entries in the manifest only name contributed commands', () => {
-  for (const [where, entries] of Object.entries(manifest.contributes.menus as Record<string, Array<{ command: string }>>)) {
-    for (const e of entries) assert.ok(manifestCommands.includes(e.command), `${where}: ${e.command}`);
+test('menu entries in the manifest only name contributed commands and declared submenus', () => {
+  const submenus: string[] = (manifest.contributes.submenus ?? []).map((s: { id: string }) => s.id);
+  for (const [where, entries] of Object.entries(manifest.contributes.menus as Record<string, Array<{ command?: string; submenu?: string }>>)) {
+    for (const e of entries) {
+      if (e.submenu !== undefined) assert.ok(submenus.includes(e.submenu), `${where}: submenu ${e.submenu}`);
+      else assert.ok(manifestCommands.includes(e.command!), `${where}: ${e.command}`);
+    }
   }
 });
 

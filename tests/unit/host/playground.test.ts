@@ -36,7 +36,7 @@ test('ready → state with the models; generate streams tokens, then done with s
   const { panel, rt, model } = await open();
   assert.equal(panel.options?.script, 'playground');
   const [state] = panel.notifications('playground/state');
-  assert.deepEqual(state.models, [{ id: model, name: 'tiny', source: 'user' }]);
+  assert.deepEqual(state.models, [{ id: model, name: 'tiny', source: 'user', chatTemplate: null }]);
   assert.equal(state.selectedModelId, model);
 
   panel.send({ kind: 'request', id: 1, method: 'playground/generate', params: { modelId: model, mode: 'complete', prompt: 'Say', sampling, adapterPath: '/a.gguf', adapterScale: 0.5 } });

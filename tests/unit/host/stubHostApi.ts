@@ -48,6 +48,8 @@ export interface StubOptions {
   folders?: string[];
   settings?: Record<string, SettingValues<unknown>>;
   failTree?: boolean;
+  /** What revealInOs answers (a local desktop window: true). */
+  canReveal?: boolean;
 }
 
 export function createStubHostApi(o: StubOptions = {}) {
@@ -64,6 +66,11 @@ export function createStubHostApi(o: StubOptions = {}) {
   const clipboard: string[] = [];
   const inserted: string[] = [];
   const opened: string[] = [];
+  const revealed: string[] = [];
+  const pickFileOptions: Array<{ title: string; filters: Record<string, string[]>; defaultPath?: string }> = [];
+  /** Actions offered with each message (text → action labels); the next answers pick one. */
+  const offered: Array<{ text: string; actions: string[] }> = [];
+  const actionAnswers: Array<string | undefined> = [];
   let trusted = o.trusted ?? true;
   const trustListeners = new Set<Listener<void>>();
   const settingListeners = new Set<Listener<(s: string) => boolean>>();
@@ -81,10 +88,10 @@ export function createStubHostApi(o: StubOptions = {}) {
       execute: async (id, ...a) => commands.get(id)?.(...a),
     },
     window: {
-      showInformation: async (text) => (shown.push({ level: 'info', text }), undefined),
-      showWarning: async (text) => (shown.push({ level: 'warning', text }), undefined),
-      showError: async (text) => (shown.push({ level: 'error', text }), undefined),
-      pickFile: async () => pickFileAnswers.shift(),
+      showInformation: async (text, ...actions) => (shown.push({ level: 'info', text }), offered.push({ text, actions }), actions.length ? actionAnswers.shift() : undefined),
+      showWarning: async (text, ...actions) => (shown.push({ level: 'warning', text }), offered.push({ text, actions }), actions.length ? actionAnswers.shift() : undefined),
+      showError: async (text, ...actions) => (shown.push({ level: 'error', text }), offered.push({ text, actions }), actions.length ? actionAnswers.shift() : undefined),
+      pickFile: async (opts) => (pickFileOptions.push(opts), pickFileAnswers.shift()),
       pickOne: async (items) => {
         const f = pickOneAnswers.shift();
         return f ? f(items) : undefined;
@@ -114,6 +121,7 @@ export function createStubHostApi(o: StubOptions = {}) {
       activeSelection: () => undefined,
       insertIntoActiveEditor: async (t) => (inserted.push(t), true),
       writeClipboard: async (t) => void clipboard.push(t),
+      revealInOs: async (f) => (revealed.push(f), o.canReveal ?? false),
       openFile: async (f) => void opened.push(f),
     },
     workspace: {
@@ -140,6 +148,10 @@ export function createStubHostApi(o: StubOptions = {}) {
     clipboard,
     inserted,
     opened,
+    revealed,
+    pickFileOptions,
+    offered,
+    actionAnswers,
     pickFileAnswers,
     pickOneAnswers,
     inputAnswers,

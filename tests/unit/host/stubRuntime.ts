@@ -13,7 +13,7 @@ export class StubRuntime implements ModelRuntime {
   /** When set, loads report a CPU fallback with this reason. */
   fallback: string | null = null;
   /** What loads report as the model's trained context and chat template. */
-  trainContextSize: number | null = 256;
+  trainContextSize: number | null = null;
   chatTemplate = false;
   private logL = new Set<Listener<string>>();
   private evL = new Set<Listener<RuntimeEvent>>();
