@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { CancellationTokenSource, ErrorCodes, ResponseError } from 'vscode-jsonrpc/node.js';
+import { AbortedError } from '../engine/errors.js';
 import type { RequestMap, RpcErrorData } from '../protocol/rpc.js';
 import { Backoff } from './Backoff.js';
 import { ProcessCrashedError, reviveError } from './errors.js';
@@ -167,13 +168,14 @@ export class ProcessClient<R extends RequestMap<R>> {
 
   /** One typed request on a given run; `signal` cancels it through JSON-RPC cancellation. */
   send<M extends keyof R & string>(run: ChildRun, method: M, params: R[M]['params'], signal?: AbortSignal): Promise<R[M]['result']> {
+    // cancelled before it was sent (e.g. while the child was starting): the child never sees it
+    if (signal?.aborted) return Promise.reject(new AbortedError());
     return new Promise((resolve, reject) => {
       const entry: Pending = { reject };
       this.pending.add(entry);
       const cts = new CancellationTokenSource();
       const onAbort = (): void => cts.cancel();
       signal?.addEventListener('abort', onAbort);
-      if (signal?.aborted) cts.cancel();
       const done = (): void => {
         this.pending.delete(entry);
         signal?.removeEventListener('abort', onAbort);

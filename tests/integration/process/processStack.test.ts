@@ -61,6 +61,9 @@ test('typed requests, captured output, cancellation, revived errors, crash and r
     const waiting = client.request('echo/wait', {}, ac.signal);
     setTimeout(() => ac.abort(), 50);
     await assert.rejects(waiting, (e: unknown) => e instanceof AbortedError && e.message === 'Stopped waiting.');
+    // aborted before it was sent: never reaches the child
+    await assert.rejects(client.request('echo/say', { text: 'never' }, AbortSignal.abort()), (e: unknown) => e instanceof AbortedError);
+    assert.ok(!client.recentLog.some((l) => l.message === 'out: never'));
 
     await assert.rejects(client.request('echo/fail', { registered: true }), (e: unknown) => e instanceof EchoError && e.code === 'ECHO_BROKEN' && e.message === 'The echo broke.');
     await assert.rejects(client.request('echo/fail', { registered: false }), (e: unknown) => e instanceof RemoteError && e.code === 'ECHO_OTHER' && e.name === 'ModelLabError');
