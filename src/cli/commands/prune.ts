@@ -8,10 +8,9 @@
 import path from 'node:path';
 import { assertNotSameFile, readGguf } from '../../engine/gguf/index.js';
 import {
-  CALIBRATED_METHODS, CALIBRATION_SAMPLE, calibrationFromTexts, PRUNE_METHODS, pruneModel, PruneError,
+  CALIBRATED_METHODS, calibrationForModel, PRUNE_METHODS, pruneModel, PruneError,
   type CalibrationSet, type PruneAllocation, type PruneMethod,
 } from '../../engine/prune/index.js';
-import { SpmTokenizer, tokenizerVocabFromGguf } from '../../engine/tokenizer/index.js';
 import { sha256File, TOOL_VERSION } from '../../workspace/index.js';
 import { CliUsageError } from '../CliUsageError.js';
 import { readTextInputs } from '../readTextInputs.js';
@@ -98,15 +97,12 @@ function mb(bytes: number): string {
  * tokenizer: ours for SPM vocabularies, llama.cpp's for the others.
  */
 export async function loadCalibration(model: string, calib: string | undefined, values: Record<string, string | boolean | undefined>): Promise<CalibrationSet> {
-  const texts = calib === undefined ? [{ name: 'built-in sample', text: CALIBRATION_SAMPLE }] : await readTextInputs(calib);
+  const texts = calib === undefined ? undefined : await readTextInputs(calib);
   const g = await readGguf(model);
-  if (g.metadata['tokenizer.ggml.model'] === 'llama') {
-    const tok = new SpmTokenizer(tokenizerVocabFromGguf(g.metadata));
-    return calibrationFromTexts(texts, (t) => tok.encode(t, { addBos: true }));
-  }
+  if (g.metadata['tokenizer.ggml.model'] === 'llama') return calibrationForModel(g, texts);
   return withCliRuntime({ ...values, gpu: (values.gpu as string | undefined) ?? 'off' }, async (rt) => {
     await rt.loadModel({ id: 'model', path: model });
-    return calibrationFromTexts(texts, (text) => rt.tokenize({ modelId: 'model', text, addBos: true }).tokens);
+    return calibrationForModel(g, texts, { tokenize: (text) => rt.tokenize({ modelId: 'model', text, addBos: true }).tokens });
   });
 }
 

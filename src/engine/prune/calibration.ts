@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { GgufFile } from '../gguf/index.js';
+import { SpmTokenizer, tokenizerVocabFromGguf } from '../tokenizer/index.js';
+import { CALIBRATION_SAMPLE } from './calibrationSample.js';
 import { PruneError } from './PruneError.js';
 
 /** Token windows the activation-based scores run the model on, and a hash of the text they came from. */
@@ -43,4 +46,20 @@ export function calibrationFromTexts(texts: { name: string; text: string }[], to
   }
   if (tokens < 2) throw new PruneError('PRUNE_NO_CALIBRATION', 'the calibration text is empty: give a file with some text (--calib) or use the built-in sample');
   return { sequences, tokens, sha256: h.digest('hex'), source: texts.map((t) => t.name).join(', ') };
+}
+
+/**
+ * Calibration windows for a model from texts (the built-in sample when none), tokenized with the model's own SPM
+ * vocabulary; `tokenize` stands in for other tokenizers (the CLI passes llama.cpp's). Throws PruneError when the
+ * model's tokenizer is not SPM and no tokenize function is given.
+ */
+export function calibrationForModel(file: GgufFile, texts: { name: string; text: string }[] | undefined,
+  opts: CalibrationOptions & { tokenize?: (text: string) => number[] } = {}): CalibrationSet {
+  const list = texts?.length ? texts : [{ name: 'built-in sample', text: CALIBRATION_SAMPLE }];
+  if (opts.tokenize) return calibrationFromTexts(list, opts.tokenize, opts);
+  if (file.metadata['tokenizer.ggml.model'] !== 'llama') {
+    throw new PruneError('PRUNE_TOKENIZER', `calibration text needs this model's '${String(file.metadata['tokenizer.ggml.model'])}' tokenizer, which only the command line (llama.cpp) has: run model-lab prune`);
+  }
+  const tok = new SpmTokenizer(tokenizerVocabFromGguf(file.metadata));
+  return calibrationFromTexts(list, (t) => tok.encode(t, { addBos: true }), opts);
 }

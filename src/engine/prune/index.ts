@@ -11,7 +11,7 @@
  *                                                         writes the same-shaped reference with neurons zeroed
  */
 export { pruneModel, type PruneOptions, type PruneResult } from './pruneModel.js';
-export { calibrationFromTexts, type CalibrationSet, type CalibrationOptions } from './calibration.js';
+export { calibrationForModel, calibrationFromTexts, type CalibrationSet, type CalibrationOptions } from './calibration.js';
 export { CALIBRATION_SAMPLE } from './calibrationSample.js';
 export { scoreNeurons } from './scoreNeurons.js';
 export { PRUNE_METHODS, CALIBRATED_METHODS, type PruneMethod, type NeuronScores, type ScoreContext } from './scoreTypes.js';

@@ -2,10 +2,12 @@
 // from its file). Callers outside the job process import these names and types with `import type` only, so the
 // engine code of the kinds stays out of the extension host's bundle.
 import type { JobKind } from './JobKind.js';
+import { pruneJob } from './prune.js';
 import { trainJob } from './train.js';
 
 export const JOB_KINDS = {
   train: trainJob,
+  prune: pruneJob,
 } satisfies Record<string, JobKind<never, unknown>>;
 
 export type JobKindName = keyof typeof JOB_KINDS;
