@@ -150,9 +150,10 @@ export class WasmBackend implements KernelBackend {
     const out = result(y, m * w.rows, 'y');
     if (m === 0) return out;
     // x → 8-bit rows (the kind llama.cpp pairs with this weight type), then integer dot products against W
+    const xv = this.ex.qValueShift(w.type);
     const [xp, yp, xq] = this.place([{ arr: x, n: m * w.cols, load: true }, { arr: out, n: m * w.rows, load: false, out: true }],
-      this.ex.qBufferBytes(m, w.cols, kind) / 4);
-    this.opCall(OP_QUANTIZE, [xp, m, w.cols, kind, xq], 8 * m * w.cols);
+      this.ex.qBufferBytes(m, w.cols, kind, xv) / 4);
+    this.opCall(OP_QUANTIZE, [xp, m, w.cols, kind, xq, xv], 8 * m * w.cols);
     this.opCall(OP_QGEMM, [m, w.rows, w.cols, xq, w.ptr, w.type, w.rowBytes, yp, w.rows, this.work],
       m * w.rows * w.cols + 2 * w.rows * w.cols);
     this.unplace(out, yp, m * w.rows);

@@ -52,9 +52,10 @@ export interface KernelExports {
   softmaxChunks(counter: number, x: number, rows: number, cols: number, causal: number): void;
   softmaxBackwardChunks(counter: number, p: number, dp: number, rows: number, cols: number): void;
   swigluChunks(counter: number, h: number, g: number, u: number, stride: number, rows: number, cols: number, mask: number): void;
-  quantizeChunks(counter: number, x: number, M: number, K: number, kind: number, q: number, stride: number): void;
-  qRowStride(K: number, kind: number): number;
-  qgemmChunks(counter: number, M: number, N: number, K: number, xq: number, xs: number, b: number, type: number,
+  quantizeChunks(counter: number, x: number, M: number, K: number, kind: number, q: number, xv: number): void;
+  qBufferBytes(M: number, K: number, kind: number, xv: number): number;
+  qValueShift(type: number): number;
+  qgemmChunks(counter: number, M: number, N: number, K: number, xq: number, b: number, type: number,
     rowBytes: number, c: number, ldc: number, work: number): void;
   heapBase(): number;
   WORK_BYTES: { value: unknown };
@@ -69,10 +70,10 @@ export function runShare(ex: KernelExports, ctl: Int32Array, flt: Float32Array, 
   else if (op === OP_QUANTIZE) ex.quantizeChunks(ctl[ARG], ctl[ARG + 1], ctl[ARG + 2], ctl[ARG + 3], ctl[ARG + 4], ctl[ARG + 5], ctl[ARG + 6]);
   else if (op === OP_QGEMM) {
     const a = ARG;
-    // args: counter, M, N, K, xq, xs, b, type, rowBytes, c, ldc, work base
-    const work = ((ctl[a + 11] >>> 0) + tid * workBytes) | 0;
+    // args: counter, M, N, K, xq, b, type, rowBytes, c, ldc, work base
+    const work = ((ctl[a + 10] >>> 0) + tid * workBytes) | 0;
     ex.qgemmChunks(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7],
-      ctl[a + 8], ctl[a + 9], ctl[a + 10], work);
+      ctl[a + 8], ctl[a + 9], work);
   } else if (op === OP_GEMM) {
     const a = ARG;
     // args: counter, M, N, K, a, aTrans, lda, b, type, mode, rowBytes, c, ldc, work base

@@ -9,5 +9,5 @@ export function heapBase(): usize {
 }
 export { softmaxChunks, softmaxBackwardChunks } from './softmax';
 export { swigluChunks } from './swiglu';
-export { quantizeChunks, qRowStride } from './quantizeRows';
-export { qgemmChunks, QWORK_BYTES } from './qgemm';
+export { quantizeChunks, qBufferBytes } from './quantizeRows';
+export { qgemmChunks, qValueShift, QWORK_BYTES } from './qgemm';

@@ -6,7 +6,8 @@
 //
 // Weights are unpacked 4 rows × up to KQ values at a time and interleaved so that one v128 holds the same few
 // values of rows 0…3, one row per i32 lane: pairs of signed 16-bit values for i32x4.dot_i16x8_s (plain SIMD, and
-// Q8_0 everywhere), or quads of unsigned 7-bit values for the relaxed-SIMD i32x4.relaxed_dot_i8x16_i7x16_add_s
+// Q8_0 everywhere, whose signed 8-bit weights the i8 dot cannot take; its activations are 16-bit then too), or
+// quads of unsigned 7-bit values for the relaxed-SIMD i32x4.relaxed_dot_i8x16_i7x16_add_s
 // (its second operand must stay below 128, so Q4_0's −8 and Q6_K's −32 come off afterwards as offset·Σ q_x). The
 // micro-kernel dots that vector with a token's pair (quad) of values splat to every lane, so each lane accumulates
 // one weight row and y[t, j…j+3] comes out as one vector, with no horizontal sums; a tile of 4 tokens × 4 rows
@@ -14,7 +15,7 @@
 // C element is computed in one chunk in a fixed order, so results do not depend on the thread count.
 import { halfAt, scaleMinK4, T_Q4_0, T_Q4_K, T_Q5_K, T_Q6_K, T_Q8_0 } from './dequant';
 import { madd } from './madd';
-import { XV_SHIFT } from './quantizeRows';
+import { paddedRows } from './quantizeRows';
 
 /** Values of K per packed tile (a multiple of 256). */
 const KQ: i32 = 1024;
@@ -43,6 +44,10 @@ export const QWORK_BYTES: usize = TMP_BYTES + PK_BYTES + SUB_BYTES + BLK_BYTES +
 // @ts-ignore: decorator
 @inline function byteValues(type: i32): bool {
   return ASC_FEATURE_RELAXED_SIMD && type != T_Q8_0;
+}
+/** log2 of the bytes per value of the quantized activations for this weight type (quantizeRows.ts). */
+export function qValueShift(type: i32): i32 {
+  return byteValues(type) ? 0 : 1;
 }
 /** What the relaxed i8 dot's unsigned weights carry above the signed value (Q4_0: 8, Q6_K: 32). */
 // @ts-ignore: decorator
@@ -177,47 +182,44 @@ function packGroup(type: i32, b: usize, rowBytes: i32, j: i32, nr: i32, p0: i32,
 /** t + the dot products of one w vector with a token's values at x (pair or quad per lane, see the file comment). */
 // @ts-ignore: decorator
 @inline function dotStep(t: v128, w: v128, x: usize, bytes: bool): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    if (bytes) return i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(x), w, t);
-    // Q8_0's signed weights: 16-bit pairs against the token's 8-bit pair, widened
-    return i32x4.add(t, i32x4.dot_i16x8_s(w, i16x8.extend_low_i8x16_s(v128.load16_splat(x))));
-  }
+  if (ASC_FEATURE_RELAXED_SIMD && bytes) return i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(x), w, t);
   return i32x4.add(t, i32x4.dot_i16x8_s(w, v128.load32_splat(x)));
 }
 
 /**
- * ct[4 tokens][4 rows] = the packed tile (kc values) against 4 quantized token rows. x0…x3: the tokens' values
- * at p0; d0…d3: their block scales at p0's block; s0…s3: their 16-group sums at p0's group.
+ * ct[4 tokens][4 rows] = the packed tile (kc values) against a panel of 4 quantized tokens (quantizeRows.ts). xp:
+ * the panel at p0; ds, ss: token 0's block scales at p0's block and 16-group sums at p0's group, the next tokens'
+ * dStride and sStride bytes further.
  */
-function micro(type: i32, kc: i32, pk: usize, x0: usize, x1: usize, x2: usize, x3: usize,
-  d0: usize, d1: usize, d2: usize, d3: usize, s0: usize, s1: usize, s2: usize, s3: usize, ct: usize): void {
+function micro(type: i32, kc: i32, pk: usize, xp: usize, ds: usize, dStride: usize, ss: usize, sStride: usize, ct: usize): void {
+  const d0 = ds, d1 = ds + dStride, d2 = ds + 2 * dStride, d3 = ds + 3 * dStride;
+  const s0 = ss, s1 = ss + sStride, s2 = ss + 2 * sStride, s3 = ss + 3 * sStride;
   const S = subBlock(type);
   const SB = superBlock(type);
   const bytes = byteValues(type);
   const scaled = SB != S || type == T_Q6_K;
   const mins = type == T_Q4_K || type == T_Q5_K;
   const off = bytes ? unsignedOffset(type) : 0;
-  // values per w vector (per lane), and x bytes they span
+  // values per w vector (per lane): a 4-byte unit of each token's activations matches it
   const per: usize = bytes ? 4 : 2;
-  const xStep: usize = per << XV_SHIFT;
   let w = pk;
   let sub = pk + (<usize>kc << (bytes ? 2 : 3));
   let blk = sub + <usize>(kc / S) * 32;
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-  let xo: usize = 0;
+  let x = xp;
   for (let b = 0; b < kc / SB; b++, blk += 32) {
     let i0 = i32x4.splat(0), i1 = i32x4.splat(0), i2 = i32x4.splat(0), i3 = i32x4.splat(0);
     let m0 = i32x4.splat(0), m1 = i32x4.splat(0), m2 = i32x4.splat(0), m3 = i32x4.splat(0);
     for (let s = 0; s < SB / S; s++, sub += 32) {
       let t0 = i32x4.splat(0), t1 = i32x4.splat(0), t2 = i32x4.splat(0), t3 = i32x4.splat(0);
-      for (let e = w + ((<usize>S / per) << 4); w < e; w += 32, xo += 2 * xStep) {
+      for (let e = w + ((<usize>S / per) << 4); w < e; w += 32, x += 32) {
         let wv = v128.load(w);
-        t0 = dotStep(t0, wv, x0 + xo, bytes); t1 = dotStep(t1, wv, x1 + xo, bytes);
-        t2 = dotStep(t2, wv, x2 + xo, bytes); t3 = dotStep(t3, wv, x3 + xo, bytes);
+        t0 = dotStep(t0, wv, x, bytes); t1 = dotStep(t1, wv, x + 4, bytes);
+        t2 = dotStep(t2, wv, x + 8, bytes); t3 = dotStep(t3, wv, x + 12, bytes);
         wv = v128.load(w, 16);
-        const x2o = xo + xStep;
-        t0 = dotStep(t0, wv, x0 + x2o, bytes); t1 = dotStep(t1, wv, x1 + x2o, bytes);
-        t2 = dotStep(t2, wv, x2 + x2o, bytes); t3 = dotStep(t3, wv, x3 + x2o, bytes);
+        const y = x + 16;
+        t0 = dotStep(t0, wv, y, bytes); t1 = dotStep(t1, wv, y + 4, bytes);
+        t2 = dotStep(t2, wv, y + 8, bytes); t3 = dotStep(t3, wv, y + 12, bytes);
       }
       // 16-group of the sub-block's first value (relative to p0)
       const g = <usize>((b * SB + s * S) >> 4) << 2;
@@ -265,11 +267,11 @@ function micro(type: i32, kc: i32, pk: usize, x0: usize, x1: usize, x2: usize, x
 }
 
 /**
- * Computes chunks of y[M, N] = q8(x) · Wᵀ until none is left (see the file comment). xq: M quantized rows of
- * xs bytes (quantizeChunks, the kind that matches `type`); b: the stored weight, rows of rowBytes; y rows are ldc
- * floats apart. Every thread taking part calls this with the same arguments; `counter` hands out chunks.
+ * Computes chunks of y[M, N] = q8(x) · Wᵀ until none is left (see the file comment). xq: M rows quantized by
+ * quantizeChunks (the kind that matches `type`); b: the stored weight, rows of rowBytes; y rows are ldc floats
+ * apart. Every thread taking part calls this with the same arguments; `counter` hands out chunks.
  */
-export function qgemmChunks(counter: usize, M: i32, N: i32, K: i32, xq: usize, xs: i32, b: usize, type: i32,
+export function qgemmChunks(counter: usize, M: i32, N: i32, K: i32, xq: usize, b: usize, type: i32,
   rowBytes: i32, c: usize, ldc: i32, work: usize): void {
   const nN = (N + QCHUNK_N - 1) / QCHUNK_N;
   const nM = (M + QCHUNK_M - 1) / QCHUNK_M;
@@ -278,35 +280,35 @@ export function qgemmChunks(counter: usize, M: i32, N: i32, K: i32, xq: usize, x
     if (i >= nM * nN) return;
     const m0 = (i / nN) * QCHUNK_M;
     const n0 = (i % nN) * QCHUNK_N;
-    qgemmRange(m0, min(M, m0 + QCHUNK_M), n0, min(N, n0 + QCHUNK_N), K, xq, xs, b, type, rowBytes, c, ldc, work);
+    qgemmRange(m0, min(M, m0 + QCHUNK_M), n0, min(N, n0 + QCHUNK_N), M, K, xq, b, type, rowBytes, c, ldc, work);
   }
 }
 
-function qgemmRange(m0: i32, m1: i32, n0: i32, n1: i32, K: i32, xq: usize, xs: i32, b: usize, type: i32,
+function qgemmRange(m0: i32, m1: i32, n0: i32, n1: i32, M: i32, K: i32, xq: usize, b: usize, type: i32,
   rowBytes: i32, c: usize, ldc: i32, work: usize): void {
   const tmp = work;
   const pk = tmp + TMP_BYTES;
   const ct = pk + PK_BYTES + SUB_BYTES + BLK_BYTES;
   const SB = superBlock(type);
-  const scalesAt = <usize>K << XV_SHIFT;
-  const sumsAt = scalesAt + (<usize>(K / SB) << 2);
+  const Mp = paddedRows(M);
+  const xv = qValueShift(type);
+  const panel = <usize>(4 * K) << xv;
+  const dStride = <usize>(K / SB) << 2;
+  const sStride = <usize>(K / 16) << 2;
+  const scales = xq + <usize>Mp * <usize>(K << xv);
+  const sums = scales + <usize>Mp * dStride;
   for (let p0 = 0; p0 < K; p0 += KQ) {
     const kc = min(KQ, K - p0);
-    const xo = <usize>p0 << XV_SHIFT;
-    const dO = scalesAt + (<usize>(p0 / SB) << 2);
-    const sO = sumsAt + (<usize>(p0 >> 4) << 2);
+    const xo = <usize>(4 * p0) << xv;
+    const dO = <usize>(p0 / SB) << 2;
+    const sO = <usize>(p0 >> 4) << 2;
     for (let j = n0; j < n1; j += 4) {
       const nr = min(4, n1 - j);
       packGroup(type, b, rowBytes, j, nr, p0, kc, pk, tmp);
       for (let t = m0; t < m1; t += 4) {
         const mr = min(4, m1 - t);
-        // missing tokens of a short tile repeat the first one; their results are not stored
-        const r0 = xq + <usize>t * <usize>xs;
-        const r1 = mr > 1 ? r0 + <usize>xs : r0;
-        const r2 = mr > 2 ? r0 + 2 * <usize>xs : r0;
-        const r3 = mr > 3 ? r0 + 3 * <usize>xs : r0;
-        micro(type, kc, pk, r0 + xo, r1 + xo, r2 + xo, r3 + xo, r0 + dO, r1 + dO, r2 + dO, r3 + dO,
-          r0 + sO, r1 + sO, r2 + sO, r3 + sO, ct);
+        micro(type, kc, pk, xq + <usize>(t >> 2) * panel + xo, scales + <usize>t * dStride + dO, dStride,
+          sums + <usize>t * sStride + sO, sStride, ct);
         for (let ii = 0; ii < mr; ii++) {
           const dst = c + ((<usize>(t + ii) * <usize>ldc + <usize>j) << 2);
           const v = v128.load(ct + (<usize>ii << 4));
