@@ -15,7 +15,9 @@ import { e2eModel, type E2eModel } from './e2eModel.js';
 
 const SHOTS = path.join(repoRoot, 'test-results', 'e2e');
 const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
-const commands: Array<{ command: string; title: string; category: string }> = manifest.contributes.commands;
+// Commands hidden from the palette (`when: false`: features not built yet) are not offered, so not checked here.
+const hiddenFromPalette = new Set((manifest.contributes.menus.commandPalette ?? []).filter((e: { when?: string }) => e.when === 'false').map((e: { command: string }) => e.command));
+const commands: Array<{ command: string; title: string; category: string }> = manifest.contributes.commands.filter((c: { command: string }) => !hiddenFromPalette.has(c.command));
 
 let session: Awaited<ReturnType<typeof startSession>>;
 let model: E2eModel;
@@ -101,7 +103,11 @@ test('the Models view lists the model', async () => {
 
 test('the command palette lists every Model Lab command of the manifest', async () => {
   const listed = await wb.paletteMatches(session.page, 'Model Lab:');
-  const missing = commands.map((c) => `${c.category}: ${c.title}`).filter((t) => !listed.includes(t));
+  // the palette renders only the rows that fit on screen: look for the others by their own titles
+  const missing: string[] = [];
+  for (const t of commands.map((c) => `${c.category}: ${c.title}`).filter((x) => !listed.includes(x))) {
+    if (!(await wb.paletteMatches(session.page, t)).includes(t)) missing.push(t);
+  }
   assert.deepEqual(missing, [], `palette rows: ${JSON.stringify(listed)}`);
 });
 
