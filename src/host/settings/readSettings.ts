@@ -32,9 +32,8 @@ function effective<T>(v: SettingValues<T>, trusted: boolean): T | undefined {
  * Workspace trust: in an untrusted workspace no folder named by a workspace setting is used, the workspace is not
  * scanned and its data directory is not read (a cloned repository must not make us open files it chose).
  *
- * `modelsDirectory` has scope machine-overridable: in a remote window (Remote-SSH, WSL, code-server) VS Code drops
- * it from the local User settings before we see it; it belongs in the Remote (Machine) settings of the machine that
- * holds the models, or in the workspace settings.
+ * `modelsDirectory` has the default (window) scope, so the Settings UI shows it under User as well as Remote: a
+ * machine-scoped setting was only visible under Remote, where a new user looking for the downloads did not find it.
  */
 export function readSettings(ws: HostApi['workspace']): ModelLabSettings {
   const trusted = ws.isTrusted();

@@ -24,7 +24,7 @@ class FakeClient {
   async loadModel(p: { path: string; gpuLayers?: unknown }) {
     this.calls.push(`load ${p.path} gpuLayers=${String(p.gpuLayers)}`);
     this.loadedModels.push({ id: 'M1', path: p.path });
-    return { id: 'M1', path: p.path, backend: 'cuda', gpuLayers: 33, layerCount: 32, sizeBytes: 123, fallback: undefined } as any;
+    return { id: 'M1', path: p.path, backend: 'cuda', gpuLayers: 33, layerCount: 32, sizeBytes: 123, fallback: undefined, trainContextSize: 4096, chatTemplate: true, architecture: 'phi3' } as any;
   }
   async unloadModel(id: string) {
     this.calls.push(`unload ${id}`);
@@ -72,7 +72,8 @@ test('the client starts with the settings and the bundled runtime entry', () => 
 test('load maps the runtime\'s answer; generation streams text and reuses one session per model', async () => {
   const { fake, rt } = make();
   const m = await rt.loadModel('/m.gguf', { gpu: 'cuda', gpuLayers: 'auto', threads: 0, contextSize: 512 });
-  assert.deepEqual(m, { handle: 'M1', path: '/m.gguf', backend: 'cuda', gpuLayers: 33, totalLayers: 32, memoryBytes: 123, fallback: null });
+  // 32 blocks + the output layer: all 33 of llama.cpp's GPU layers are offloaded
+  assert.deepEqual(m, { handle: 'M1', path: '/m.gguf', backend: 'cuda', gpuLayers: 33, totalLayers: 33, memoryBytes: 123, fallback: null, trainContextSize: 4096, chatTemplate: true, architecture: 'phi3' });
   const text: string[] = [];
   const r = await rt.generate(req({}), (t) => text.push(t), new AbortController().signal);
   assert.deepEqual([text, r], [['a', 'b'], { tokens: 2, stopReason: 'eos', tokensPerSecond: 50 }]);
