@@ -26,7 +26,8 @@ export interface PreferenceObjectiveOptions {
 
 /**
  * LoRA preference training as a TrainObjective: each pass scores the chosen and rejected completions of its pairs
- * (prompt tokens masked), and per pair adds mix.dpo·DPO + mix.ipo·IPO + mix.sft·(mean NLL of the chosen answer),
+ * (prompt tokens masked), and per pair adds mix.dpo·DPO (on summed log-probs) + mix.ipo·IPO (on per-token means) +
+ * mix.sft·(mean NLL of the chosen answer),
  * averaged over the step's batch. Implicit rewards are β·(policy − reference) log-prob sums, as TRL logs them;
  * stats carry TRL's names (rewards/chosen, rewards/rejected, rewards/margins, rewards/accuracies, logps/chosen,
  * logps/rejected).
@@ -55,8 +56,11 @@ export function preferenceTrainObjective(o: PreferenceObjectiveOptions): TrainOb
             loss += dpo * r.loss; dSeq[2 * j] += dpo * r.dChosen; dSeq[2 * j + 1] += dpo * r.dRejected;
           }
           if (ipo) {
-            const r = ipoLoss(lp, o.beta);
-            loss += ipo * r.loss; dSeq[2 * j] += ipo * r.dChosen; dSeq[2 * j + 1] += ipo * r.dRejected;
+            // IPO on per-token mean log-probs, as TRL computes it: its target margin 1/(2β) then means the same
+            // thing for short and long answers.
+            const nc = group[j]!.chosen.length - group[j]!.chosenStart, nr = group[j]!.rejected.length - group[j]!.rejectedStart;
+            const r = ipoLoss({ chosen: lp.chosen / nc, rejected: lp.rejected / nr, refChosen: lp.refChosen / nc, refRejected: lp.refRejected / nr }, o.beta);
+            loss += ipo * r.loss; dSeq[2 * j] += (ipo * r.dChosen) / nc; dSeq[2 * j + 1] += (ipo * r.dRejected) / nr;
           }
           if (sft) {
             const n = group[j]!.chosen.length - group[j]!.chosenStart;

@@ -101,8 +101,9 @@ test('IPO and SFT objectives move the model the preferred way; bad settings are 
       const pol = pairLogps(model, train, { lora: r.adapter });
       const n = train.length;
       const chosenGain = pol.chosen.reduce((s, v, i) => s + v - r.reference.chosen[i]!, 0) / n;
-      const margin = pol.chosen.reduce((s, v, i) => s + (v - r.reference.chosen[i]!) - (pol.rejected[i]! - r.reference.rejected[i]!), 0) / n;
-      // SFT raises the chosen answers; IPO drives the log-ratio margin towards 1/(2β) = 1 and no further
+      // per-token means: every completion here is 2 tokens
+      const margin = pol.chosen.reduce((s, v, i) => s + (v - r.reference.chosen[i]!) - (pol.rejected[i]! - r.reference.rejected[i]!), 0) / n / 2;
+      // SFT raises the chosen answers; IPO drives the mean log-ratio margin towards 1/(2β) = 1 and no further
       if (method === 'sft') assert.ok(chosenGain > 0.5, `sft: chosen log-prob gain ${chosenGain}`);
       else assert.ok(margin > 0.6 && margin < 1.4, `ipo margin ${margin}`);
     }
