@@ -1,7 +1,8 @@
 // Kernel speed: GFLOP/s of the WASM SIMD kernels against the TypeScript reference, measured side by side.
 //   npm run bench kernels            (or: node --import tsx bench/kernels.bench.ts [--quick])
 // Shapes: a 512-token prompt through an FFN projection (512×1024 → 2816) and one token (m = 1); weights in F32,
-// Q8_0 and Q4_K; 1 and 2 threads. Anchor: llama.cpp's own F32 prompt
+// Q8_0 and Q4_K (and, for the prompt, the integer path with 8-bit activations: rows "int8", ×f = speed against
+// the float kernels); 1 and 2 threads. Anchor: llama.cpp's own F32 prompt
 // evaluation, measured at about 55 GFLOP/s per thread on the project's 2-core development machine.
 import os from 'node:os';
 import { createReferenceBackend, createWasmBackend, KERNEL_TYPES as T, type KernelBackend } from '../src/engine/kernels/index.js';
@@ -63,9 +64,15 @@ for (const [name, type] of [['F32', T.F32], ['Q8_0', T.Q8_0], ['Q4_K', T.Q4_K]] 
     const ws = threadCounts.map((n) => backends.get(n)!.uploadWeight(type, bytes, COLS, ROWS));
     const y = new Float32Array(m * ROWS);
     const fast = timeTurns(threadCounts.map((n, i) => () => { backends.get(n)!.matmul(x, ws[i], m, y); }), quick ? 600 : 2000);
-    threadCounts.forEach((n, i) => backends.get(n)!.freeWeight(ws[i]));
     const g = (s: number): string => (flops / s / 1e9).toFixed(1);
     rows.push([name, String(m), g(refS), ...fast.map(g), ...fast.map((s) => (refS / s).toFixed(0)), (fast[0] / fast[1]).toFixed(2)]);
+    if (type !== T.F32 && m > 3) {
+      // llama.cpp's way: activations quantized to 8 bits, integer dot products (matmulRounded); ×ref: against the
+      // float kernels on the same thread count
+      const int = timeTurns(threadCounts.map((n, i) => () => { backends.get(n)!.matmulRounded(x, ws[i], m, y); }), quick ? 600 : 2000);
+      rows.push([`${name} int8`, String(m), '', ...int.map(g), ...int.map((s, i) => `${(fast[i] / s).toFixed(2)}×f`), (int[0] / int[1]).toFixed(2)]);
+    }
+    threadCounts.forEach((n, i) => backends.get(n)!.freeWeight(ws[i]));
   }
 }
 

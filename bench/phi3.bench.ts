@@ -158,10 +158,11 @@ const infer = child('infer');
 console.log(`load: ours ${infer.loadS.toFixed(1)} s, llama.cpp ${theirLoad.toFixed(1)} s`);
 console.log(`forward, ${PROMPT}-token prompt: llama.cpp ${(PROMPT / theirs).toFixed(1)} tok/s, ours ${(PROMPT / infer.forwardS).toFixed(1)} tok/s, ` +
   `ratio ours/llama.cpp ${(theirs / infer.forwardS).toFixed(2)}`);
+console.log(`peak RSS of inference ${gb(infer.peakRss)} (after loading ${gb(infer.rssLoaded)}; file ${gb(size)})`);
 const train = child('train');
 console.log(`one DPO step (${PAIRS} pairs × ${PROMPT} tokens, LoRA r 8 on attn_qkv + attn_output, AdamW): ${train.stepS.toFixed(1)} s, ` +
   `${(train.stepTokens / train.stepS).toFixed(1)} tok/s (forward + backward; ${((train.stepTokens / train.stepS) / (PROMPT / infer.forwardS)).toFixed(2)}× our forward tok/s)`);
-console.log(`peak RSS: inference ${gb(infer.peakRss)} (after loading ${gb(infer.rssLoaded)}), training ${gb(train.peakRss)}; ` +
+console.log(`peak RSS: inference ${gb(infer.peakRss)}, training ${gb(train.peakRss)}; ` +
   `training − inference ${gb(train.peakRss - infer.peakRss)} (adapter ${(train.adapterBytes / 2 ** 20).toFixed(1)} MiB + AdamW 2× that + activations; ` +
   `one copy of the weights: file ${gb(size)})`);
 let prune: string;
