@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm run bench [name…]`: builds, then runs bench/<name>.bench.ts (all of them by default) one after another.
+// `npm run bench [name…]`: builds, then runs bench/<name>.bench.ts (all but the real-scale ones by default) one after
+// another.
 // Each benchmark prints its figures and the ratios it measured side by side in the same run.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -11,9 +12,11 @@ ensureDependencies(root);
 const b = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
 if (b.status !== 0) process.exit(1);
 const wanted = process.argv.slice(2);
+// Real-scale benchmarks (a multi-GB model, tens of minutes) run only when named: `npm run bench phi3`.
+const onlyWhenNamed = ['phi3.bench.ts'];
 const files = readdirSync(path.join(root, 'bench'))
   .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)))
+  .filter((f) => (wanted.length === 0 ? !onlyWhenNamed.includes(f) : wanted.some((w) => f.startsWith(w))))
   .sort();
 let failed = 0;
 for (const f of files) {
