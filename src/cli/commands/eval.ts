@@ -17,7 +17,7 @@ import { ModelLabError } from '../../engine/errors.js';
 import type { LlamaRuntime } from '../../runtime/core/LlamaRuntime.js';
 import { createEvalFolder } from '../../workspace/index.js';
 import { CliUsageError } from '../CliUsageError.js';
-import { readTextInputs } from '../readTextInputs.js';
+import { readTextInputs } from '../../evaluate/readTextInputs.js';
 import { dataDirectoryOption } from '../variantOutput.js';
 import { GPU_USAGE, numberOption, parseCommand, withCliRuntime } from './llamaArgs.js';
 

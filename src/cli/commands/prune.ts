@@ -13,7 +13,7 @@ import {
 } from '../../engine/prune/index.js';
 import { sha256File, TOOL_VERSION } from '../../workspace/index.js';
 import { CliUsageError } from '../CliUsageError.js';
-import { readTextInputs } from '../readTextInputs.js';
+import { readTextInputs } from '../../evaluate/readTextInputs.js';
 import { dataDirectoryOption, openVariantOutput, variantOutputOptions } from '../variantOutput.js';
 import { numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
 

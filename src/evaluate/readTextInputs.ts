@@ -1,4 +1,4 @@
-// Text inputs named on a command line: a file, or a glob (`*`, `?`, `**` across folders) such as `src/**/*.ts`.
+// Text inputs (model-lab ppl/prune/eval, the Evaluate panel): a file, or a glob (`*`, `?`, `**` across folders) such as `src/**/*.ts`.
 // Node 20 has no fs.glob, so the pattern is matched here: the folders before the first wildcard are walked,
 // skipping node_modules and hidden folders unless the pattern names them.
 import { promises as fs } from 'node:fs';
