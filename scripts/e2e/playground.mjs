@@ -11,8 +11,8 @@ export async function openSamplingSettings(frame) {
 
 /**
  * Picks the model whose option contains `modelName`, fills the prompt and sampling fields, clicks Generate and
- * waits until the generation has ended. Returns { tokens, output, error, seconds }.
- * @returns {Promise<{ tokens: number, output: string, error: string, seconds: number }>}
+ * waits until the generation has ended. Returns { tokens, output, error, seconds, stopReason }.
+ * @returns {Promise<{ tokens: number, output: string, error: string, seconds: number, stopReason: string | null }>}
  */
 export async function generateInPlayground(frame, { modelName, prompt, mode = 'complete', maxTokens = 16, seed = 1, timeoutMs = 120_000 }) {
   await frame.locator('body[data-ready="true"]').waitFor({ timeout: 30_000 });
@@ -33,9 +33,12 @@ export async function generateInPlayground(frame, { modelName, prompt, mode = 'c
   while (Date.now() < deadline) {
     tokens = Number(await frame.locator('#token-count').textContent());
     error = (await frame.locator('#error').isVisible()) ? ((await frame.locator('#error').textContent()) ?? '').trim() : '';
-    if (error || (tokens > 0 && (await frame.locator('body').getAttribute('data-running')) === 'false')) break;
+    // every generation ends with a stop reason (body[data-stop-reason]), even one of 0 tokens
+    const body = frame.locator('body');
+    if (error || ((await body.getAttribute('data-running')) === 'false' && (await body.getAttribute('data-stop-reason')) !== null)) break;
     await frame.waitForTimeout(300);
   }
   const output = ((await frame.locator('#output').textContent()) ?? '');
-  return { tokens, output, error, seconds: (Date.now() - t) / 1000 };
+  const stopReason = await frame.locator('body').getAttribute('data-stop-reason');
+  return { tokens, output, error, seconds: (Date.now() - t) / 1000, stopReason };
 }
