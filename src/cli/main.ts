@@ -13,6 +13,7 @@ const commands: Record<string, Command> = {
   eval: { summary: 'eval MODEL [--lora A] (--ppl GLOB | --pairs FILE | --prompts FILE --against M2 --judge M3) [--out DIR] [--json]   quick evaluations with a report', load: () => import('./commands/eval.js') },
   serve: { summary: 'serve MODEL [--lora FILE] [--port P] [--host H] [--api-key K]   OpenAI-compatible server (loopback by default)', load: () => import('./commands/serve.js') },
   pairs: { summary: 'pairs import FILE | export --format trl|hf|csv --out FILE | stats [--data DIR] [--json]   the preference store', load: () => import('./commands/pairs.js') },
+  adapter: { summary: 'adapter merge MODEL ADAPTER.gguf [--out MERGED.gguf | --data DIR] [--scale S] [--json]   fold a LoRA adapter into a model', load: () => import('./commands/adapter.js') },
   train: { summary: 'train MODEL --pairs FILE.jsonl [--out ADAPTER.gguf | --data DIR] [--method dpo|ipo|sft] [--json]   LoRA preference tuning', load: () => import('./commands/train.js') },
   prune: { summary: 'prune MODEL --method M --sparsity S [--allocation uniform|global] [--out OUT.gguf | --data DIR] [--json]   remove FFN neurons', load: () => import('./commands/prune.js') },
   download: { summary: 'download URI [--out DIR] [--json]           download a model (hf:user/repo/file.gguf or a URL)', load: () => import('./commands/download.js') },
