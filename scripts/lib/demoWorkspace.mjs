@@ -41,8 +41,8 @@ TypeScript declaration files: it writes TypeScript-like text, not answers to que
 
 ${steps.join('\n')}
 
-The runtime's log is in **Model Lab: Show Runtime Log**; models and downloads live in the folder **Model Lab: Reveal
-Models Folder** shows.
+The runtime's log is in **Model Lab: Show Runtime Log**; models and downloads live in the folder that
+**Model Lab: Reveal Models Folder** shows.
 `;
 }
 

@@ -5,15 +5,15 @@
 // 2-core machine; the only limit that is part of the check is the 30 s an offline download may take to fail.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { prepareE2e, repoRoot } from '../../scripts/e2e/setup.mjs';
 import { startSession } from '../../scripts/e2e/session.mjs';
 import * as wb from '../../scripts/e2e/workbench.mjs';
 import { openSamplingSettings } from '../../scripts/e2e/playground.mjs';
 import { e2eModel, type E2eModel } from './e2eModel.js';
+import { startModelServer } from '../integration/runtime/modelServer.js';
 
 const SHOTS = path.join(repoRoot, 'test-results', 'e2e-first-touch');
 let session: Awaited<ReturnType<typeof startSession>>;
@@ -85,28 +85,31 @@ test('Download Model… on an hf: address without network fails with the reason 
   assert.match(log, /download hf:nobody\/nothing\/model\.gguf into .*: starting/);
 });
 
-test('cancelling a download that waits for a silent server says "cancelled"', async () => {
-  // a server that accepts the connection and never answers: the download waits (the stall limit is 30 s)
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => (sockets.add(s), s.on('error', () => {})));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
+test('a download shows bytes and speed once bytes arrive, and cancelling it says "cancelled"', async () => {
+  // a slow local server (bytes in small steps) plays a far host; the file is big enough to cancel mid-way
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ml-e2e-dl-'));
+  const file = path.join(dir, 'slow.gguf');
+  writeFileSync(file, Buffer.alloc(64 * 2 ** 20, 1));
+  const server = await startModelServer({ '/files/slow.gguf': file });
+  server.throttle = 16 * 1024;
   try {
     const { page } = session;
-    await downloadByAddress(`http://127.0.0.1:${port}/silent.gguf`);
+    await downloadByAddress(`${server.url}/files/slow.gguf`);
     const toast = page.locator('.notifications-toasts .notification-list-item').filter({ hasText: 'downloading' }).first();
     await toast.waitFor({ timeout: 30_000 });
-    await until('the request reached the server', async () => sockets.size, (n) => n > 0, 30_000);
+    const text = await until('bytes and speed in the progress', async () => (await toast.textContent()) ?? '', (t) => /of 64(\.0)? MB · [\d.]+ K?M?B\/s/.test(t), 60_000);
+    console.log(`# progress: ${text}`);
+    await wb.screenshot(page, SHOTS, 'download-progress');
     await toast.hover();
     await toast.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
     const toasts = await until('the cancel message', () => wb.notifications(page), (n) => n.some((x) => /cancelled/.test(x.message)), 20_000);
     await wb.screenshot(page, SHOTS, 'download-cancelled');
-    assert.ok(toasts.some((x) => /^Model Lab: download of http:\/\/127\.0\.0\.1:\d+\/silent\.gguf cancelled; run Download Model… again to resume it\.$/.test(x.message)), JSON.stringify(toasts));
+    assert.ok(toasts.some((x) => /^Model Lab: download of http:\/\/127\.0\.0\.1:\d+\/files\/slow\.gguf cancelled; run Download Model… again to resume it\.$/.test(x.message)), JSON.stringify(toasts));
     assert.ok(!toasts.some((x) => x.severity === 'error'), JSON.stringify(toasts));
-    await until('the cancel in the runtime log', async () => runtimeLog(), (l) => /silent\.gguf: cancelled after/.test(l), 15_000);
+    await until('the cancel in the runtime log', async () => runtimeLog(), (l) => /slow\.gguf: cancelled after/.test(l), 15_000);
   } finally {
-    for (const s of sockets) s.destroy();
-    server.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -182,3 +182,16 @@ test('stop reasons read the same everywhere', () => {
   assert.equal(describeStopReason('cancelled'), 'Stopped: stopped by you.');
   assert.equal(describeStopReason('something new'), 'Stopped: the runtime ended the generation.');
 });
+
+test('the demo workspace guidance names only commands the extension offers, in the order of the loop', async () => {
+  const { demoReadme } = (await import('../../../scripts/lib/demoWorkspace.mjs')) as { demoReadme: () => string };
+  const text = demoReadme();
+  const hidden = new Set(manifest.contributes.menus.commandPalette.filter((e: { when?: string }) => e.when === 'false').map((e: { command: string }) => e.command));
+  const offered = manifest.contributes.commands.filter((c: { command: string }) => !hidden.has(c.command)).map((c: { title: string }) => c.title);
+  const notOffered = manifest.contributes.commands.filter((c: { command: string }) => hidden.has(c.command)).map((c: { title: string }) => c.title);
+  const named = [...text.matchAll(/\*\*(?:Model Lab: |Model Lab → )?([^*]+)\*\*/g)].map((m) => m[1]!.replace(/\s+/g, ' ')).filter((t) => !['Model Lab', 'Demo (built-in)'].includes(t));
+  assert.ok(named.length >= 3, text);
+  for (const t of named) assert.ok(offered.includes(t), `the demo README sends users to "${t}", which is not offered`);
+  for (const t of notOffered) assert.ok(!text.includes(t), `the demo README names "${t}", which is hidden`);
+  assert.ok(!/Generate Alternatives/.test(text) || offered.includes('Generate Alternatives'));
+});
