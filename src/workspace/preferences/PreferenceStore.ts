@@ -93,10 +93,14 @@ async function readOrEmpty(file: string): Promise<Buffer> {
   }
 }
 
+/** Makes a new or renamed entry of `dir` durable; Windows cannot open a folder for fsync (the rename is enough there). */
 async function fsyncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
   const fh = await open(dir, 'r');
   try {
     await fh.sync();
+  } catch {
+    // Some file systems refuse fsync on a folder; the file's own data is already on disk.
   } finally {
     await fh.close();
   }
