@@ -1,5 +1,5 @@
 // model-lab train MODEL --pairs FILE.jsonl [--out ADAPTER.gguf | --data DIR] [--method dpo|ipo|sft] [--rank 8]
-//   [--alpha 16] [--targets LIST] [--epochs N | --steps N] [--lr X] [--beta B] [--seed N] [--held-out N]
+//   [--alpha 16] [--targets LIST] [--epochs N | --steps N] [--lr X] [--beta B] [--sft-weight W] [--seed N] [--held-out N]
 //   [--resume RUN] [--json]
 // Trains a LoRA adapter on TRL preference pairs with Model Lab's engine (the base stays in its stored type; the
 // reference is the same base with no adapter), then measures held-out preference accuracy with llama.cpp with and
@@ -27,7 +27,7 @@ import { dataDirectoryOption, openVariantOutput, variantOutputOptions } from '..
 import { createCliRuntime, numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
 
 const usage = 'train MODEL --pairs FILE.jsonl [--out ADAPTER.gguf | --data DIR] [--method dpo|ipo|sft] [--rank 8] [--alpha 16] '
-  + '[--targets LIST] [--epochs N | --steps N] [--lr X] [--beta B] [--seed N] [--held-out N] [--resume RUN] [--json] [--threads N]';
+  + '[--targets LIST] [--epochs N | --steps N] [--lr X] [--beta B] [--sft-weight W] [--seed N] [--held-out N] [--resume RUN] [--json] [--threads N]';
 
 /** Default passes over the training pairs when neither --epochs nor --steps is given. */
 const DEFAULT_EPOCHS = 2;
@@ -89,6 +89,7 @@ export async function run(args: string[]): Promise<void> {
     pairs: { type: 'string' }, method: { type: 'string' }, rank: { type: 'string' }, alpha: { type: 'string' },
     targets: { type: 'string' }, epochs: { type: 'string' }, steps: { type: 'string' }, lr: { type: 'string' },
     beta: { type: 'string' }, seed: { type: 'string' }, 'held-out': { type: 'string' }, resume: { type: 'string' },
+    'sft-weight': { type: 'string' },
   }, usage);
   const pairsFile = requiredString(values, 'pairs', usage);
   const method = (values.method as string | undefined) ?? 'dpo';
@@ -100,6 +101,7 @@ export async function run(args: string[]): Promise<void> {
   const seed = numberOption(values, 'seed', { integer: true, min: 0 }) ?? DEFAULT_TUNE.seed;
   const threads = numberOption({ threads: (values.threads as string | undefined) ?? process.env.MODEL_LAB_THREADS }, 'threads', { integer: true, min: 0 })
     || os.availableParallelism();
+  const sftWeight = numberOption(values, 'sft-weight', { min: 0 }) ?? 0;
   const started = Date.now();
 
   // Pairs → text (the model's chat template for message lists) → tokens, and a held-out split fixed by the seed.
@@ -131,6 +133,9 @@ export async function run(args: string[]): Promise<void> {
   const config: TuneConfig = {
     ...DEFAULT_TUNE,
     method: method as TuneMethod,
+    // --sft-weight adds the chosen answers' NLL to DPO/IPO (TRL's rpo_alpha): it keeps the preferred answers likely
+    // instead of only pushing the rejected ones down
+    ...(sftWeight && method !== 'sft' ? { mix: { [method]: 1, sft: sftWeight } } : {}),
     beta: numberOption(values, 'beta', { min: 0 }) ?? DEFAULT_TUNE.beta,
     lora: { r: rank, alpha, targets: parseTargets(values.targets as string | undefined) },
     lr: numberOption(values, 'lr', { min: 0 }) ?? DEFAULT_TUNE.lr,
