@@ -17,6 +17,7 @@ import { ModelLabError } from '../../engine/errors.js';
 import type { LlamaRuntime } from '../../runtime/core/LlamaRuntime.js';
 import { createEvalFolder } from '../../workspace/index.js';
 import { CliUsageError } from '../CliUsageError.js';
+import { readPrompts } from '../../evaluate/readPrompts.js';
 import { readTextInputs } from '../../evaluate/readTextInputs.js';
 import { dataDirectoryOption } from '../variantOutput.js';
 import { GPU_USAGE, numberOption, parseCommand, withCliRuntime } from './llamaArgs.js';
@@ -26,29 +27,6 @@ const usage = 'eval MODEL [--lora FILE [--lora-scale S]] (--ppl FILE|GLOB | --pa
 
 function label(file: string): string {
   return path.basename(file).replace(/\.gguf$/i, '');
-}
-
-/** Prompts: JSON lines with a "prompt" string (.jsonl), or one prompt per non-empty line of a text file. */
-async function readPrompts(file: string): Promise<string[]> {
-  const text = await fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new ModelLabError('FILE_UNREADABLE', `cannot read ${file}: ${err.code ?? err.message}`);
-  });
-  const lines = text.split(/\r?\n/);
-  if (!/\.jsonl$/i.test(file)) return lines.filter((l) => l.trim() !== '');
-  const prompts: string[] = [];
-  lines.forEach((l, i) => {
-    if (l.trim() === '') return;
-    let v: unknown;
-    try {
-      v = JSON.parse(l);
-    } catch {
-      throw new ModelLabError('BAD_PROMPTS', `${file} line ${i + 1}: not valid JSON`);
-    }
-    const p = (v as { prompt?: unknown } | null)?.prompt;
-    if (typeof p !== 'string' || p === '') throw new ModelLabError('BAD_PROMPTS', `${file} line ${i + 1}: needs a non-empty "prompt" string`);
-    prompts.push(p);
-  });
-  return prompts;
 }
 
 async function outputFolder(values: Record<string, unknown>, kind: string): Promise<{ id: string; dir: string }> {

@@ -9,6 +9,7 @@ import { StatusBarController } from '../status/StatusBarController.js';
 import { InspectPanel, type ReadInspectSource } from '../inspect/InspectPanel.js';
 import { PlaygroundPanel } from '../playground/PlaygroundPanel.js';
 import { activateCompare } from '../compare/activateCompare.js';
+import { activateEvaluate } from '../evaluate/activateEvaluate.js';
 import { ModelFactsCache } from '../inspect/ModelFactsCache.js';
 import { toErrorInfo } from '../panels/toErrorInfo.js';
 import { COMMANDS } from './commandIds.js';
@@ -180,6 +181,11 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
       ...(label ? { openStore: () => label.dataset.open(), onVoted: () => label.dataset.changed() } : {}),
     }, subscriptions))
     : null;
+  const evaluate = registry && runtime
+    ? feature('evaluate', () => activateEvaluate({
+      api, registry, runtime, settings, log: line, validateAdapter: (f, signal) => deps.validateAdapter(f, signal),
+    }, subscriptions))
+    : null;
 
   feature('commands', () => {
     if (!registry || !runtime) throw new Error('the model list or the runtime failed to start');
@@ -188,6 +194,7 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
       ...jobs?.handlers,
       ...label?.handlers,
       ...compare?.handlers,
+      ...evaluate?.handlers,
     };
     for (const id of [...Object.values(COMMANDS), ...(jobs ? Object.values(JOB_COMMANDS) : [])]) {
       const h = handlers[id];

@@ -21,7 +21,6 @@ export const COMMANDS = {
 export const NOT_YET_AVAILABLE: Record<string, string> = {
   [COMMANDS.pruneModel]: 'Prune Model',
   [COMMANDS.tuneOnPreferences]: 'Tune on Preferences',
-  [COMMANDS.evaluate]: 'Evaluate',
 };
 
 export function notAvailableMessage(title: string): string {

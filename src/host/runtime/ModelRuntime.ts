@@ -2,6 +2,7 @@
  * What the host needs from the runtime process, in the host's words. `createRuntimeAdapter.ts` implements it over
  * src/runtime/client/RuntimeClient; unit tests implement it with a stub.
  */
+import type { EvalRuntime } from '../../evaluate/EvalRuntime.js';
 import type { Disposable, Event } from '../vscodeApi/HostApi.js';
 import type { ChatTurn, PlaygroundMode, SamplingSettings } from '../../protocol/webviewPlayground.js';
 
@@ -109,6 +110,11 @@ export interface ModelRuntime extends Disposable {
   download(uri: string, directory: string, onProgress: (p: DownloadProgress) => void, signal: AbortSignal): Promise<{ path: string }>;
   /** Handles of the models the runtime holds now (after a crash it reloads what it can). */
   loadedHandles?(): string[];
+  /**
+   * The runtime as src/evaluate's functions use it (sessions, log-probs, perplexity, generation), models named by
+   * their handles: the Evaluate panel runs the same code as `model-lab eval`.
+   */
+  evalRuntime?(): EvalRuntime;
   onLog: Event<string>;
   onEvent: Event<RuntimeEvent>;
 }

@@ -19,7 +19,7 @@ interface SessionKey {
  */
 export type RuntimeClientLike = Pick<
   RuntimeClient,
-  'on' | 'state' | 'backendInfo' | 'loadModel' | 'unloadModel' | 'createSession' | 'disposeSession' | 'resetSession' | 'generate' | 'download' | 'loadedModels' | 'dispose' | 'logprobs' | 'tokenize'
+  'on' | 'state' | 'backendInfo' | 'loadModel' | 'unloadModel' | 'createSession' | 'disposeSession' | 'resetSession' | 'generate' | 'download' | 'loadedModels' | 'dispose' | 'logprobs' | 'tokenize' | 'perplexity'
 >;
 
 export function createRuntimeAdapter(
@@ -141,6 +141,16 @@ export function createRuntimeAdapter(
       );
       return { path: r.path };
     },
+
+    evalRuntime: () => ({
+      logprobs: (p, signal) => client.logprobs(p, { signal }),
+      perplexity: (p, signal) => client.perplexity(p, { signal }),
+      tokenize: (p) => client.tokenize(p),
+      createSession: (p, signal) => client.createSession(p, { signal }),
+      disposeSession: (id) => client.disposeSession(id),
+      resetSession: (id) => client.resetSession(id),
+      generate: (p, onChunk, signal) => client.generate(p, { signal, onChunk }),
+    }),
 
     loadedHandles: () => client.loadedModels.map((m) => m.id),
     onLog: (l) => (logListeners.add(l), { dispose: () => logListeners.delete(l) }),

@@ -126,6 +126,11 @@ export interface HostApi {
     revealInOs(folderPath: string): Promise<boolean>;
     /** Opens a file the way a click in the Explorer would (its default editor: text, or our GGUF inspector). */
     openFile(filePath: string): Promise<void>;
+    /**
+     * Shows a self-contained HTML page (no script: inline styles, SVG) in a webview panel, e.g. an evaluation report;
+     * works in desktop and web windows alike, where a browser on the user's side may not reach the file.
+     */
+    showHtml(opts: { viewType: string; title: string; html: string }): PanelHandle;
   };
 
   workspace: {

@@ -166,6 +166,14 @@ export function createHostApi(context: vscode.ExtensionContext): HostApi {
       openFile: async (filePath) => {
         await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(filePath));
       },
+      showHtml: ({ viewType, title, html }) => {
+        const panel = vscode.window.createWebviewPanel(viewType, title, vscode.ViewColumn.Active, { enableScripts: false, localResourceRoots: [] });
+        panel.iconPath = vscode.Uri.joinPath(media, 'model-lab.svg');
+        // no scripts and nothing fetched: the page's own inline styles and data images only
+        const csp = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`;
+        panel.webview.html = /<head>/i.test(html) ? html.replace(/<head>/i, `<head>${csp}`) : `${csp}${html}`;
+        return toPanelHandle(panel);
+      },
     },
     workspace: {
       isTrusted: () => vscode.workspace.isTrusted,

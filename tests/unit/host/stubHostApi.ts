@@ -66,6 +66,7 @@ export function createStubHostApi(o: StubOptions = {}) {
   const clipboard: string[] = [];
   const inserted: string[] = [];
   const opened: string[] = [];
+  const htmlShown: Array<{ viewType: string; title: string; html: string; panel: FakePanel }> = [];
   const revealed: string[] = [];
   const pickFileOptions: Array<{ title: string; filters: Record<string, string[]>; defaultPath?: string }> = [];
   /** Actions offered with each message (text → action labels); the next answers pick one. */
@@ -123,6 +124,12 @@ export function createStubHostApi(o: StubOptions = {}) {
       writeClipboard: async (t) => void clipboard.push(t),
       revealInOs: async (f) => (revealed.push(f), o.canReveal ?? false),
       openFile: async (f) => void opened.push(f),
+      showHtml: (opts) => {
+        const p = new FakePanel({ viewType: opts.viewType, title: opts.title, script: '' });
+        htmlShown.push({ ...opts, panel: p });
+        panels.push(p);
+        return p;
+      },
     },
     workspace: {
       isTrusted: () => trusted,
@@ -148,6 +155,7 @@ export function createStubHostApi(o: StubOptions = {}) {
     clipboard,
     inserted,
     opened,
+    htmlShown,
     revealed,
     pickFileOptions,
     offered,
