@@ -35,6 +35,8 @@ export interface PruneOptions {
   backend?: KernelBackend;
   threads?: number;
   signal?: AbortSignal;
+  /** called with the kept neuron indices per layer (ascending) once they are chosen */
+  onSelection?: (kept: Int32Array[]) => void;
   /** stage and fraction of the whole job, in [0, 1] */
   onProgress?: (p: { stage: 'score' | 'write'; fraction: number }) => void;
 }
@@ -86,6 +88,7 @@ export async function pruneModel(o: PruneOptions): Promise<PruneResult> {
   });
   throwIfAborted(o.signal);
   const alloc = allocateNeurons(scores.scores, o.sparsity, allocation, layers.map((l) => prunedDownBlock(l.down.type)));
+  o.onSelection?.(alloc.kept);
   for (const r of alloc.rounded) notes.push(`layer ${r.layer}: ${r.requested} neurons kept rounded to ${r.kept} (ffn_down's quantization block is ${r.block})`);
   const widths = alloc.kept.map((k) => k.length);
   const unequal = widths.some((k) => k !== widths[0]);
