@@ -7,6 +7,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { LabelDecision, LabelProtocol, LabelState, LabelTaskView } from '../../src/protocol/webviewLabel.js';
 import { HostChannel, HostError } from '../shared/hostChannel.js';
 import { adoptCss, byId, h } from '../shared/dom.js';
+import { diffWords } from './diffWords.js';
 import baseCss from '../shared/base.css';
 import css from './label.css';
 
@@ -20,10 +21,12 @@ interface Draft {
   worst: string[];
   allBad: boolean;
   tieMode: boolean;
+  /** Show every card as a word diff against the best candidate (or the first). */
+  diff: boolean;
   rationale: string;
   gold: { text: string; fromCandidate: string | null } | null;
 }
-const emptyDraft = (): Draft => ({ best: [], worst: [], allBad: false, tieMode: false, rationale: '', gold: null });
+const emptyDraft = (): Draft => ({ best: [], worst: [], allBad: false, tieMode: false, diff: false, rationale: '', gold: null });
 
 const key = (k: string) => h('kbd', {}, k);
 document.getElementById('app')!.append(
@@ -52,7 +55,7 @@ document.getElementById('app')!.append(
   h('div', { id: 'error', 'data-testid': 'error', class: 'error', role: 'alert', hidden: true }),
   h('div', { class: 'keys muted' },
     key('1'), '…', key('K'), ' best · ', key('Shift'), '+', key('1'), '…', ' worst · ', key('T'), ' tie · ', key('B'), ' all bad · ',
-    key('E'), ' edit gold · ', key('R'), ' rationale · ', key('Enter'), ' save and next · ', key('U'), ' undo · ', key('S'), ' skip'),
+    key('E'), ' edit gold · ', key('D'), ' diff · ', key('R'), ' rationale · ', key('Enter'), ' save and next · ', key('U'), ' undo · ', key('S'), ' skip'),
 );
 
 let state: LabelState | null = null;
@@ -99,7 +102,7 @@ function render(): void {
       const badge = best ? (draft.best.length > 1 ? 'tie best' : 'best') : worst ? 'worst' : '';
       const card = h('div', { class: `candidate${best ? ' best' : ''}${worst ? ' worst' : ''}${c.error && c.error !== 'stopped' ? ' failed' : ''}`, 'data-testid': `candidate-${i + 1}`, 'data-candidate': c.id, 'data-mark': badge || null },
         h('div', { class: 'head' }, h('span', { class: 'key' }, String(i + 1)), h('span', {}, c.label), badge ? h('span', { class: 'badge' }, badge) : null, c.done ? null : h('span', { class: 'muted' }, '…')),
-        h('pre', { 'data-testid': `candidate-text-${i + 1}` }, c.error && c.error !== 'stopped' ? `${c.text}\n[${c.error}]` : c.text),
+        h('pre', { 'data-testid': `candidate-text-${i + 1}` }, ...candidateText(c)),
       );
       card.addEventListener('click', () => mark(i, false));
       return card;
@@ -107,6 +110,7 @@ function render(): void {
   );
   const flags: string[] = [];
   if (draft.tieMode) flags.push('tie: 1…K adds to the best');
+  if (draft.diff) flags.push('diff against the best');
   if (draft.allBad) flags.push('all bad');
   if (draft.gold) flags.push(`gold answer (${draft.gold.text.length} chars)`);
   if (draft.rationale.trim()) flags.push('rationale');
@@ -114,6 +118,14 @@ function render(): void {
   byId('save').toggleAttribute('disabled', !allDone());
   byId('stop').toggleAttribute('disabled', allDone());
   host.setState({ taskId: task.taskId, draft });
+}
+
+/** A card's text: plain, or (D) its word diff against the best candidate (the first when none is picked). */
+function candidateText(c: LabelTaskView['candidates'][number]): Array<Node | string> {
+  const failed = c.error && c.error !== 'stopped' ? `\n[${c.error}]` : '';
+  const base = task?.candidates.find((x) => x.id === draft.best[0]) ?? task?.candidates[0];
+  if (!draft.diff || !base || base.id === c.id || !allDone()) return [c.text + failed];
+  return [...diffWords(base.text, c.text).map((r) => (r.op === 'same' ? r.text : h(r.op === 'add' ? 'ins' : 'del', {}, r.text))), failed];
 }
 
 function mark(index: number, worst: boolean): void {
@@ -213,6 +225,7 @@ document.addEventListener('keydown', (e) => {
   const k = e.key.toLowerCase();
   const actions: Record<string, () => void> = {
     t: () => change((d) => (d.tieMode = !d.tieMode)),
+    d: () => change((d) => (d.diff = !d.diff)),
     b: () => change((d) => {
       d.allBad = !d.allBad;
       if (d.allBad) {
