@@ -9,8 +9,8 @@ import type { GgufValue } from './types.js';
  *   any arch:  block_count 0; expert_count > 0 with expert_used_count 0 or > expert_count; experts used without any;
  *              a norm epsilon that is negative or NaN; rope.dimension_count odd, 0 (a hang) or above the head size
  *   llama/phi3/qwen2/deci (the architectures of tensorLayout.ts): head_count, head_count_kv, embedding_length or
- *   feed_forward_length 0 (deci: a width of 0 is a layer without FFN, which llama.cpp builds, except in the last
- *   layer); head_count_kv not
+ *   feed_forward_length 0 (deci: per-layer zeros are legal — no FFN, no attention, "linear attention" — except a
+ *   FFN width of 0 in the last layer); head_count_kv not
  *   dividing head_count; key_length ≠ value_length; qwen2: rope.dimension_count ≠ the head size
  */
 export function checkHyperparameters(arch: string, md: Record<string, GgufValue>, keyOffsets: Record<string, number>): void {
@@ -41,9 +41,9 @@ export function checkHyperparameters(arch: string, md: Record<string, GgufValue>
 
   const layout = archLayout(arch);
   if (!layout) return;
-  const nonZero: ArchKeyName[] = ['embeddingLength', 'headCount', 'headCountKv'];
-  if (!layout.perLayerFfn) nonZero.push('feedForwardLength');
-  else {
+  // deci: per-layer zeros are layers llama.cpp builds differently (no FFN; no attention or "linear attention")
+  const nonZero: ArchKeyName[] = layout.perLayerFfn ? ['embeddingLength'] : ['embeddingLength', 'headCount', 'headCountKv', 'feedForwardLength'];
+  if (layout.perLayerFfn) {
     // measured: llama.cpp's deci graph aborts (GGML_ASSERT(buffer)) when the last layer has no FFN
     const ff = md[archKey(arch, 'feedForwardLength')];
     const last = Array.isArray(ff) ? ff[ff.length - 1] : ff;

@@ -67,6 +67,12 @@ test('validation: per-layer widths as llama.cpp builds them', () => {
   assert.throws(() => header('deci', [64, 32, 0]), (e: unknown) => e instanceof GgufFormatError && e.code === 'GGUF_BAD_HYPERPARAMETER' && /last layer/.test(e.message));
   assert.match(header('llama', [64, 32, 96]).warnings.join('\n'), /differs between layers/);
   assert.throws(() => header('llama', [64, 0, 96]), (e: unknown) => e instanceof GgufFormatError && e.code === 'GGUF_BAD_HYPERPARAMETER');
+  // deci head counts per layer with zeros (attention-free layers) are what llama.cpp builds, not a crash
+  const heads = parseGgufHeader(craft({ kvs: [
+    kvStr('general.architecture', 'deci'), kvU32('deci.block_count', 2), kvU32('deci.embedding_length', 64),
+    kvArr('deci.attention.head_count', V.INT32, 2, (w, i) => w.i32([4, 0][i])), kvArr('deci.feed_forward_length', V.INT32, 2, (w, i) => w.i32([64, 96][i])),
+  ] }));
+  assert.deepEqual(heads.warnings, []);
 });
 
 test('the engine refuses deci head counts that differ per layer, with a message that names the key', async () => {

@@ -149,7 +149,10 @@ test('per-layer FFN widths in llama/phi3/qwen2 are a warning, not an error', () 
     assert.match(parseGgufHeader(craft({ kvs: kvs(arch, [256, 128]) })).warnings.join(), /layer 0's width/);
     assert.deepEqual(parseGgufHeader(craft({ kvs: kvs(arch, [256, 256]) })).warnings, []);
   }
-  assert.deepEqual(parseGgufHeader(craft({ kvs: kvs('deci', [256, 0]) })).warnings, []);
+  assert.deepEqual(parseGgufHeader(craft({ kvs: kvs('deci', [256, 128]) })).warnings, []);
+  // deci: width 0 drops a layer (a warning), and in the last layer llama.cpp aborts (measured: an error)
+  assert.match(parseGgufHeader(craft({ kvs: kvs('deci', [0, 256]) })).warnings.join(), /width 0/);
+  fails(craft({ kvs: kvs('deci', [256, 0]) }), 'GGUF_BAD_HYPERPARAMETER', /last layer/);
 });
 
 test('tensor names longer than ggml allows', () => {
