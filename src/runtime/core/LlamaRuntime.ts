@@ -289,9 +289,16 @@ export class LlamaRuntime {
   /** The model's own tokenization; with addBos, BOS first when the model adds one (as generation does). */
   tokenize(params: TokenizeParams): TokenizeResult {
     const { model } = this.modelEntry(params.modelId);
+    const tokens = this.tokenIds(params);
+    return { tokens, pieces: this.pieces(model, tokens) };
+  }
+
+  /** tokenize's ids without the per-token pieces (one detokenize call each): for training text, megabytes of it. */
+  tokenIds(params: TokenizeParams): number[] {
+    const { model } = this.modelEntry(params.modelId);
     const tokens: number[] = model.tokenize(params.text, false);
     if (params.addBos && model.tokens.shouldPrependBosToken && model.tokens.bos != null) tokens.unshift(model.tokens.bos);
-    return { tokens, pieces: this.pieces(model, tokens) };
+    return tokens;
   }
 
   private pieces(model: LlamaModel, tokens: number[]): string[] {

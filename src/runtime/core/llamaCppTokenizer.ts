@@ -30,10 +30,10 @@ export async function llamaCppTokenizer(runtime: LlamaRuntime, modelPath: string
     source: 'llama.cpp',
     bosId: id(TOKENIZER.bosId),
     eosId: id(TOKENIZER.eosId),
-    addsBos: runtime.tokenize({ modelId, text: '', addBos: true }).tokens.length > 0,
+    addsBos: runtime.tokenIds({ modelId, text: '', addBos: true }).length > 0,
     vocabSize: tokens.length,
     tokenText: (t) => tokens[t] ?? '',
-    encode: (text, opts = {}) => runtime.tokenize({ modelId, text, addBos: opts.addBos ?? false }).tokens,
+    encode: (text, opts = {}) => runtime.tokenIds({ modelId, text, addBos: opts.addBos ?? false }),
     dispose: () => runtime.unloadModel(modelId),
   };
 }
