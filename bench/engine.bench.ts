@@ -1,5 +1,5 @@
 // Transformer engine speed and memory against llama.cpp, measured side by side in one run on the same files.
-//   npm run bench engine        (or: node --import tsx bench/engine.bench.ts [--threads N])
+//   npm run bench engine        (or: node --import tsx bench/engine.bench.ts [--threads N | --cpu-time])
 // Model: llama, n_embd 1024, 4 layers, n_ff 2816, 16 heads (F32 ≈ 200 MB, and Q8_0 and Q4_K copies), generated in
 // os.tmpdir() and deleted afterwards. Prompt: 512 tokens. Same thread count for both engines.
 // Figures: forward tokens/s (ours: embedding → logits → log-probs; llama.cpp: prompt evaluation) and their ratio;
@@ -20,7 +20,10 @@ import { writeTestModel } from '../src/engine/synth/index.js';
 import { peakRss } from './peakRss.js';
 
 const argThreads = process.argv.indexOf('--threads');
-const threads = argThreads > 0 ? Number(process.argv[argThreads + 1]) : os.availableParallelism();
+// --cpu-time: one thread each, timed by the process's CPU time instead of the clock (both engines compute on
+// threads of this process), so that other load on a shared machine counts less
+const cpuTime = process.argv.includes('--cpu-time');
+const threads = cpuTime ? 1 : argThreads > 0 ? Number(process.argv[argThreads + 1]) : os.availableParallelism();
 const SHAPE = { arch: 'llama' as const, nEmbd: 1024, nLayer: 4, nFf: 2816, nHead: 16, nHeadKv: 16, contextLength: 1024, seed: 1 };
 const PROMPT = 512;
 const tokens = Array.from({ length: PROMPT }, (_, i) => 3 + ((i * 7919 + 13) % 250));
@@ -29,9 +32,10 @@ const tokens = Array.from({ length: PROMPT }, (_, i) => 3 + ((i * 7919 + 13) % 2
 async function best(reps: number, fn: () => unknown | Promise<unknown>): Promise<number> {
   let b = Infinity;
   for (let i = 0; i < reps; i++) {
-    const t = performance.now();
+    const t = performance.now(), c = process.cpuUsage();
     await fn();
-    b = Math.min(b, (performance.now() - t) / 1000);
+    const d = process.cpuUsage(c);
+    b = Math.min(b, cpuTime ? (d.user + d.system) / 1e6 : (performance.now() - t) / 1000);
   }
   return b;
 }
@@ -66,7 +70,7 @@ try {
   for (const [type, file] of Object.entries(files)) await writeTestModel(file, { ...SHAPE, weightType: type as 'F32' | 'Q8_0' | 'Q4_K' });
   const TARGET: Record<string, number> = { F32: 0.9, Q8_0: 0.5, Q4_K: 0.5 };
   const table: string[][] = [['weights', 'llama.cpp tok/s', 'ours tok/s', 'ours/llama.cpp', 'target', 'fwd+bwd tok/s', 'fwd+bwd ÷ fwd', 'target']];
-  console.log(`threads ${threads}; model llama 1024×4 layers, n_ff 2816; prompt ${PROMPT} tokens`);
+  console.log(`threads ${threads}; model llama 1024×4 layers, n_ff 2816; prompt ${PROMPT} tokens${cpuTime ? '; timed by CPU time' : ''}`);
   const backend = await createWasmBackend({ threads });
   for (const [name, file] of process.argv.includes('--rss-only') ? [] : Object.entries(files)) {
     const size = fs.statSync(file).size;
@@ -97,7 +101,7 @@ try {
   }
   backend.dispose();
   if (table.length > 1) {
-    console.log(`\nside by side (${threads} threads, ${PROMPT}-token prompt, one run; ${backend.name} kernels):`);
+    console.log(`\nside by side (${threads} threads, ${PROMPT}-token prompt, one run${cpuTime ? ', CPU time' : ''}; ${backend.name} kernels):`);
     const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
     for (const r of table) console.log(r.map((c, i) => c.padStart(widths[i])).join('  '));
   }
