@@ -7,6 +7,7 @@
 // as "note:" lines (on stderr with --json).
 import path from 'node:path';
 import { assertNotSameFile, readGguf } from '../../engine/gguf/index.js';
+import { TOKENIZER } from '../../engine/gguf/metadataKeys.js';
 import {
   CALIBRATED_METHODS, calibrationForModel, PRUNE_METHODS, pruneModel, PruneError,
   type CalibrationSet, type PruneAllocation, type PruneMethod,
@@ -99,7 +100,7 @@ function mb(bytes: number): string {
 export async function loadCalibration(model: string, calib: string | undefined, values: Record<string, string | boolean | undefined>): Promise<CalibrationSet> {
   const texts = calib === undefined ? undefined : await readTextInputs(calib);
   const g = await readGguf(model);
-  if (g.metadata['tokenizer.ggml.model'] === 'llama') return calibrationForModel(g, texts);
+  if (g.metadata[TOKENIZER.model] === 'llama') return calibrationForModel(g, texts);
   return withCliRuntime({ ...values, gpu: (values.gpu as string | undefined) ?? 'off' }, async (rt) => {
     await rt.loadModel({ id: 'model', path: model });
     return calibrationForModel(g, texts, { tokenize: (text) => rt.tokenize({ modelId: 'model', text, addBos: true }).tokens });

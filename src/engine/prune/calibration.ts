@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { GgufFile } from '../gguf/index.js';
+import { TOKENIZER } from '../gguf/metadataKeys.js';
 import { SpmTokenizer, tokenizerVocabFromGguf } from '../tokenizer/index.js';
 import { CALIBRATION_SAMPLE } from './calibrationSample.js';
 import { PruneError } from './PruneError.js';
@@ -57,8 +58,8 @@ export function calibrationForModel(file: GgufFile, texts: { name: string; text:
   opts: CalibrationOptions & { tokenize?: (text: string) => number[] } = {}): CalibrationSet {
   const list = texts?.length ? texts : [{ name: 'built-in sample', text: CALIBRATION_SAMPLE }];
   if (opts.tokenize) return calibrationFromTexts(list, opts.tokenize, opts);
-  if (file.metadata['tokenizer.ggml.model'] !== 'llama') {
-    throw new PruneError('PRUNE_TOKENIZER', `calibration text needs this model's '${String(file.metadata['tokenizer.ggml.model'])}' tokenizer, which only the command line (llama.cpp) has: run model-lab prune`);
+  if (file.metadata[TOKENIZER.model] !== 'llama') {
+    throw new PruneError('PRUNE_TOKENIZER', `calibration text needs this model's '${String(file.metadata[TOKENIZER.model])}' tokenizer, which only the command line (llama.cpp) has: run model-lab prune`);
   }
   const tok = new SpmTokenizer(tokenizerVocabFromGguf(file.metadata));
   return calibrationFromTexts(list, (t) => tok.encode(t, { addBos: true }), opts);

@@ -1,4 +1,5 @@
 import { modelSpecFromGguf, type GgufFile, type GgufTensorInfo, type ModelSpec } from '../gguf/index.js';
+import { archLayout, ffnWidths } from '../gguf/tensorLayout.js';
 import { PruneError } from './PruneError.js';
 
 /** Rows of one tensor that hold one FFN projection: neuron i is row `rowOffset + i`. */
@@ -24,38 +25,25 @@ export interface FfnLayerTensors {
   fused: boolean;
 }
 
-/** Architectures whose FFN we can prune, and whether llama.cpp builds each layer with its own width. */
-export const PRUNABLE_ARCHS: Readonly<Record<string, { perLayerWidths: boolean }>> = {
-  llama: { perLayerWidths: false },
-  qwen2: { perLayerWidths: false },
-  phi3: { perLayerWidths: false },
-  deci: { perLayerWidths: true },
-};
-
-/** Per-layer FFN widths of a spec (one number per layer). */
-export function ffnWidths(spec: ModelSpec): number[] {
-  return Array.from({ length: spec.nLayer }, (_, l) => (Array.isArray(spec.nFf) ? spec.nFf[l] : spec.nFf));
-}
-
 /** The FFN tensors of every layer; throws PruneError for a model whose FFN we cannot prune. */
-export function ffnLayout(file: GgufFile): { spec: ModelSpec; layers: FfnLayerTensors[] } {
+export function ffnLayout(file: GgufFile): { spec: ModelSpec; layers: FfnLayerTensors[]; perLayerWidths: boolean } {
   const spec = modelSpecFromGguf(file);
-  if (!Object.hasOwn(PRUNABLE_ARCHS, spec.architecture)) {
-    throw new PruneError('PRUNE_UNSUPPORTED_ARCH', `pruning supports ${Object.keys(PRUNABLE_ARCHS).join(', ')} models; this one is '${spec.architecture}'`);
-  }
+  const layout = archLayout(spec.architecture);
+  if (!layout) throw new PruneError('PRUNE_UNSUPPORTED_ARCH', `pruning supports llama, phi3, qwen2 and deci models; this one is '${spec.architecture}'`);
   const byName = new Map(file.tensors.map((t) => [t.name, t]));
   const need = (name: string): GgufTensorInfo => {
     const t = byName.get(name);
     if (!t) throw new PruneError('PRUNE_MISSING_TENSOR', `the model has no tensor '${name}': not a complete ${spec.architecture} model`);
     return t;
   };
-  const widths = ffnWidths(spec);
+  const widths = ffnWidths(spec.nFf, spec.nLayer);
   const layers = widths.map((F, l): FfnLayerTensors => {
     const p = `blk.${l}.`;
+    if (F === 0) throw new PruneError('PRUNE_UNSUPPORTED_ARCH', `layer ${l} has no FFN (width 0); pruning a model with FFN-free layers is not supported`);
     const down = need(`${p}ffn_down.weight`);
     const up = need(`${p}ffn_up.weight`);
-    const gate = byName.get(`${p}ffn_gate.weight`);
-    const fused = !gate;
+    const fused = layout.fusedGateUp;
+    const gate = fused ? undefined : need(`${p}ffn_gate.weight`);
     const rows = (t: GgufTensorInfo, expected: number): void => {
       if (t.shape.length !== 2 || t.shape[1] !== expected) throw new PruneError('PRUNE_BAD_TENSOR', `${t.name} has shape [${t.shape.join(', ')}]; ${expected} rows expected`);
     };
@@ -68,5 +56,5 @@ export function ffnLayout(file: GgufFile): { spec: ModelSpec; layers: FfnLayerTe
       up: { tensor: up, rowOffset: fused ? F : 0 },
     };
   });
-  return { spec, layers };
+  return { spec, layers, perLayerWidths: layout.perLayerFfn };
 }

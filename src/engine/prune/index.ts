@@ -17,7 +17,7 @@ export { scoreNeurons } from './scoreNeurons.js';
 export { PRUNE_METHODS, CALIBRATED_METHODS, type PruneMethod, type NeuronScores, type ScoreContext } from './scoreTypes.js';
 export { allocateNeurons, type NeuronAllocation, type PruneAllocation } from './allocateNeurons.js';
 export { writePrunedGguf, DOWN_BIAS_ARCHS, type PrunedWrite, type PrunedWriteResult } from './writePrunedGguf.js';
-export { ffnLayout, ffnWidths, PRUNABLE_ARCHS, type FfnLayerTensors } from './ffnLayout.js';
+export { ffnLayout, type FfnLayerTensors } from './ffnLayout.js';
 export { greedyUniqueScores } from './greedyUniqueScores.js';
 export { standardize } from './scoreFlap.js';
 export { PruneError } from './PruneError.js';

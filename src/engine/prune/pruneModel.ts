@@ -7,7 +7,7 @@ import { DEQUANTIZABLE_TYPES } from '../quant/index.js';
 import { allocateNeurons, type NeuronAllocation, type PruneAllocation } from './allocateNeurons.js';
 import type { CalibrationSet } from './calibration.js';
 import { prunedDownBlock } from './downType.js';
-import { ffnLayout, PRUNABLE_ARCHS } from './ffnLayout.js';
+import { ffnLayout } from './ffnLayout.js';
 import { PruneError } from './PruneError.js';
 import { scoreNeurons } from './scoreNeurons.js';
 import { CALIBRATED_METHODS, type PruneMethod } from './scoreTypes.js';
@@ -70,7 +70,7 @@ export async function pruneModel(o: PruneOptions): Promise<PruneResult> {
   const t0 = performance.now();
   if (!(o.sparsity >= 0 && o.sparsity < 1)) throw new PruneError('PRUNE_BAD_SPARSITY', `sparsity must be in [0, 1) (the share of FFN neurons removed), got ${o.sparsity}`);
   const file = await readGguf(o.modelPath, { signal: o.signal });
-  const { spec, layers } = ffnLayout(file);
+  const { spec, layers, perLayerWidths } = ffnLayout(file);
   for (const l of layers) {
     if (!DEQUANTIZABLE_TYPES.includes(l.down.type)) throw new PruneError('PRUNE_UNSUPPORTED_TYPE', `${l.down.name} is stored as ${l.down.typeName}, which cannot be requantized here`);
   }
@@ -92,7 +92,7 @@ export async function pruneModel(o: PruneOptions): Promise<PruneResult> {
   for (const r of alloc.rounded) notes.push(`layer ${r.layer}: ${r.requested} neurons kept rounded to ${r.kept} (ffn_down's quantization block is ${r.block})`);
   const widths = alloc.kept.map((k) => k.length);
   const unequal = widths.some((k) => k !== widths[0]);
-  const toDeci = unequal && !PRUNABLE_ARCHS[spec.architecture].perLayerWidths;
+  const toDeci = unequal && !perLayerWidths;
   if (toDeci) notes.push(`written as llama.cpp's deci architecture (per-layer FFN widths) from ${spec.architecture}`);
   const target = toDeci ? 'deci' : spec.architecture;
   if (scores.meanActivation) {

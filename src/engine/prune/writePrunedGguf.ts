@@ -4,7 +4,9 @@ import {
 } from '../gguf/index.js';
 import { ggmlTypeTraits, quantize } from '../quant/index.js';
 import { prunedDownType } from './downType.js';
-import { ffnLayout, PRUNABLE_ARCHS, type FfnLayerTensors } from './ffnLayout.js';
+import { archKey, GENERAL } from '../gguf/metadataKeys.js';
+import { archLayout } from '../gguf/tensorLayout.js';
+import { ffnLayout, type FfnLayerTensors } from './ffnLayout.js';
 import { phi3ToDeciTensors, PHI3_DROPPED_KEYS } from './phi3ToDeci.js';
 import { PruneError } from './PruneError.js';
 
@@ -57,7 +59,7 @@ export async function writePrunedGguf(srcPath: string, out: string, w: PrunedWri
     throw new PruneError('PRUNE_UNSUPPORTED_ARCH', `a ${arch} model cannot be written as deci; prune it uniformly`);
   }
   const uniformOut = w.zeroInstead || widths.every((k) => k === widths[0]);
-  if (!uniformOut && !PRUNABLE_ARCHS[target].perLayerWidths) {
+  if (!uniformOut && !archLayout(target)?.perLayerFfn) {
     throw new PruneError('PRUNE_UNEQUAL_WIDTHS', `llama.cpp builds every ${target} layer with one FFN width; unequal widths need the deci architecture`);
   }
   const withBias = !!w.meanActivation && DOWN_BIAS_ARCHS.has(target);
@@ -143,8 +145,8 @@ export async function writePrunedGguf(srcPath: string, out: string, w: PrunedWri
         if (arch === 'phi3' && PHI3_DROPPED_KEYS.has(key.slice(arch.length + 1))) continue;
         key = `${target}.${key.slice(arch.length + 1)}`;
       }
-      if (key === 'general.architecture') { out.push({ ...e, value: target }); continue; }
-      if (key === `${target}.feed_forward_length`) {
+      if (key === GENERAL.architecture) { out.push({ ...e, value: target }); continue; }
+      if (key === archKey(target, 'feedForwardLength')) {
         const ws = w.zeroInstead ? layers.map((l) => l.nFf) : widths;
         out.push(uniformOut && !Array.isArray(e.value)
           ? { key, type: V.UINT32, value: ws[0] }
