@@ -14,10 +14,9 @@ import { readGguf } from '../../engine/gguf/index.js';
 import { archKey, GENERAL, TOKENIZER } from '../../engine/gguf/metadataKeys.js';
 import { createWasmBackend } from '../../engine/kernels/index.js';
 import { loadEngineModel, saveLoraGguf, type LoraTarget } from '../../engine/model/index.js';
-import { shuffledOrder } from '../../engine/train/index.js';
 import {
-  ALL_LORA_TARGETS, DEFAULT_TUNE, encodePairs, pairTexts, readTrlPairs, trainPreferences,
-  type PairTexts, type TuneConfig, type TuneMethod,
+  ALL_LORA_TARGETS, DEFAULT_TUNE, encodePairs, pairTexts, readTrlPairs, splitHeldOut, trainPreferences, tuneConfigFor,
+  type PairTexts, type TuneMethod,
 } from '../../engine/tune/index.js';
 import type { LlamaRuntime } from '../../runtime/core/LlamaRuntime.js';
 import { trainingTokenizer } from '../../runtime/core/llamaCppTokenizer.js';
@@ -28,9 +27,6 @@ import { createCliRuntime, numberOption, parseCommand, requiredString, withCliRu
 
 const usage = 'train MODEL --pairs FILE.jsonl [--out ADAPTER.gguf | --data DIR] [--method dpo|ipo|sft] [--rank 8] [--alpha 16] '
   + '[--targets LIST] [--epochs N | --steps N] [--lr X] [--beta B] [--sft-weight W] [--seed N] [--held-out N] [--resume RUN] [--json] [--threads N]';
-
-/** Default passes over the training pairs when neither --epochs nor --steps is given. */
-const DEFAULT_EPOCHS = 2;
 
 /** Peak resident memory of this process (VmHWM; getrusage's maxRSS where /proc is absent). */
 export function peakRssBytes(): number {
@@ -95,13 +91,9 @@ export async function run(args: string[]): Promise<void> {
   const method = (values.method as string | undefined) ?? 'dpo';
   if (!['dpo', 'ipo', 'sft'].includes(method)) throw new CliUsageError(`--method must be dpo, ipo or sft, not '${method}'`);
   if (values.epochs !== undefined && values.steps !== undefined) throw new CliUsageError('give --epochs or --steps, not both');
-  const rank = numberOption(values, 'rank', { integer: true, min: 1 }) ?? DEFAULT_TUNE.lora.r;
-  const alpha = numberOption(values, 'alpha', { min: 0 }) ?? 2 * rank;
-  const epochs = numberOption(values, 'epochs', { min: 0 }) ?? DEFAULT_EPOCHS;
   const seed = numberOption(values, 'seed', { integer: true, min: 0 }) ?? DEFAULT_TUNE.seed;
   const threads = numberOption({ threads: (values.threads as string | undefined) ?? process.env.MODEL_LAB_THREADS }, 'threads', { integer: true, min: 0 })
     || os.availableParallelism();
-  const sftWeight = numberOption(values, 'sft-weight', { min: 0 }) ?? 0;
   const started = Date.now();
 
   // Pairs → text (the model's chat template for message lists) → tokens, and a held-out split fixed by the seed.
@@ -116,34 +108,28 @@ export async function run(args: string[]): Promise<void> {
   const template = md[TOKENIZER.chatTemplate];
   const texts = readTrlPairs(pairsFile).map((p) => pairTexts(p, { template: typeof template === 'string' ? template : undefined, eosToken: eos }));
   if (texts.length === 0) throw new ModelLabError('TUNE_NO_PAIRS', `${pairsFile} holds no pairs`);
-  const heldOutCount = numberOption(values, 'held-out', { integer: true, min: 0 }) ?? (texts.length >= 20 ? Math.round(texts.length / 10) : 0);
-  if (heldOutCount >= texts.length) throw new CliUsageError(`--held-out ${heldOutCount} leaves no training pairs (the file has ${texts.length})`);
-  const order = shuffledOrder(texts.length, seed, 0);
-  const heldOutTexts = Array.from(order.subarray(0, heldOutCount), (i) => texts[i]!);
-  const trainTexts = Array.from(order.subarray(heldOutCount), (i) => texts[i]!);
+  const split = splitHeldOut(texts, numberOption(values, 'held-out', { integer: true, min: 0 }), seed);
+  const heldOutTexts = split.heldOut;
+  const trainTexts = split.train;
   const maxLength = Math.min(ctx, 512);
   const train = encodePairs(trainTexts, tok, maxLength);
   const heldOut = encodePairs(heldOutTexts, tok, maxLength);
   await tok.dispose();
   await tokRuntime?.dispose();
 
-  const batchSize = Math.min(DEFAULT_TUNE.batchSize, train.pairs.length);
-  const microBatch = batchSize % (DEFAULT_TUNE.microBatch ?? batchSize) === 0 ? DEFAULT_TUNE.microBatch : batchSize;
-  const steps = numberOption(values, 'steps', { integer: true, min: 1 }) ?? Math.max(1, Math.ceil((epochs * train.pairs.length) / batchSize));
-  const config: TuneConfig = {
-    ...DEFAULT_TUNE,
+  const config = tuneConfigFor({
     method: method as TuneMethod,
-    // --sft-weight adds the chosen answers' NLL to DPO/IPO (TRL's rpo_alpha): it keeps the preferred answers likely
-    // instead of only pushing the rejected ones down
-    ...(sftWeight && method !== 'sft' ? { mix: { [method]: 1, sft: sftWeight } } : {}),
-    beta: numberOption(values, 'beta', { min: 0 }) ?? DEFAULT_TUNE.beta,
-    lora: { r: rank, alpha, targets: parseTargets(values.targets as string | undefined) },
-    lr: numberOption(values, 'lr', { min: 0 }) ?? DEFAULT_TUNE.lr,
-    batchSize, microBatch, steps,
-    warmupSteps: Math.min(DEFAULT_TUNE.warmupSteps, Math.floor(steps / 4)),
+    sftWeight: numberOption(values, 'sft-weight', { min: 0 }),
+    rank: numberOption(values, 'rank', { integer: true, min: 1 }),
+    alpha: numberOption(values, 'alpha', { min: 0 }),
+    targets: parseTargets(values.targets as string | undefined),
+    epochs: numberOption(values, 'epochs', { min: 0 }),
+    steps: numberOption(values, 'steps', { integer: true, min: 1 }),
+    lr: numberOption(values, 'lr', { min: 0 }),
+    beta: numberOption(values, 'beta', { min: 0 }),
     seed,
-  };
-  config.minLr = Math.min(config.minLr, config.lr / 10);
+  }, train.pairs.length);
+  const { steps, lora: { r: rank, alpha } } = config;
 
   const data = dataDirectoryOption(values);
   let runDir: string;

@@ -11,3 +11,5 @@ export {
   trainPreferences, mixOf, ALL_LORA_TARGETS, DEFAULT_TUNE,
   type TuneConfig, type TuneData, type TuneMethod, type TuneResult,
 } from './trainPreferences.js';
+export { splitHeldOut, tuneConfigFor, DEFAULT_EPOCHS, type TuneOptions } from './tuneSettings.js';
+export { mergeLoraGguf, type MergeOptions } from './mergeLoraGguf.js';
