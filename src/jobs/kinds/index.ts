@@ -4,10 +4,12 @@
 import type { JobKind } from './JobKind.js';
 import { pruneJob } from './prune.js';
 import { trainJob } from './train.js';
+import { tuneJob } from './tune.js';
 
 export const JOB_KINDS = {
   train: trainJob,
   prune: pruneJob,
+  tune: tuneJob,
 } satisfies Record<string, JobKind<never, unknown>>;
 
 export type JobKindName = keyof typeof JOB_KINDS;

@@ -1,0 +1,151 @@
+// Job kind 'tune': LoRA preference tuning (DPO, IPO, SFT) of a model or pruned variant on TRL pairs — a pairs file
+// or the workspace's preference store — into an adapter variant under the model it trained on. The pairs the run
+// uses are copied into the run folder first (the store keeps changing; a resumed run must train on the same data),
+// the adapter variant is reserved at the start (its id kept in the run folder, so a resumed run finishes the same
+// one), and the engine's loop keeps checkpoints and metrics.jsonl (TRL's names) in the run folder. Held-out pairs
+// are written as text (heldout.jsonl) for the caller to measure with llama.cpp: the job process runs the engine only.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ModelLabError } from '../../engine/errors.js';
+import { readGguf } from '../../engine/gguf/index.js';
+import { archKey, GENERAL, TOKENIZER } from '../../engine/gguf/metadataKeys.js';
+import { createReferenceBackend, createWasmBackend, type KernelBackend } from '../../engine/kernels/index.js';
+import { loadEngineModel, saveLoraGguf } from '../../engine/model/index.js';
+import { engineTokenizes, SpmTokenizer, tokenizerVocabFromGguf } from '../../engine/tokenizer/index.js';
+import { pairTexts, readTrlPairs, trainPreferences, type TuneMethod } from '../../engine/tune/index.js';
+import { planTuneRun, type TuneChoices } from '../../engine/tune/planTuneRun.js';
+import { createVariant, openPendingVariant, sha256File, workspacePaths, writeFileAtomic, type PendingVariant } from '../../workspace/index.js';
+import { derivePairs, formatPairs, PreferenceStore } from '../../workspace/preferences/index.js';
+import { defineJobKind } from './JobKind.js';
+
+export interface TuneJobParams {
+  /** The model trained on: a base model's file or a (pruned) variant's model.gguf. */
+  model: string;
+  /** TRL pairs: a JSONL file, or the data folder's preference store (pairs derived when the job first starts). */
+  pairs: { from: 'file'; path: string } | { from: 'store' };
+  /** The data folder the adapter variant goes into (and whose store `{ from: 'store' }` reads). */
+  dataDirectory: string;
+  choices: TuneChoices;
+  /** 'wasm' (default) or 'reference' kernels; threads for wasm (default 2). */
+  backend?: 'wasm' | 'reference';
+  threads?: number;
+}
+
+export interface TuneJobResult {
+  variantId: string;
+  /** The adapter (variants/<id>/adapter.gguf): what "Open Result" opens and llama.cpp loads with a scale. */
+  outputPath: string;
+  model: string;
+  method: TuneMethod;
+  steps: number;
+  finalLoss: number;
+  trainPairs: number;
+  heldOutPairs: number;
+  /** runs/<id>/heldout.jsonl: held-out pairs as text ({prompt, chosen, rejected} per line), for llama.cpp scoring. */
+  heldOutFile: string;
+  wallSec: number;
+}
+
+export const PAIRS_FILE = 'pairs.jsonl';
+export const HELD_OUT_FILE = 'heldout.jsonl';
+const VARIANT_FILE = 'variant.json';
+
+/** The pairs of this run, copied into the run folder once (a resumed run reads its copy). */
+async function runPairs(p: TuneJobParams, runDir: string): Promise<string> {
+  const file = path.join(runDir, PAIRS_FILE);
+  if (await fs.stat(file).then(() => true, () => false)) return file;
+  let text: string;
+  if (p.pairs.from === 'file') {
+    text = await fs.readFile(p.pairs.path, 'utf8').catch((e: Error) => {
+      throw new ModelLabError('TUNE_BAD_PAIRS', `Cannot read ${p.pairs.from === 'file' ? p.pairs.path : ''}: ${e.message.split('\n')[0]}`);
+    });
+  } else {
+    const store = await PreferenceStore.open(workspacePaths(p.dataDirectory).preferences);
+    const { records } = await store.read();
+    const out = formatPairs(derivePairs(records, { ties: 'skip' }).pairs, { format: 'trl', shape: 'auto' });
+    if (out.rows === 0) throw new ModelLabError('TUNE_NO_PAIRS', 'The preference store has no pairs yet: label some comparisons first (Generate Alternatives, or blind votes in Compare).');
+    text = out.text;
+  }
+  await writeFileAtomic(file, text);
+  return file;
+}
+
+/** The variant this run writes: the one reserved by an earlier attempt of the same run, or a new reservation. */
+async function reserveVariant(p: TuneJobParams, runDir: string, parameters: Record<string, unknown>, dataHash: string, signal: AbortSignal): Promise<PendingVariant> {
+  const record = path.join(runDir, VARIANT_FILE);
+  const earlier = await fs.readFile(record, 'utf8').then((s) => (JSON.parse(s) as { id: string }).id, () => undefined);
+  if (earlier) {
+    const v = await openPendingVariant(p.dataDirectory, earlier).catch(() => undefined);
+    if (v) return v;
+  }
+  const v = await createVariant(p.dataDirectory, { kind: 'adapter', method: p.choices.method, parent: { file: p.model }, parameters, dataHash, signal });
+  await fs.writeFile(record, JSON.stringify({ id: v.id }) + '\n');
+  return v;
+}
+
+export const tuneJob = defineJobKind<TuneJobParams, TuneJobResult>({
+  async run(p, ctx) {
+    const started = Date.now();
+    ctx.progress({ phase: 'preparing', fraction: 0 });
+    await fs.mkdir(ctx.runDir, { recursive: true });
+    const pairsFile = await runPairs(p, ctx.runDir);
+    const gguf = await readGguf(p.model, { signal: ctx.signal });
+    const md = gguf.metadata;
+    // The job process has no llama.cpp: it tokenizes with the engine's SPM tokenizer, which reproduces llama.cpp's
+    // ids for the vocabularies it covers. Others are trained from the command line (model-lab train).
+    if (!engineTokenizes(md)) {
+      throw new ModelLabError('TOKENIZER_UNSUPPORTED', `${path.basename(p.model)} has a ${String(md[TOKENIZER.model])} tokenizer the job process cannot run; train it with 'npx model-lab train'.`);
+    }
+    const tok = new SpmTokenizer(tokenizerVocabFromGguf(md));
+    const template = md[TOKENIZER.chatTemplate];
+    const texts = readTrlPairs(pairsFile).map((x) => pairTexts(x, { template: typeof template === 'string' ? template : undefined, eosToken: tok.tokenText(tok.eosId) }));
+    const arch = String(md[GENERAL.architecture]);
+    const plan = planTuneRun(texts, tok, Number(md[archKey(arch, 'contextLength')] ?? 512), p.choices);
+    const heldOutFile = path.join(ctx.runDir, HELD_OUT_FILE);
+    await writeFileAtomic(heldOutFile, plan.heldOutTexts.map((t) => JSON.stringify(t) + '\n').join(''));
+    ctx.log(`${plan.train.pairs.length} training pairs, ${plan.heldOut.pairs.length} held out (${plan.train.dropped + plan.heldOut.dropped} dropped, ${plan.train.truncated + plan.heldOut.truncated} cut); ${plan.config.steps} steps of ${plan.config.batchSize}`);
+
+    const c = plan.config;
+    const dataHash = await sha256File(pairsFile, { signal: ctx.signal });
+    const variant = await reserveVariant(p, ctx.runDir, {
+      method: c.method, rank: c.lora.r, alpha: c.lora.alpha, targets: c.lora.targets, steps: c.steps, lr: c.lr, beta: c.beta, seed: c.seed,
+      pairs: p.pairs.from === 'file' ? path.resolve(p.pairs.path) : 'preference store',
+    }, dataHash, ctx.signal);
+    const backend: KernelBackend = p.backend === 'reference' ? createReferenceBackend() : await createWasmBackend({ threads: p.threads ?? 2 });
+    try {
+      const model = await loadEngineModel(p.model, { backend, signal: ctx.signal });
+      try {
+        const r = await trainPreferences(ctx.runDir, model, c, { train: plan.train.pairs, heldOut: plan.heldOut.pairs, baseId: variant.parent.sha256 }, {
+          signal: ctx.signal,
+          onReferenceProgress: (f) => ctx.progress({ phase: 'reference log-probs', fraction: 0.05 * f }),
+          onProgress: (g) => {
+            ctx.progress({ phase: 'training', fraction: 0.05 + 0.93 * (g.step / g.steps), step: g.step, steps: g.steps, loss: g.loss, tokensPerSec: g.tokensPerSec, etaSec: g.etaSec });
+            ctx.log(`step ${g.step}/${g.steps} loss ${g.loss.toFixed(4)} margin ${(g.metrics['rewards/margins'] ?? 0).toFixed(3)} accuracy ${(g.metrics['rewards/accuracies'] ?? 0).toFixed(2)} ${g.tokensPerSec.toFixed(0)} tok/s`);
+          },
+        });
+        ctx.progress({ phase: 'saving', fraction: 0.98, step: r.steps, steps: r.steps });
+        await saveLoraGguf(r.adapter, model, variant.file, { name: `model-lab ${c.method}`, signal: ctx.signal });
+        const v = await variant.commit({
+          metrics: { trainLoss: r.finalLoss, steps: r.steps, trainPairs: plan.train.pairs.length, heldOutPairs: plan.heldOut.pairs.length, run: path.basename(ctx.runDir) },
+          signal: ctx.signal,
+        });
+        ctx.progress({ phase: 'done', fraction: 1, step: r.steps, steps: r.steps });
+        return {
+          variantId: v.id, outputPath: v.path, model: p.model, method: c.method, steps: r.steps, finalLoss: r.finalLoss,
+          trainPairs: plan.train.pairs.length, heldOutPairs: plan.heldOut.pairs.length, heldOutFile, wallSec: (Date.now() - started) / 1000,
+        };
+      } finally {
+        model.dispose();
+      }
+    } catch (err) {
+      // a cancel keeps the reservation (and the checkpoints) for a resume; a failure removes it
+      if (!ctx.signal.aborted) {
+        await variant.abandon().catch(() => undefined);
+        await fs.rm(path.join(ctx.runDir, VARIANT_FILE), { force: true });
+      }
+      throw err;
+    } finally {
+      backend.dispose();
+    }
+  },
+});
