@@ -15,6 +15,7 @@ import { toErrorInfo } from '../panels/toErrorInfo.js';
 import { PreferenceDataset } from './PreferenceDataset.js';
 import { DatasetTreeSource } from './DatasetTreeSource.js';
 import { DATASET_COMMANDS } from './datasetCommandIds.js';
+import { InlineSuggestions } from './InlineSuggestions.js';
 
 export interface LabelFeatureDeps {
   api: HostApi;
@@ -84,6 +85,23 @@ export function activateLabel(d: LabelFeatureDeps, subscriptions: Disposable[]):
   }
   subscriptions.push(d.api.workspace.onDidChangeSettings((affects) => affects('modelLab.dataDirectory') && dataset.changed()));
 
+  const listedModel = (): LabelModel | undefined => {
+    const models = d.registry.list().filter((m) => !m.problem);
+    return models.find((m) => m.id === lastModel) ?? models[0];
+  };
+  const inline = new InlineSuggestions({
+    runtime: d.runtime,
+    dataset,
+    enabled: () => readLabelSettings(d.api.workspace).inlineSuggestions,
+    model: listedModel,
+    contextSize: () => d.settings().contextSize,
+  });
+  try {
+    subscriptions.push(d.api.window.registerInlineSuggestions((at, signal) => inline.provide(at, signal), DATASET_COMMANDS.suggestionAccepted));
+  } catch (e) {
+    d.log(`[host] inline suggestions are off: ${(e as Error).message}`);
+  }
+
   const recordArg = async (arg: unknown) => {
     const id = arg && typeof arg === 'object' ? (arg as { id?: unknown; record?: { id?: unknown } }).id ?? (arg as { record?: { id?: unknown } }).record?.id : undefined;
     if (typeof id !== 'string') return undefined;
@@ -103,6 +121,12 @@ export function activateLabel(d: LabelFeatureDeps, subscriptions: Disposable[]):
       await dataset.delete(r.id);
       const a = await d.api.window.showInformation('Model Lab: the record is deleted (its line stays in preferences.jsonl, marked deleted).', 'Undo');
       if (a === 'Undo') await dataset.restore(r.id);
+      return undefined;
+    },
+    [DATASET_COMMANDS.suggestionAccepted]: async (id) => void (await inline.accepted(id)),
+    [DATASET_COMMANDS.thumbsDownSuggestion]: async () => {
+      if (await inline.thumbsDown()) void d.api.window.showInformation('Model Lab: thumbs down stored for the last suggestion.');
+      else void d.api.window.showInformation('Model Lab: no inline suggestion was shown yet (turn them on with modelLab.label.inlineSuggestions).');
       return undefined;
     },
     [DATASET_COMMANDS.editRecord]: async (arg) => {

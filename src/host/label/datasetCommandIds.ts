@@ -4,4 +4,7 @@ export const DATASET_COMMANDS = {
   filter: 'modelLab.dataset.filter',
   editRecord: 'modelLab.dataset.editRecord',
   deleteRecord: 'modelLab.dataset.deleteRecord',
+  /** Run by VS Code when an inline suggestion is accepted (hidden from the palette). */
+  suggestionAccepted: 'modelLab.suggestionAccepted',
+  thumbsDownSuggestion: 'modelLab.thumbsDownSuggestion',
 } as const;

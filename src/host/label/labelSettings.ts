@@ -9,9 +9,11 @@ export interface LabelSettings {
   maxTokens: number;
   instruction: string;
   blind: boolean;
+  /** Inline suggestions from the local model while typing, with accept / thumbs down stored as feedback. */
+  inlineSuggestions: boolean;
 }
 
-export const LABEL_DEFAULTS: LabelSettings = { candidates: 4, temperature: 0.8, topP: 0.95, maxTokens: 96, instruction: DEFAULT_INSTRUCTION, blind: false };
+export const LABEL_DEFAULTS: LabelSettings = { candidates: 4, temperature: 0.8, topP: 0.95, maxTokens: 96, instruction: DEFAULT_INSTRUCTION, blind: false, inlineSuggestions: false };
 
 export function readLabelSettings(ws: HostApi['workspace']): LabelSettings {
   const get = <T>(k: keyof LabelSettings): T | undefined => {
@@ -31,5 +33,6 @@ export function readLabelSettings(ws: HostApi['workspace']): LabelSettings {
     maxTokens: Math.round(n('maxTokens', 1, 4096)),
     instruction: typeof instruction === 'string' && instruction.trim() ? instruction : DEFAULT_INSTRUCTION,
     blind: get<boolean>('blind') === true,
+    inlineSuggestions: get<boolean>('inlineSuggestions') === true,
   };
 }

@@ -131,6 +131,12 @@ export interface HostApi {
      * works in desktop and web windows alike, where a browser on the user's side may not reach the file.
      */
     showHtml(opts: { viewType: string; title: string; html: string }): PanelHandle;
+    /**
+     * Inline suggestions in every file: `provide` gets the cursor (text empty, `before`/`after` around it) and
+     * returns a suggestion or null (the signal fires when the editor no longer wants it); accepting one runs
+     * `acceptCommand` with the suggestion's id.
+     */
+    registerInlineSuggestions(provide: (at: EditorSelection, signal: AbortSignal) => Promise<{ id: string; text: string } | null>, acceptCommand: string): Disposable;
   };
 
   workspace: {

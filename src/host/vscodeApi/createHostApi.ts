@@ -170,10 +170,39 @@ export function createHostApi(context: vscode.ExtensionContext): HostApi {
         const panel = vscode.window.createWebviewPanel(viewType, title, vscode.ViewColumn.Active, { enableScripts: false, localResourceRoots: [] });
         panel.iconPath = vscode.Uri.joinPath(media, 'model-lab.svg');
         // no scripts and nothing fetched: the page's own inline styles and data images only
-        const csp = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`;
-        panel.webview.html = /<head>/i.test(html) ? html.replace(/<head>/i, `<head>${csp}`) : `${csp}${html}`;
+        // a page made for a browser is light: keep it light in a dark theme (the webview would take the theme's background)
+        const head = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`
+          + '<style>html,body{background:#fff;color:#111}</style>';
+        panel.webview.html = /<head>/i.test(html) ? html.replace(/<head>/i, `<head>${head}`) : `${head}${html}`;
         return toPanelHandle(panel);
       },
+      registerInlineSuggestions: (provide, acceptCommand) =>
+        vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, {
+          provideInlineCompletionItems: async (doc, position, _context, token) => {
+            const ctrl = new AbortController();
+            const sub = token.onCancellationRequested(() => ctrl.abort());
+            try {
+              const full = doc.getText();
+              const at = doc.offsetAt(position);
+              const pos = { line: position.line, character: position.character };
+              const s = await provide(
+                {
+                  text: '',
+                  languageId: doc.languageId,
+                  filePath: doc.uri.scheme === 'file' ? doc.uri.fsPath : null,
+                  range: { start: pos, end: pos },
+                  before: full.slice(Math.max(0, at - 8000), at),
+                  after: full.slice(at, at + 4000),
+                },
+                ctrl.signal,
+              ).catch(() => null);
+              if (!s || token.isCancellationRequested) return [];
+              return [{ insertText: s.text, range: new vscode.Range(position, position), command: { command: acceptCommand, title: 'Accept', arguments: [s.id] } }];
+            } finally {
+              sub.dispose();
+            }
+          },
+        }),
     },
     workspace: {
       isTrusted: () => vscode.workspace.isTrusted,

@@ -58,6 +58,7 @@ export function createStubHostApi(o: StubOptions = {}) {
   const logLines: string[] = [];
   const state = new Map<string, unknown>();
   const panels: FakePanel[] = [];
+  const inlineProviders: Array<{ provide: Parameters<HostApi['window']['registerInlineSuggestions']>[0]; acceptCommand: string }> = [];
   const trees: Array<{ viewId: string; source: TreeSource<unknown> }> = [];
   const pickFileAnswers: Array<string | undefined> = [];
   const pickOneAnswers: Array<(items: any[]) => any> = [];
@@ -130,6 +131,11 @@ export function createStubHostApi(o: StubOptions = {}) {
         panels.push(p);
         return p;
       },
+      registerInlineSuggestions: (provide, acceptCommand) => {
+        const entry = { provide, acceptCommand };
+        inlineProviders.push(entry);
+        return { dispose: () => void inlineProviders.splice(inlineProviders.indexOf(entry), 1) };
+      },
     },
     workspace: {
       isTrusted: () => trusted,
@@ -150,6 +156,7 @@ export function createStubHostApi(o: StubOptions = {}) {
     logLines,
     state,
     panels,
+    inlineProviders,
     trees,
     statusItems,
     clipboard,
