@@ -12,8 +12,9 @@ import { archKey, GENERAL, TOKENIZER } from '../../engine/gguf/metadataKeys.js';
 import { createReferenceBackend, createWasmBackend, type KernelBackend } from '../../engine/kernels/index.js';
 import { loadEngineModel, saveLoraGguf } from '../../engine/model/index.js';
 import { engineTokenizes, SpmTokenizer, tokenizerVocabFromGguf } from '../../engine/tokenizer/index.js';
-import { pairTexts, readTrlPairs, trainPreferences, type TuneMethod } from '../../engine/tune/index.js';
-import { planTuneRun, type TuneChoices } from '../../engine/tune/planTuneRun.js';
+import {
+  encodePairs, pairTexts, readTrlPairs, splitHeldOut, trainPreferences, tuneConfigFor, type TuneMethod, type TuneOptions,
+} from '../../engine/tune/index.js';
 import { createVariant, openPendingVariant, sha256File, workspacePaths, writeFileAtomic, type PendingVariant } from '../../workspace/index.js';
 import { derivePairs, formatPairs, PreferenceStore } from '../../workspace/preferences/index.js';
 import { defineJobKind } from './JobKind.js';
@@ -25,7 +26,12 @@ export interface TuneJobParams {
   pairs: { from: 'file'; path: string } | { from: 'store' };
   /** The data folder the adapter variant goes into (and whose store `{ from: 'store' }` reads). */
   dataDirectory: string;
-  choices: TuneChoices;
+  choices: TuneOptions & {
+    /** Upper bound on the steps `epochs` gives (a preset that must stay quick whatever the data set). */
+    maxSteps?: number;
+    /** Pairs held out to measure on (default: a tenth once there are 20). */
+    heldOut?: number;
+  };
   /** 'wasm' (default) or 'reference' kernels; threads for wasm (default 2). */
   backend?: 'wasm' | 'reference';
   threads?: number;
@@ -78,7 +84,7 @@ async function reserveVariant(p: TuneJobParams, runDir: string, parameters: Reco
     const v = await openPendingVariant(p.dataDirectory, earlier).catch(() => undefined);
     if (v) return v;
   }
-  const v = await createVariant(p.dataDirectory, { kind: 'adapter', method: p.choices.method, parent: { file: p.model }, parameters, dataHash, signal });
+  const v = await createVariant(p.dataDirectory, { kind: 'adapter', method: String(parameters.method), parent: { file: p.model }, parameters, dataHash, signal });
   await fs.writeFile(record, JSON.stringify({ id: v.id }) + '\n');
   return v;
 }
@@ -99,13 +105,19 @@ export const tuneJob = defineJobKind<TuneJobParams, TuneJobResult>({
     const tok = new SpmTokenizer(tokenizerVocabFromGguf(md));
     const template = md[TOKENIZER.chatTemplate];
     const texts = readTrlPairs(pairsFile).map((x) => pairTexts(x, { template: typeof template === 'string' ? template : undefined, eosToken: tok.tokenText(tok.eosId) }));
-    const arch = String(md[GENERAL.architecture]);
-    const plan = planTuneRun(texts, tok, Number(md[archKey(arch, 'contextLength')] ?? 512), p.choices);
+    const { maxSteps, heldOut: heldOutCount, ...options } = p.choices;
+    const seed = options.seed ?? 1;
+    const split = splitHeldOut(texts, heldOutCount, seed);
+    const maxLength = Math.min(Number(md[archKey(String(md[GENERAL.architecture]), 'contextLength')] ?? 512), 512);
+    const train = encodePairs(split.train, tok, maxLength);
+    const heldOut = encodePairs(split.heldOut, tok, maxLength);
+    if (train.pairs.length === 0) throw new ModelLabError('TUNE_NO_PAIRS', 'No training pairs are left (all were empty or too long).');
+    const byEpochs = tuneConfigFor({ ...options, seed }, train.pairs.length);
+    const c = maxSteps !== undefined && options.steps === undefined && byEpochs.steps > maxSteps ? tuneConfigFor({ ...options, seed, steps: maxSteps }, train.pairs.length) : byEpochs;
     const heldOutFile = path.join(ctx.runDir, HELD_OUT_FILE);
-    await writeFileAtomic(heldOutFile, plan.heldOutTexts.map((t) => JSON.stringify(t) + '\n').join(''));
-    ctx.log(`${plan.train.pairs.length} training pairs, ${plan.heldOut.pairs.length} held out (${plan.train.dropped + plan.heldOut.dropped} dropped, ${plan.train.truncated + plan.heldOut.truncated} cut); ${plan.config.steps} steps of ${plan.config.batchSize}`);
+    await writeFileAtomic(heldOutFile, heldOut.kept.map((i) => JSON.stringify(split.heldOut[i]) + '\n').join(''));
+    ctx.log(`${train.pairs.length} training pairs, ${heldOut.pairs.length} held out (${train.dropped + heldOut.dropped} dropped, ${train.truncated + heldOut.truncated} cut); ${c.steps} steps of ${c.batchSize}`);
 
-    const c = plan.config;
     const dataHash = await sha256File(pairsFile, { signal: ctx.signal });
     const variant = await reserveVariant(p, ctx.runDir, {
       method: c.method, rank: c.lora.r, alpha: c.lora.alpha, targets: c.lora.targets, steps: c.steps, lr: c.lr, beta: c.beta, seed: c.seed,
@@ -115,7 +127,7 @@ export const tuneJob = defineJobKind<TuneJobParams, TuneJobResult>({
     try {
       const model = await loadEngineModel(p.model, { backend, signal: ctx.signal });
       try {
-        const r = await trainPreferences(ctx.runDir, model, c, { train: plan.train.pairs, heldOut: plan.heldOut.pairs, baseId: variant.parent.sha256 }, {
+        const r = await trainPreferences(ctx.runDir, model, c, { train: train.pairs, heldOut: heldOut.pairs, baseId: variant.parent.sha256 }, {
           signal: ctx.signal,
           onReferenceProgress: (f) => ctx.progress({ phase: 'reference log-probs', fraction: 0.05 * f }),
           onProgress: (g) => {
@@ -126,13 +138,13 @@ export const tuneJob = defineJobKind<TuneJobParams, TuneJobResult>({
         ctx.progress({ phase: 'saving', fraction: 0.98, step: r.steps, steps: r.steps });
         await saveLoraGguf(r.adapter, model, variant.file, { name: `model-lab ${c.method}`, signal: ctx.signal });
         const v = await variant.commit({
-          metrics: { trainLoss: r.finalLoss, steps: r.steps, trainPairs: plan.train.pairs.length, heldOutPairs: plan.heldOut.pairs.length, run: path.basename(ctx.runDir) },
+          metrics: { trainLoss: r.finalLoss, steps: r.steps, trainPairs: train.pairs.length, heldOutPairs: heldOut.pairs.length, run: path.basename(ctx.runDir) },
           signal: ctx.signal,
         });
         ctx.progress({ phase: 'done', fraction: 1, step: r.steps, steps: r.steps });
         return {
           variantId: v.id, outputPath: v.path, model: p.model, method: c.method, steps: r.steps, finalLoss: r.finalLoss,
-          trainPairs: plan.train.pairs.length, heldOutPairs: plan.heldOut.pairs.length, heldOutFile, wallSec: (Date.now() - started) / 1000,
+          trainPairs: train.pairs.length, heldOutPairs: heldOut.pairs.length, heldOutFile, wallSec: (Date.now() - started) / 1000,
         };
       } finally {
         model.dispose();
