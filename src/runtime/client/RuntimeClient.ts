@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { ChildRun } from '../../process/forkChild.js';
 import { ProcessClient } from '../../process/ProcessClient.js';
+import { checkHostReachable, firstDownloadUrl } from '../download/checkHostReachable.js';
+import { parseModelUri } from '../download/parseModelUri.js';
 import type {
   BackendInfo,
   CreateSessionParams,
@@ -249,6 +251,9 @@ export class RuntimeClient {
     };
     opts.signal?.addEventListener('abort', onAbort);
     try {
+      // offline or unreachable: say so in seconds, without waiting for the runtime process (slow to start on a
+      // busy machine); the child checks again before it downloads
+      await checkHostReachable(firstDownloadUrl(parseModelUri(params.uri, params.hfEndpoint), params.hfEndpoint), { signal: opts.signal });
       const inc = await this.proc.connect();
       const result = this.send(inc, 'runtime/download', { ...params, downloadId });
       if (opts.signal?.aborted) onAbort();

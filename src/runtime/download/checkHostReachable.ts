@@ -6,6 +6,7 @@ import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { AbortedError } from '../../engine/errors.js';
 import { DownloadError } from '../errors.js';
+import { DEFAULT_HF_ENDPOINT, type ParsedModelUri } from './parseModelUri.js';
 
 export interface ReachableOptions {
   /** Limit for name resolution and for the TCP connect, each (ms). Default 8000. */
@@ -74,4 +75,9 @@ export async function checkHostReachable(url: string, opts: ReachableOptions = {
   } finally {
     c.stop();
   }
+}
+
+/** The first host a download of `parsed` contacts: the file's own URL, or the hub that resolves `hf:user/repo:quant`. */
+export function firstDownloadUrl(parsed: ParsedModelUri, hfEndpoint?: string): string {
+  return parsed.kind === 'hf-repo' ? (hfEndpoint ?? DEFAULT_HF_ENDPOINT) : parsed.url;
 }

@@ -9,8 +9,8 @@ import type { DownloadResult } from '../../protocol/runtime.js';
 import { loadNodeLlamaCpp, firstLine } from '../core/initLlama.js';
 import { validateModelFile } from '../core/validateModelFile.js';
 import { DownloadError, ModelFileError } from '../errors.js';
-import { parseModelUri, DEFAULT_HF_ENDPOINT } from './parseModelUri.js';
-import { checkHostReachable } from './checkHostReachable.js';
+import { parseModelUri } from './parseModelUri.js';
+import { checkHostReachable, firstDownloadUrl } from './checkHostReachable.js';
 
 export interface DownloadModelOptions {
   uri: string;
@@ -75,7 +75,7 @@ async function download(opts: DownloadModelOptions): Promise<DownloadResult> {
   }
   const cancelled = (): AbortedError => new AbortedError('Download cancelled; start it again to resume where it stopped');
   if (opts.signal?.aborted) throw cancelled();
-  await checkHostReachable(parsed.kind === 'hf-repo' ? (opts.hfEndpoint ?? DEFAULT_HF_ENDPOINT) : parsed.url, {
+  await checkHostReachable(firstDownloadUrl(parsed, opts.hfEndpoint), {
     timeoutMs: opts.connectTimeoutMs,
     signal: opts.signal,
   });
