@@ -131,8 +131,9 @@ test('Add Model File… starts in the models folder with a .gguf filter; a rejec
 
 test('features that are not built yet are hidden from the palette and every menu; the editor entries sit in a Model Lab submenu', () => {
   const menus = manifest.contributes.menus as Record<string, Array<{ command?: string; submenu?: string; when?: string }>>;
-  const hidden = menus.commandPalette.filter((e) => e.when === 'false').map((e) => e.command).sort();
-  assert.deepEqual(hidden, Object.keys(NOT_YET_AVAILABLE).sort(), 'hidden from the palette exactly while they answer "not available yet"');
+  // (other commands are hidden too: ones that only make sense on a view item)
+  const hidden = new Set(menus.commandPalette.filter((e) => e.when === 'false').map((e) => e.command));
+  for (const id of Object.keys(NOT_YET_AVAILABLE)) assert.ok(hidden.has(id), `${id} answers "not available yet" but the palette offers it`);
   for (const [where, entries] of Object.entries(menus)) {
     if (where === 'commandPalette') continue;
     for (const e of entries) assert.ok(!(e.command! in NOT_YET_AVAILABLE), `${where} offers ${e.command}, which is not available yet`);
