@@ -183,6 +183,34 @@ test('opened from an editor selection, perplexity runs on the selected text; pre
   }
 });
 
+test('win-rate: answers from both models, each pair judged in both orders by the local judge, in the report and its CSV', async () => {
+  const { request, finished, evalsDir, ws, cleanup } = await open();
+  try {
+    fs.writeFileSync(path.join(ws, 'prompts.txt'), 'interface Point {\nfunction add(a, b) {\n');
+    const r = await request('evaluate/run', {
+      kind: 'win-rate', target: { modelId: DEMO }, against: { modelId: DEMO }, judge: { modelId: DEMO }, promptsFile: 'prompts.txt', maxTokens: 4,
+    });
+    const { done, failed } = await finished(r.result.runId);
+    assert.equal(failed, undefined, JSON.stringify(failed));
+    const report = JSON.parse(fs.readFileSync(path.join(evalsDir, done.run.id, 'result.json'), 'utf8'));
+    assert.equal(report.kind, 'win-rate');
+    assert.equal(report.promptsFile, path.join(ws, 'prompts.txt'));
+    assert.equal(report.judge.file, DEMO);
+    assert.equal(report.result.n, 2);
+    for (const item of report.result.items) {
+      assert.deepEqual(item.orders.map((o: any) => o.first), ['a', 'b'], 'A first, then B first');
+      // the same model at temperature 0 gives the same answer twice: a verdict can only follow the position
+      assert.equal(item.a.text, item.b.text);
+      assert.equal(item.verdict, item.orders[0].prefers === item.orders[1].prefers ? item.orders[0].prefers : 'tie');
+    }
+    assert.equal(report.result.wins + report.result.ties + report.result.losses, 2);
+    const csv = fs.readFileSync(path.join(evalsDir, done.run.id, 'results.csv'), 'utf8');
+    assert.match(csv.split('\n')[0]!, /firstA_prefers.*firstB_prefers/);
+  } finally {
+    cleanup();
+  }
+});
+
 test('cancel stops a run and leaves no folder; one run at a time; a malformed request is refused', async () => {
   const { request, finished, evalsDir, ws, cleanup } = await open();
   try {
