@@ -71,6 +71,11 @@ export const ARCH_KEYS = {
   normEps: 'attention.layer_norm_epsilon',
   ropeDimensionCount: 'rope.dimension_count',
   ropeFreqBase: 'rope.freq_base',
+  /** 'none', 'linear', 'yarn', 'longrope', …; absent means none */
+  ropeScalingType: 'rope.scaling.type',
+  ropeScalingFactor: 'rope.scaling.factor',
+  /** attention window of sliding-window layers (newer Phi-3 conversions write it) */
+  slidingWindow: 'attention.sliding_window',
   vocabSize: 'vocab_size',
   expertCount: 'expert_count',
   expertUsedCount: 'expert_used_count',

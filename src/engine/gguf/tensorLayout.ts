@@ -38,6 +38,12 @@ export function archLayout(arch: string): ArchLayout | undefined {
   return Object.hasOwn(ARCH_LAYOUTS, arch) ? ARCH_LAYOUTS[arch as LayoutArch] : undefined;
 }
 
+/**
+ * Rotary frequency factors, one F32 per rotary pair, dividing that pair's angle: how llama.cpp's converter stores
+ * Llama 3.1/3.2's long-context rope scaling (llama and deci). Optional; the same for every layer.
+ */
+export const ROPE_FREQS_TENSOR = 'rope_freqs.weight';
+
 /** Where a tensor goes in the engine's model (LayerWeights fields for blocks, model fields for the rest). */
 export type TensorSlotName =
   | 'tokenEmbd' | 'outputNorm' | 'output'

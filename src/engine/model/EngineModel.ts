@@ -31,6 +31,11 @@ export interface LayerWeights {
 export class EngineModel {
   private rope?: RopeTable;
   /**
+   * The rope_freqs tensor (one factor per rotary pair, dividing its angle), when the file has one: Llama 3.1/3.2
+   * store their long-context rope scaling this way. Set by loadEngineModel; saveModelGguf writes it back.
+   */
+  ropeFreqFactors?: Float32Array;
+  /**
    * FFN width of each layer: all equal for llama/phi3/qwen2 (llama.cpp builds every layer with layer 0's width);
    * deci may differ per layer, and 0 is a layer without FFN.
    */
@@ -67,7 +72,7 @@ export class EngineModel {
 
   /** cos/sin table covering positions [0, maxPos). */
   ropeTable(maxPos: number): RopeTable {
-    this.rope = ensureRope(this.rope, this.spec.ropeDims, this.spec.ropeBase, maxPos);
+    this.rope = ensureRope(this.rope, this.spec.ropeDims, this.spec.ropeBase, maxPos, this.ropeFreqFactors);
     return this.rope;
   }
 

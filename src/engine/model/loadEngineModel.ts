@@ -2,10 +2,11 @@ import { open } from 'node:fs/promises';
 import { throwIfAborted } from '../errors.js';
 import { modelSpecFromGguf, readGguf, readTensorBytes, type GgufTensorInfo } from '../gguf/index.js';
 import { archKey } from '../gguf/metadataKeys.js';
-import { archLayout, ffnWidths, globalTensors, LAYOUT_ARCHS, layerTensors, type LayoutDims, type TensorSlot } from '../gguf/tensorLayout.js';
+import { archLayout, ffnWidths, globalTensors, LAYOUT_ARCHS, layerTensors, ROPE_FREQS_TENSOR, type LayoutDims, type TensorSlot } from '../gguf/tensorLayout.js';
 import { checkKernelMemory, createReferenceBackend, weightLayout, type KernelBackend } from '../kernels/index.js';
 import { dequantize } from '../quant/index.js';
 import { EngineModel, type LayerWeights, type NormWeight } from './EngineModel.js';
+import { checkEngineSupport } from './checkEngineSupport.js';
 import { EngineModelError } from './EngineModelError.js';
 import type { Linear } from './ops/linear.js';
 
@@ -32,8 +33,10 @@ export interface LoadEngineModelOptions {
 
 /**
  * Load a llama / phi3 / qwen2 / deci GGUF for the engine, tensor by tensor as the layout table (tensorLayout.ts)
- * lists them. Validates the file with our reader first; throws GgufFormatError or EngineModelError (unsupported
- * architecture or layout) with a message a user can act on.
+ * lists them, plus the rope_freqs factors when the file has them. Validates the file with our reader first and
+ * refuses, before reading any tensor, what the engine would compute differently from llama.cpp (checkEngineSupport:
+ * rope scaling, unknown tensors, weight types without a kernel); throws GgufFormatError or EngineModelError with a
+ * message a user can act on.
  */
 export async function loadEngineModel(path: string, opts: LoadEngineModelOptions = {}): Promise<EngineModel> {
   const file = await readGguf(path, { signal: opts.signal });
@@ -57,6 +60,7 @@ export async function loadEngineModel(path: string, opts: LoadEngineModelOptions
       throw new EngineModelError('ENGINE_UNSUPPORTED_ARCH', `${path}: ${archKey(spec.architecture, key)} differs between layers; the lab engine needs the same heads in every layer. Use the llama.cpp engine.`);
     }
   }
+  checkEngineSupport(file, spec, layout, path, opts.dense === true);
   const ownBackend = !opts.backend;
   const backend = opts.backend ?? createReferenceBackend();
   const byName = new Map(file.tensors.map((t) => [t.name, t]));
@@ -146,7 +150,12 @@ export async function loadEngineModel(path: string, opts: LoadEngineModelOptions
     const tokenEmbd = top.get('tokenEmbd') as Linear;
     const outputNorm = top.get('outputNorm') as NormWeight;
     const output = spec.tiedOutput ? tokenEmbd : top.get('output') as Linear;
-    return new EngineModel(spec, backend, tokenEmbd, layers, outputNorm, output, ownBackend ? () => backend.dispose() : undefined);
+    const freqs = byName.get(ROPE_FREQS_TENSOR);
+    const ropeFreqFactors = freqs ? await f32(freqs) : undefined;
+    if (freqs) tick();
+    const model = new EngineModel(spec, backend, tokenEmbd, layers, outputNorm, output, ownBackend ? () => backend.dispose() : undefined);
+    model.ropeFreqFactors = ropeFreqFactors;
+    return model;
   } catch (err) {
     if (ownBackend) backend.dispose();
     throw err;

@@ -1,7 +1,7 @@
 import { hyperparameterEntries } from '../gguf/hyperparameterEntries.js';
 import { writeGguf, type GgufMetadataEntry, type GgufTensorToWrite } from '../gguf/index.js';
 import { GENERAL } from '../gguf/metadataKeys.js';
-import { archLayout, globalTensors, layerTensors, type LayoutDims } from '../gguf/tensorLayout.js';
+import { archLayout, globalTensors, layerTensors, ROPE_FREQS_TENSOR, type LayoutDims } from '../gguf/tensorLayout.js';
 import { GGUF_VALUE_TYPE } from '../gguf/types.js';
 import { quantize } from '../quant/index.js';
 import type { EngineModel } from './EngineModel.js';
@@ -55,5 +55,7 @@ export async function saveModelGguf(model: EngineModel, path: string, opts: Save
     tensors.push({ name: `${w.name}.weight`, type: wt, shape: [w.cols, w.rows], data: () => [wt === 0 ? f32(data) : quantize(wt, data)] });
     if (w.bias) tensors.push({ name: `${w.name}.bias`, type: 0, shape: [w.rows], data: f32(w.bias) });
   }
+  // without it llama.cpp would rotate a Llama 3.x model's low frequencies unscaled: a different model
+  if (model.ropeFreqFactors) tensors.push({ name: ROPE_FREQS_TENSOR, type: 0, shape: [model.ropeFreqFactors.length], data: f32(model.ropeFreqFactors) });
   await writeGguf(path, { metadata, tensors }, { signal: opts.signal });
 }

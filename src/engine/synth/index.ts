@@ -4,3 +4,4 @@ export { spmVocab, type SpmVocab } from './spmVocab.js';
 export { bpeVocab, byteLevelChars, type BpeVocab } from './bpeVocab.js';
 export { TOKEN_TYPE } from '../gguf/metadataKeys.js';
 export { randomQuantBlocks } from './randomQuantBlocks.js';
+export { CATALOG_REPLICA_IDS, catalogReplicaTypes, llama3RopeFreqs, writeCatalogReplica, type CatalogReplicaId, type CatalogReplicaOptions } from './writeCatalogReplica.js';

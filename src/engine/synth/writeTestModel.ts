@@ -1,6 +1,6 @@
 import { hyperparameterEntries } from '../gguf/hyperparameterEntries.js';
-import { GENERAL, TOKENIZER } from '../gguf/metadataKeys.js';
-import { archLayout, globalTensors, layerTensors, LAYOUT_ARCHS, type LayoutArch, type LayoutDims } from '../gguf/tensorLayout.js';
+import { GENERAL, TOKEN_TYPE, TOKENIZER } from '../gguf/metadataKeys.js';
+import { archLayout, globalTensors, layerTensors, LAYOUT_ARCHS, ROPE_FREQS_TENSOR, type LayoutArch, type LayoutDims } from '../gguf/tensorLayout.js';
 import { writeGguf, type GgufTensorToWrite } from '../gguf/writeGguf.js';
 import { GGUF_VALUE_TYPE as V, type GgufMetadataEntry } from '../gguf/types.js';
 import { Rng } from '../model/random.js';
@@ -37,6 +37,15 @@ export interface TestModelOptions {
   normEps?: number;
   /** 'spm' (default): SentencePiece-style "llama" vocabulary; 'bpe': byte-level "gpt2" vocabulary with merges */
   vocab?: 'spm' | 'bpe';
+  /** control tokens appended to the vocabulary (e.g. Llama 3's <|eot_id|>, Qwen's <|im_start|>) */
+  extraControlTokens?: string[];
+  /**
+   * more metadata (a replica's pre-tokenizer, special token ids, chat template, …), given the final token list;
+   * replaces written entries of the same key
+   */
+  metadata?: (tokens: readonly string[]) => GgufMetadataEntry[];
+  /** rope_freqs.weight, one factor per rotary pair (how Llama 3.1/3.2 files store their rope scaling) */
+  ropeFreqs?: number[];
 }
 
 /** What writeTestModel wrote: the resolved sizes and the F32 values each tensor was made from (before storage). */
@@ -85,6 +94,11 @@ export async function writeTestModel(path: string, opts: TestModelOptions): Prom
   if (headDim % 2 !== 0) throw new RangeError('writeTestModel: the head dimension must be even (rope)');
   const bpe = opts.vocab === 'bpe' ? bpeVocab() : undefined;
   const vocab = bpe ?? spmVocab();
+  for (const t of opts.extraControlTokens ?? []) {
+    vocab.tokens.push(t);
+    vocab.types.push(TOKEN_TYPE.CONTROL);
+    if (!bpe) (vocab as ReturnType<typeof spmVocab>).scores.push(0);
+  }
   const nVocab = vocab.tokens.length;
   const rng = new Rng(opts.seed ?? 1);
 
@@ -116,6 +130,11 @@ export async function writeTestModel(path: string, opts: TestModelOptions): Prom
   }
   kv(TOKENIZER.addBos, V.BOOL, true);
   kv(TOKENIZER.addEos, V.BOOL, false);
+  if (opts.metadata) {
+    const extra = opts.metadata(vocab.tokens);
+    const keys = new Set(extra.map((m) => m.key));
+    metadata.splice(0, metadata.length, ...metadata.filter((m) => !keys.has(m.key)), ...extra);
+  }
 
   const tensors: GgufTensorToWrite[] = [];
   const typeOf = (name: string): TestWeightType => opts.tensorTypes?.[name] ?? weightType;
@@ -141,6 +160,10 @@ export async function writeTestModel(path: string, opts: TestModelOptions): Prom
     if (t.kind === 'norm') vector(`${t.base}.weight`, t.cols, 1, 0.1);
     else matrix(`${t.base}.weight`, t.cols, t.rows, t.layer < 0 ? outStd : inStd(t.cols));
     if (t.bias) vector(`${t.base}.bias`, t.rows, 0, 0.1);
+  }
+  if (opts.ropeFreqs) {
+    if (opts.ropeFreqs.length !== headDim / 2) throw new RangeError(`writeTestModel: ${opts.ropeFreqs.length} rope_freqs for ${headDim / 2} rotary pairs`);
+    tensors.push({ name: ROPE_FREQS_TENSOR, type: 0, shape: [headDim / 2], data: quantize(0, Float32Array.from(opts.ropeFreqs)) });
   }
   await writeGguf(path, { metadata, tensors });
   return { arch, nEmbd, nLayer, nHead, nHeadKv, nFf, nVocab, contextLength, tiedOutput, ropeBase, normEps, tokens: vocab.tokens };

@@ -1,33 +1,40 @@
 import type { Arr } from './rmsnorm.js';
 
 /** cos/sin of every (position, pair) for rotary embeddings: [maxPos, dims/2] each. */
-export interface RopeTable { dims: number; maxPos: number; cos: Float32Array; sin: Float32Array }
+export interface RopeTable { dims: number; maxPos: number; cos: Float32Array; sin: Float32Array; freqFactors?: Float32Array }
 
 /**
  * theta(p, i) = p · base^(−2i/dims), the frequencies llama.cpp uses for both NORM and NEOX — computed with its
  * float32 steps (theta multiplied by powf(base, −2/dims) once per pair) so angles agree to the last bit.
+ * `freqFactors` (a model's rope_freqs tensor, one factor per pair: Llama 3.1/3.2's long-context scaling baked in by
+ * the converter) divides each pair's angle, theta(p, i) / factors[i], as llama.cpp does. Backward reads the same
+ * table (rotation by −theta), so forward and backward both see the factors.
  */
-export function ropeTable(dims: number, base: number, maxPos: number): RopeTable {
+export function ropeTable(dims: number, base: number, maxPos: number, freqFactors?: Float32Array): RopeTable {
   const f32 = Math.fround;
   const half = dims >> 1;
   const cos = new Float32Array(maxPos * half);
   const sin = new Float32Array(maxPos * half);
+  if (freqFactors && freqFactors.length < half) {
+    throw new RangeError(`ropeTable: ${freqFactors.length} frequency factors for ${half} rotary pairs`);
+  }
   const scale = f32(Math.pow(base, f32(-2 / dims)));
   for (let p = 0; p < maxPos; p++) {
     let th = f32(p);
     for (let i = 0; i < half; i++) {
-      cos[p * half + i] = Math.cos(th);
-      sin[p * half + i] = Math.sin(th);
+      const a = freqFactors ? f32(th / freqFactors[i]) : th;
+      cos[p * half + i] = Math.cos(a);
+      sin[p * half + i] = Math.sin(a);
       th = f32(th * scale);
     }
   }
-  return { dims, maxPos, cos, sin };
+  return { dims, maxPos, cos, sin, freqFactors };
 }
 
 /** Grow a table so it covers `maxPos` positions (prompts longer than the last call). */
-export function ensureRope(t: RopeTable | undefined, dims: number, base: number, maxPos: number): RopeTable {
-  if (t && t.dims === dims && t.maxPos >= maxPos) return t;
-  return ropeTable(dims, base, Math.max(maxPos, (t?.maxPos ?? 0) * 2, 64));
+export function ensureRope(t: RopeTable | undefined, dims: number, base: number, maxPos: number, freqFactors?: Float32Array): RopeTable {
+  if (t && t.dims === dims && t.maxPos >= maxPos && t.freqFactors === freqFactors) return t;
+  return ropeTable(dims, base, Math.max(maxPos, (t?.maxPos ?? 0) * 2, 64), freqFactors);
 }
 
 /**
