@@ -10,6 +10,7 @@ import { InspectPanel, type ReadInspectSource } from '../inspect/InspectPanel.js
 import { PlaygroundPanel } from '../playground/PlaygroundPanel.js';
 import { activateCompare } from '../compare/activateCompare.js';
 import { activateEvaluate } from '../evaluate/activateEvaluate.js';
+import { activateTune } from '../tune/activateTune.js';
 import { ModelFactsCache } from '../inspect/ModelFactsCache.js';
 import { toErrorInfo } from '../panels/toErrorInfo.js';
 import { COMMANDS } from './commandIds.js';
@@ -187,6 +188,16 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
     }, subscriptions))
     : null;
 
+  const tune = registry && runtime && jobs
+    ? feature('tune', () => activateTune({
+      api, registry, runtime, jobs: jobs.service, settings, log: line,
+      openCompare: (columns) => {
+        if (!compare) throw new Error('the Compare panel is off; see the "Model Lab Runtime" output');
+        compare.open({ columns });
+      },
+    }, subscriptions))
+    : null;
+
   feature('commands', () => {
     if (!registry || !runtime) throw new Error('the model list or the runtime failed to start');
     const handlers = {
@@ -195,6 +206,7 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
       ...label?.handlers,
       ...compare?.handlers,
       ...evaluate?.handlers,
+      ...tune?.handlers,
     };
     for (const id of [...Object.values(COMMANDS), ...(jobs ? Object.values(JOB_COMMANDS) : [])]) {
       const h = handlers[id];

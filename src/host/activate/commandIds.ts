@@ -20,7 +20,6 @@ export const COMMANDS = {
 /** Features whose commands exist in the manifest but whose work is not built yet, with their user-facing titles. */
 export const NOT_YET_AVAILABLE: Record<string, string> = {
   [COMMANDS.pruneModel]: 'Prune Model',
-  [COMMANDS.tuneOnPreferences]: 'Tune on Preferences',
 };
 
 export function notAvailableMessage(title: string): string {

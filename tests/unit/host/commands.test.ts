@@ -47,7 +47,6 @@ test('the not-yet-built features say so plainly', async () => {
   const { stub, run } = start();
   const titles: Record<string, string> = {
     'modelLab.pruneModel': 'Prune Model',
-    'modelLab.tuneOnPreferences': 'Tune on Preferences',
   };
   for (const [id, title] of Object.entries(titles)) {
     stub.shown.length = 0;

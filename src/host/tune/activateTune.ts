@@ -1,0 +1,68 @@
+/**
+ * Tune on Preferences: from the Models view (a model or a pruned variant; an adapter node tunes the model it runs on)
+ * or from the palette. Opens the Tune panel; its jobs run in the job service and show in the Jobs view.
+ */
+import { COMMANDS } from '../activate/commandIds.js';
+import type { ModelRegistry } from '../models/ModelRegistry.js';
+import { resolveModelArg } from '../models/resolveModelArg.js';
+import type { RuntimeService } from '../runtime/RuntimeService.js';
+import type { ModelLabSettings } from '../settings/readSettings.js';
+import type { Disposable, HostApi } from '../vscodeApi/HostApi.js';
+import type { CompareSource } from '../../protocol/webviewCompare.js';
+import { TunePanel, type TuneDeps } from './TunePanel.js';
+
+export interface TuneFeatureDeps {
+  api: HostApi;
+  registry: ModelRegistry;
+  runtime: RuntimeService;
+  jobs: TuneDeps['jobs'];
+  settings: () => ModelLabSettings;
+  openCompare: (columns: CompareSource[]) => void;
+  log: (line: string) => void;
+}
+
+export interface TuneFeature {
+  handlers: Record<string, (...args: unknown[]) => Promise<unknown>>;
+  open(init: { modelId?: string }): TunePanel;
+  panel(): TunePanel | null;
+}
+
+export function activateTune(d: TuneFeatureDeps, subscriptions: Disposable[]): TuneFeature {
+  let panel: TunePanel | null = null;
+  const open = (init: { modelId?: string }): TunePanel => {
+    if (panel) {
+      panel.panel.reveal();
+      panel.show(init);
+      return panel;
+    }
+    const handle = d.api.window.createPanel({ viewType: 'modelLab.tune', title: 'Model Lab: Tune', script: 'tune', beside: true });
+    const p = new TunePanel(handle, {
+      registry: d.registry,
+      runtime: d.runtime,
+      jobs: d.jobs,
+      window: d.api.window,
+      dataDirectory: () => d.settings().dataDirectory,
+      workspaceFolder: () => d.api.workspace.folders()[0] ?? null,
+      openCompare: d.openCompare,
+      log: d.log,
+    }, init);
+    panel = p;
+    handle.onDidDispose(() => {
+      p.dispose();
+      if (panel === p) panel = null;
+    });
+    return p;
+  };
+  subscriptions.push({ dispose: () => panel?.dispose() });
+  return {
+    handlers: {
+      [COMMANDS.tuneOnPreferences]: async (arg?: unknown) => {
+        const t = resolveModelArg(arg, d.registry, 'run');
+        open(t ? { modelId: t.id } : {});
+        return undefined;
+      },
+    },
+    open,
+    panel: () => panel,
+  };
+}
