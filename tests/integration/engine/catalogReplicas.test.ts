@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { hyperparameterEntries } from '../../../src/engine/gguf/hyperparameterEntries.js';
 import { readGguf } from '../../../src/engine/gguf/index.js';
 import { TOKENIZER } from '../../../src/engine/gguf/metadataKeys.js';
 import { GGUF_VALUE_TYPE as V } from '../../../src/engine/gguf/types.js';
@@ -167,5 +168,12 @@ test('a model the engine cannot compute as llama.cpp does is refused before load
   await writeCatalogReplica(extra, 'phi-3-mini-4k-instruct-fp16', { ropeFreqs: new Array<number>(32).fill(2) });
   await assert.rejects(loadEngineModel(extra, { backend, onProgress }),
     (e: Error & { code?: string }) => e.code === 'ENGINE_UNSUPPORTED_TENSOR' && /'rope_freqs\.weight'/.test(e.message));
+  // an architecture the engine does not build (Gemma 2's keys over a llama replica's tensors)
+  const gemma = path.join(dir, 'gemma2.gguf');
+  await writeCatalogReplica(gemma, 'llama-3.2-1b-instruct-q4_k_m', { metadata: hyperparameterEntries({ architecture: 'gemma2',
+    contextLength: 512, nEmbd: 256, nLayer: 2, nFf: 512, nHead: 4, nHeadKv: 1, ropeDims: 64, ropeBase: 10000, normEps: 1e-6, nVocab: 0 })
+    .filter((m) => m.key !== 'gemma2.vocab_size') });
+  await assert.rejects(loadEngineModel(gemma, { backend, onProgress }),
+    (e: Error & { code?: string }) => e.code === 'ENGINE_UNSUPPORTED_ARCH' && /this one is 'gemma2'/.test(e.message));
   assert.equal(progress, 0);
 });
