@@ -203,7 +203,7 @@ host.on('tune/state', (s: TuneState) => {
   if (!s.dataDirectory) showError('Open a trusted folder first: runs and adapters go to its data folder.');
   job = s.job;
   renderJob();
-  void refreshDataset();
+  void refreshDataset().finally(() => { document.body.dataset.ready = 'true'; });
 });
 host.on('tune/job', (j) => {
   job = j;
