@@ -3,8 +3,8 @@
 // random weights): our reader accepts it, llama.cpp loads it, and the engine's log-probs on a text equal llama.cpp's
 // within llamaParity.test.ts's bounds (F16: mean signed and mean |Δ| 1e-3, worst 1e-2; quantized: mean signed 2e-2,
 // mean |Δ| 4e-2, worst 0.25) — or the engine refuses the file, before loading a tensor, naming what it lacks.
-// Tokens come from llama.cpp for the BPE vocabularies (the engine's tokenizer covers SPM only) and from the engine's
-// SPM tokenizer for Phi-3, checked equal to llama.cpp's.
+// Tokens come from trainingTokenizer, as training and pruning get them: llama.cpp's (through the runtime) for the
+// BPE vocabularies, the engine's SPM tokenizer for Phi-3 — either way checked equal to llama.cpp's own.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,8 +18,9 @@ import { createWasmBackend, type KernelBackend } from '../../../src/engine/kerne
 import { batchLogprobs, loadEngineModel, makeBatch, type EngineModel } from '../../../src/engine/model/index.js';
 import { CATALOG_REPLICA_IDS, catalogReplicaTypes, writeCatalogReplica, type CatalogReplicaId } from '../../../src/engine/synth/index.js';
 import { WORDS } from '../../../src/engine/synth/spmVocab.js';
-import { SpmTokenizer, tokenizerVocabFromGguf } from '../../../src/engine/tokenizer/index.js';
 import { MODEL_CATALOG } from '../../../src/runtime/catalog.js';
+import { LlamaRuntime } from '../../../src/runtime/core/LlamaRuntime.js';
+import { trainingTokenizer } from '../../../src/runtime/core/llamaCppTokenizer.js';
 import { EXACT_SCORING_CONTEXT, scoreTokens } from '../../../src/runtime/core/scoreTokens.js';
 
 const CTX = { contextSize: 512, threads: 2, ...EXACT_SCORING_CONTEXT };
@@ -27,6 +28,15 @@ const CTX = { contextSize: 512, threads: 2, ...EXACT_SCORING_CONTEXT };
 let dir = '';
 let llama: any;
 let backend: KernelBackend;
+let rt: LlamaRuntime | undefined;
+/** The runtime behind llama.cpp's tokenizer, started when a BPE replica first needs it. */
+async function runtime(): Promise<LlamaRuntime> {
+  if (!rt) {
+    rt = new LlamaRuntime();
+    await rt.initialize({ gpu: 'off', threads: 2 });
+  }
+  return rt;
+}
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-replica-'));
@@ -36,6 +46,7 @@ before(async () => {
 });
 after(async () => {
   backend?.dispose();
+  await rt?.dispose();
   await llama?.dispose();
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -59,18 +70,22 @@ async function parity(file: string, engine: EngineModel, expectSpmTokenizer: boo
     const seq = ctx.getSequence();
     const diffs: number[] = [];
     let signed = 0;
-    for (const [seed, words] of [[3, 6], [7, 150]] as const) {
-      const t = text(seed, words);
-      const theirTokens: number[] = [...(gguf.metadata[TOKENIZER.addBos] === true ? [Number(gguf.metadata[TOKENIZER.bosId])] : []),
-        ...model.tokenize(t, false).map(Number)];
-      if (expectSpmTokenizer) {
-        const ours = new SpmTokenizer(tokenizerVocabFromGguf(gguf.metadata)).encode(t, { addBos: true });
-        assert.deepEqual(ours, theirTokens, 'the engine\'s SPM tokenizer gives llama.cpp\'s tokens');
+    // the tokenizer training and pruning use: the engine's SPM one where it covers the vocabulary, else llama.cpp's
+    const tok = await trainingTokenizer(file, () => runtime());
+    try {
+      assert.equal(tok.source, expectSpmTokenizer ? 'engine' : 'llama.cpp');
+      for (const [seed, words] of [[3, 6], [7, 150]] as const) {
+        const t = text(seed, words);
+        const theirTokens = tok.encode(t, { addBos: true });
+        const llamaCpp = [...(gguf.metadata[TOKENIZER.addBos] === true ? [Number(gguf.metadata[TOKENIZER.bosId])] : []), ...model.tokenize(t, false).map(Number)];
+        assert.deepEqual(theirTokens, llamaCpp, 'the training tokenizer gives llama.cpp\'s tokens');
+        const n = theirTokens.length;
+        const theirs = (await scoreTokens(seq, theirTokens, { window: 512 })).logprobs.slice(1) as number[];
+        const ours = Array.from(batchLogprobs(engine, makeBatch([theirTokens])).subarray(0, n - 1));
+        for (let i = 0; i < n - 1; i++) { diffs.push(Math.abs(ours[i] - theirs[i])); signed += ours[i] - theirs[i]; }
       }
-      const n = theirTokens.length;
-      const theirs = (await scoreTokens(seq, theirTokens, { window: 512 })).logprobs.slice(1) as number[];
-      const ours = Array.from(batchLogprobs(engine, makeBatch([theirTokens])).subarray(0, n - 1));
-      for (let i = 0; i < n - 1; i++) { diffs.push(Math.abs(ours[i] - theirs[i])); signed += ours[i] - theirs[i]; }
+    } finally {
+      await tok.dispose();
     }
     const worst = Math.max(...diffs), meanAbs = diffs.reduce((a, b) => a + b, 0) / diffs.length;
     return { worst, meanAbs, meanSigned: signed / diffs.length, n: diffs.length };
