@@ -184,7 +184,7 @@ function chart(rows: Row[], basePpl: number): string {
       const pts = SPARSITIES.map((s) => { const r = find(rows, m, a, s)!; return `${x(s, k).toFixed(1)},${y(r.ppl).toFixed(1)}`; });
       parts.push(`<polyline fill="none" stroke="${colors[i]}" stroke-width="2" points="${pts.join(' ')}"/>`);
       const last = find(rows, m, a, 0.75)!;
-      if (k === 0) parts.push(`<text x="${x(0.75, k) + 4}" y="${y(last.ppl) + 4}" fill="${colors[i]}">${last.ppl.toFixed(0)}</text>`);
+      if (k === 0) parts.push(`<text x="${x(0.75, k) + 4}" y="${(y(last.ppl) + 4).toFixed(1)}" fill="${colors[i]}">${last.ppl.toFixed(0)}</text>`);
     });
   });
   PRUNE_METHODS.forEach((m, i) => parts.push(`<rect x="${pad + (i % 4) * 170}" y="${H + 2 + Math.floor(i / 4) * 18}" width="12" height="4" fill="${colors[i]}"/><text x="${pad + 16 + (i % 4) * 170}" y="${H + 8 + Math.floor(i / 4) * 18}">${m}</text>`));
