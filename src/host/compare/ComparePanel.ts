@@ -174,7 +174,7 @@ export class ComparePanel implements Disposable {
   private async runColumn(runId: string, run: Run, pi: number, ci: number, src: CompareSource, prompt: string): Promise<void> {
     const { signal } = run.controller;
     const { sampling, mode } = run.params;
-    const t0 = this.now();
+    let t0 = this.now();
     let first: number | null = null;
     let text = '';
     const onText = (piece: string): void => {
@@ -201,6 +201,8 @@ export class ComparePanel implements Disposable {
         const state = await this.deps.runtime.ensureLoaded(model.id, model.name, model.path, signal);
         const ctx = chooseContextSize(this.deps.contextSize(), state.info.trainContextSize);
         const rt = await this.deps.runtime.get();
+        // time to first token counts from the request, not from loading the model (a column that loads is not slower)
+        t0 = this.now();
         const r = await rt.generate(
           {
             modelHandle: state.info.handle, mode, prompt, history: [],
