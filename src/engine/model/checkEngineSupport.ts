@@ -1,7 +1,7 @@
-import type { GgufFile } from '../gguf/index.js';
+import { modelSpecFromGguf, readGguf, type GgufFile } from '../gguf/index.js';
 import type { ModelSpec } from '../gguf/ModelSpec.js';
 import { archKey } from '../gguf/metadataKeys.js';
-import { ffnWidths, modelTensors, ROPE_FREQS_TENSOR, type ArchLayout, type LayoutDims } from '../gguf/tensorLayout.js';
+import { archLayout, ffnWidths, LAYOUT_ARCHS, modelTensors, ROPE_FREQS_TENSOR, type ArchLayout, type LayoutDims } from '../gguf/tensorLayout.js';
 import { KERNEL_TYPES } from '../kernels/index.js';
 import { EngineModelError } from './EngineModelError.js';
 
@@ -12,14 +12,18 @@ const PLAIN_ROPE = new Set(['none', '']);
 const ROPE_FREQS_ARCHS = new Set(['llama', 'deci']);
 
 /**
- * Refuse, before any tensor is read, a model the engine would compute differently from llama.cpp: a rope scaling
- * the engine does not implement, a tensor it has no place for (its computation would be silently dropped), or a
- * weight type without a kernel. Each error names what is missing. (The architecture itself is checked by the
- * caller against the layout table.) `dense`: weights are dequantized to F32 at load, so any type the quant
- * module reads is fine.
+ * Refuse, before any tensor is read, a model the engine would compute differently from llama.cpp: an architecture
+ * outside the layout table, a rope scaling the engine does not implement, a tensor it has no place for (its
+ * computation would be silently dropped), or a weight type without a kernel. Each error names what is missing.
+ * `dense`: weights are dequantized to F32 at load, so any type the quant module reads is fine. Returns the layout.
  */
-export function checkEngineSupport(file: GgufFile, spec: ModelSpec, layout: ArchLayout, path: string, dense: boolean): void {
+export function checkEngineSupport(file: GgufFile, spec: ModelSpec, path: string, dense: boolean): ArchLayout {
   const arch = spec.architecture;
+  const layout = archLayout(arch);
+  if (!layout) {
+    throw new EngineModelError('ENGINE_UNSUPPORTED_ARCH',
+      `The lab engine runs ${LAYOUT_ARCHS.join(', ')} models; this one is '${arch}'. Use the llama.cpp engine.`);
+  }
   const md = file.metadata;
   const scaling = md[archKey(arch, 'ropeScalingType')];
   const factor = Number(md[archKey(arch, 'ropeScalingFactor')] ?? 1);
@@ -49,7 +53,7 @@ export function checkEngineSupport(file: GgufFile, spec: ModelSpec, layout: Arch
     throw new EngineModelError('ENGINE_BAD_TENSOR', `${path}: ${ROPE_FREQS_TENSOR} is ${freqs.typeName} with ${freqs.elements} values; F32 with ${spec.ropeDims / 2} (one per rotary pair) expected.`);
   }
 
-  if (dense) return;
+  if (dense) return layout;
   // an untied token_embd is only read row by row (dequantized); every other matrix is multiplied by the kernels
   const byType = new Map<string, string[]>();
   for (const t of file.tensors) {
@@ -60,6 +64,17 @@ export function checkEngineSupport(file: GgufFile, spec: ModelSpec, layout: Arch
     const what = [...byType].map(([type, names]) => `${type} (${listNames(names)})`).join('; ');
     throw new EngineModelError('ENGINE_UNSUPPORTED_TYPE', `${path}: no lab-engine kernel for ${what}; the kernels read ${Object.keys(KERNEL_TYPES).join(', ')}. Use the llama.cpp engine or a file quantized to those types.`);
   }
+  return layout;
+}
+
+/**
+ * Whether the lab engine can run the model at `path`, from its header alone (no tensor is read): throws what
+ * loadEngineModel would refuse it for (GgufFormatError, EngineModelError). For a job to call before its other
+ * work (tokenizing, calibration), so a model it cannot run fails at once.
+ */
+export async function checkEngineModelFile(path: string, opts: { dense?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+  const file = await readGguf(path, { signal: opts.signal });
+  checkEngineSupport(file, modelSpecFromGguf(file), path, opts.dense === true);
 }
 
 function listNames(names: string[]): string {

@@ -45,6 +45,7 @@ export { EngineModelError } from './EngineModelError.js';
 export { createRandomModel, type RandomModelConfig } from './createRandomModel.js';
 export { saveModelGguf, type SaveModelOptions } from './saveModelGguf.js';
 export { loadEngineModel, ENGINE_ARCHITECTURES, type LoadEngineModelOptions } from './loadEngineModel.js';
+export { checkEngineModelFile } from './checkEngineSupport.js';
 export { LoraAdapter, type LoraOptions, type LoraTarget } from './LoraAdapter.js';
 export { loadLoraGguf, saveLoraGguf } from './loraGguf.js';
 export {

@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { throwIfAborted } from '../errors.js';
 import { modelSpecFromGguf, readGguf, readTensorBytes, type GgufTensorInfo } from '../gguf/index.js';
 import { archKey } from '../gguf/metadataKeys.js';
-import { archLayout, ffnWidths, globalTensors, LAYOUT_ARCHS, layerTensors, ROPE_FREQS_TENSOR, type LayoutDims, type TensorSlot } from '../gguf/tensorLayout.js';
+import { ffnWidths, globalTensors, LAYOUT_ARCHS, layerTensors, ROPE_FREQS_TENSOR, type LayoutDims, type TensorSlot } from '../gguf/tensorLayout.js';
 import { checkKernelMemory, createReferenceBackend, weightLayout, type KernelBackend } from '../kernels/index.js';
 import { dequantize } from '../quant/index.js';
 import { EngineModel, type LayerWeights, type NormWeight } from './EngineModel.js';
@@ -41,11 +41,7 @@ export interface LoadEngineModelOptions {
 export async function loadEngineModel(path: string, opts: LoadEngineModelOptions = {}): Promise<EngineModel> {
   const file = await readGguf(path, { signal: opts.signal });
   const spec = modelSpecFromGguf(file);
-  const layout = archLayout(spec.architecture);
-  if (!layout) {
-    throw new EngineModelError('ENGINE_UNSUPPORTED_ARCH',
-      `The lab engine runs ${ENGINE_ARCHITECTURES.join(', ')} models; this one is '${spec.architecture}'. Use the llama.cpp engine.`);
-  }
+  const layout = checkEngineSupport(file, spec, path, opts.dense === true);
   const widths = ffnWidths(spec.nFf, spec.nLayer);
   if (widths.length !== spec.nLayer) {
     throw new EngineModelError('ENGINE_BAD_TENSOR', `${path}: feed_forward_length has ${widths.length} entries for ${spec.nLayer} layers.`);
@@ -60,7 +56,6 @@ export async function loadEngineModel(path: string, opts: LoadEngineModelOptions
       throw new EngineModelError('ENGINE_UNSUPPORTED_ARCH', `${path}: ${archKey(spec.architecture, key)} differs between layers; the lab engine needs the same heads in every layer. Use the llama.cpp engine.`);
     }
   }
-  checkEngineSupport(file, spec, layout, path, opts.dense === true);
   const ownBackend = !opts.backend;
   const backend = opts.backend ?? createReferenceBackend();
   const byName = new Map(file.tensors.map((t) => [t.name, t]));

@@ -15,7 +15,7 @@ import { readGguf } from '../../../src/engine/gguf/index.js';
 import { TOKENIZER } from '../../../src/engine/gguf/metadataKeys.js';
 import { GGUF_VALUE_TYPE as V } from '../../../src/engine/gguf/types.js';
 import { createWasmBackend, type KernelBackend } from '../../../src/engine/kernels/index.js';
-import { batchLogprobs, loadEngineModel, makeBatch, type EngineModel } from '../../../src/engine/model/index.js';
+import { batchLogprobs, checkEngineModelFile, loadEngineModel, makeBatch, type EngineModel } from '../../../src/engine/model/index.js';
 import { CATALOG_REPLICA_IDS, catalogReplicaTypes, writeCatalogReplica, type CatalogReplicaId } from '../../../src/engine/synth/index.js';
 import { WORDS } from '../../../src/engine/synth/spmVocab.js';
 import { MODEL_CATALOG } from '../../../src/runtime/catalog.js';
@@ -118,6 +118,7 @@ for (const { id, quantized, spm } of PARITY) {
   test(`${id} replica: log-probs match llama.cpp's`, async () => {
     const file = path.join(dir, `${id}.gguf`);
     await writeCatalogReplica(file, id, { seed: 21 });
+    await checkEngineModelFile(file);
     const engine = await loadEngineModel(file, { backend });
     try {
       const d = await parity(file, engine, spm);
@@ -144,6 +145,8 @@ test('qwen2.5-0.5b-instruct-q4_k_m replica: refused for its Q5_0 weights (no ker
   await assert.rejects(loadEngineModel(file, { backend, onProgress: () => { progress++; } }),
     (e: Error & { code?: string }) => e.code === 'ENGINE_UNSUPPORTED_TYPE' && /Q5_0 \('blk\.0\.attn_q\.weight'/.test(e.message) && !/\n/.test(e.message));
   assert.equal(progress, 0, 'refused before loading any tensor');
+  // a job asks first, from the header alone
+  await assert.rejects(checkEngineModelFile(file), (e: Error & { code?: string }) => e.code === 'ENGINE_UNSUPPORTED_TYPE');
   // the architecture (q/k/v biases, tied output, NEOX rope, 7 heads over 1 KV head, BPE 'qwen2') with kernel types
   const { weightType, tensorTypes } = catalogReplicaTypes(id);
   assert.equal(weightType, 'Q5_0');
