@@ -59,8 +59,15 @@ async function main() {
 
     await wb.runCommand(page, 'Model Lab: Open Playground');
     const pg = await wb.webviewFrame(page, '#prompt', { timeoutMs: 60_000 });
-    const r = await generateInPlayground(pg, { modelName, prompt: 'function fibonacci(n) {', maxTokens: 32, timeoutMs: 240_000 });
-    if (r.error || r.tokens === 0) throw new ScriptError(`the Playground did not generate: ${r.error || 'no tokens'}`);
+    // the demo model may end a text at once (the Playground then says why: end-of-sequence token); the picture
+    // wants some text, so a few seeds are tried
+    let r;
+    for (let seed = 1; seed <= 5; seed++) {
+      r = await generateInPlayground(pg, { modelName, prompt: 'function fibonacci(n) {', maxTokens: 32, seed, timeoutMs: 240_000 });
+      if (r.error || r.tokens > 0) break;
+      log(`seed ${seed}: ${r.tokens} tokens (${r.stopReason}); trying another seed`);
+    }
+    if (r.error || r.tokens === 0) throw new ScriptError(`the Playground did not generate: ${r.error || `no tokens (${r.stopReason})`}`);
     await wb.screenshot(page, outDir, 'playground');
     log(`Screenshots in ${path.relative(process.cwd(), outDir) || outDir} (${((Date.now() - t) / 1000).toFixed(0)}s)`);
   } finally {
