@@ -154,7 +154,7 @@ export class OpenAiServer {
     if (body.maxTokens === 0) {
       // echo with nothing to generate: score the prompt
       const scored = await this.opts.runtime.logprobs({ ...target, text: body.prompt, top: body.logprobs || undefined }, signal);
-      const logprobs = body.logprobs === undefined ? null : completionLogprobs(scored, 0);
+      const logprobs = body.logprobs === undefined ? null : completionLogprobs(scored, 0, body.prompt);
       const usage = { prompt_tokens: scored.tokens.length, completion_tokens: 0, total_tokens: scored.tokens.length };
       const choice = { text: body.prompt, index: 0, logprobs, finish_reason: 'length' };
       if (body.stream) this.sse(res, [{ ...head, choices: [choice] }, ...(body.includeUsage ? [{ ...head, choices: [], usage }] : [])]);
@@ -181,7 +181,7 @@ export class OpenAiServer {
       // the generated tokens scored after the prompt, exactly as the model tokenized and produced them
       const promptTokens = this.opts.runtime.tokenize({ modelId: this.opts.modelId, text: body.prompt, addBos: true }).tokens;
       const scored = await this.opts.runtime.logprobs({ ...target, text: '', tokens: [...promptTokens, ...result.tokens], top: body.logprobs || undefined }, signal);
-      logprobs = completionLogprobs(scored, body.echo ? 0 : promptTokens.length, body.echo ? 0 : body.prompt.length);
+      logprobs = completionLogprobs(scored, body.echo ? 0 : promptTokens.length, body.prompt + result.text);
     }
     const text = body.echo ? body.prompt + result.text : result.text;
     this.json(res, 200, { ...head, choices: [{ text, index: 0, logprobs, finish_reason: finishReason(result.stopReason) }], usage });

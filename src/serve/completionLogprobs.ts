@@ -11,18 +11,20 @@ export interface OpenAiLogprobs {
 }
 
 /**
- * Tokens `from`… of a scored sequence in OpenAI's shape. `offset` is where token `from` starts in the text
- * (the prompt's length when only the completion is returned).
+ * Tokens `from`… of a scored sequence in OpenAI's shape. `text` is what the tokens spell (prompt + completion):
+ * offsets index into it, and a token whose piece is not there (BOS and other special tokens) takes no room.
  */
-export function completionLogprobs(scored: LogprobsResult, from: number, offset = 0): OpenAiLogprobs {
+export function completionLogprobs(scored: LogprobsResult, from: number, text: string): OpenAiLogprobs {
   const out: OpenAiLogprobs = { tokens: [], token_logprobs: [], top_logprobs: scored.top ? [] : null, text_offset: [] };
-  let at = offset;
-  for (let i = from; i < scored.tokens.length; i++) {
+  let at = 0;
+  for (let i = 0; i < scored.tokens.length; i++) {
     const piece = scored.pieces[i] ?? '';
+    const start = at;
+    if (piece && text.startsWith(piece, at)) at += piece.length;
+    if (i < from) continue;
     out.tokens.push(piece);
     out.token_logprobs.push(scored.logprobs[i] ?? null);
-    out.text_offset.push(at);
-    at += piece.length;
+    out.text_offset.push(start);
     if (out.top_logprobs) {
       // top[i - 1] is the distribution that token i was drawn from
       const alternatives = i > 0 ? scored.top?.[i - 1] : undefined;

@@ -1,6 +1,9 @@
 // A Compare column that runs on an OpenAI-compatible server (llama-server, Ollama, vLLM, `model-lab serve`):
 // streamed completions over server-sent events, and prompt scoring where the server allows `echo` (ours does;
 // llama-server refuses it, and the error says so).
+import type { IncomingMessage } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { SamplingSettings } from '../../protocol/webviewPlayground.js';
 
 export interface EndpointSource {
@@ -18,38 +21,56 @@ function base(url: string): string {
   return /\/v1$/.test(u) ? u : `${u}/v1`;
 }
 
-async function post(src: EndpointSource, route: string, body: unknown, signal: AbortSignal): Promise<Response> {
-  let res: Response;
-  try {
-    res = await fetch(`${base(src.url)}${route}`, {
+/**
+ * One POST on a connection of its own (node:http, no keep-alive pool): a long-lived event stream then never shares
+ * a pooled socket with the next request. Resolves with the response once its status is known.
+ */
+function post(src: EndpointSource, route: string, body: unknown, signal: AbortSignal): Promise<IncomingMessage> {
+  const url = new URL(`${base(src.url)}${route}`);
+  const data = Buffer.from(JSON.stringify(body));
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(src.apiKey ? { authorization: `Bearer ${src.apiKey}` } : {}) },
-      body: JSON.stringify(body),
+      agent: false,
       signal,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': data.length,
+        accept: 'application/json, text/event-stream',
+        ...(src.apiKey ? { authorization: `Bearer ${src.apiKey}` } : {}),
+      },
     });
-  } catch (err) {
-    if (signal.aborted) throw err;
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new EndpointError(`${src.url} cannot be reached (${cause?.code ?? cause?.message ?? (err as Error).message})`);
-  }
-  if (!res.ok) {
-    const text = await res.text().catch(() => '');
-    let message = text.slice(0, 300);
-    try {
-      message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
-    } catch {
-      // not JSON: keep the text
-    }
-    throw new EndpointError(`${src.url} answered ${res.status}: ${message.split('\n')[0]}`);
-  }
-  return res;
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (signal.aborted) reject(err);
+      else reject(new EndpointError(`${src.url} cannot be reached (${err.code ?? err.message})`));
+    });
+    req.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      if (status >= 200 && status < 300) return resolve(res);
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d.length + text.length > 4096 ? '' : d));
+      res.on('error', reject);
+      res.on('end', () => {
+        let message = text.slice(0, 300);
+        try {
+          message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
+        } catch {
+          // not JSON: keep the text
+        }
+        reject(new EndpointError(`${src.url} answered ${status}: ${message.split('\n')[0]}`));
+      });
+    });
+    req.end(data);
+  });
 }
 
-/** Reads `data:` events of a server-sent event stream until `[DONE]`. */
-async function* events(res: Response): AsyncGenerator<Record<string, any>> {
+/** Reads `data:` events of a server-sent event stream up to `[DONE]` (or the end of the stream). */
+async function* events(res: IncomingMessage): AsyncGenerator<Record<string, any>> {
   const decoder = new TextDecoder();
   let buf = '';
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of res as AsyncIterable<Buffer>) {
     buf += decoder.decode(chunk, { stream: true });
     let at: number;
     while ((at = buf.indexOf('\n\n')) >= 0) {
@@ -65,6 +86,12 @@ async function* events(res: Response): AsyncGenerator<Record<string, any>> {
       }
     }
   }
+}
+
+async function readJson(res: IncomingMessage): Promise<unknown> {
+  let text = '';
+  for await (const chunk of res as AsyncIterable<Buffer>) text += chunk.toString('utf8');
+  return JSON.parse(text);
 }
 
 export interface EndpointResult {
@@ -109,12 +136,13 @@ export async function streamEndpoint(
 /** Per-token log-probs of `text` after `prompt`, by the server's `echo` scoring (`model-lab serve` has it). */
 export async function scoreOnEndpoint(src: EndpointSource, prompt: string, text: string, signal: AbortSignal): Promise<{ pieces: string[]; logprobs: Array<number | null> }> {
   const res = await post(src, '/completions', { model: src.model, prompt: prompt + text, max_tokens: 0, echo: true, logprobs: 0 }, signal);
-  const body = (await res.json()) as { choices?: Array<{ logprobs?: { tokens?: string[]; token_logprobs?: Array<number | null>; text_offset?: number[] } }> };
+  const body = (await readJson(res)) as { choices?: Array<{ logprobs?: { tokens?: string[]; token_logprobs?: Array<number | null>; text_offset?: number[] } }> };
   const lp = body.choices?.[0]?.logprobs;
   if (!lp?.tokens || !lp.token_logprobs) throw new EndpointError(`${src.url} returned no prompt log-probs (the server does not support echo scoring)`);
-  // the tokens that start at or after the prompt's end are the text's
+  // the tokens that end after the prompt are the text's (one that straddles the two counts as the text's, as in
+  // the runtime's own scoring)
   const offsets = lp.text_offset ?? [];
-  let start = offsets.findIndex((o) => o >= prompt.length);
+  let start = lp.tokens.findIndex((t, i) => (offsets[i] ?? 0) + t.length > prompt.length);
   if (start < 0) start = lp.tokens.length;
   return { pieces: lp.tokens.slice(start), logprobs: lp.token_logprobs.slice(start) };
 }

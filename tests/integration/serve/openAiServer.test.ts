@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import OpenAI from 'openai';
+import { scoreOnEndpoint, streamEndpoint } from '../../../src/host/compare/streamEndpoint.js';
 import { bundleCli, repoRoot, type CliHarness } from '../cli/cliHarness.js';
 
 const DEMO = path.join(repoRoot, 'media/models/demo.gguf');
@@ -112,20 +113,23 @@ describe('model-lab serve (OpenAI-compatible)', () => {
     });
     // offsets walk the pieces
     const tokens = lp.tokens!;
-    for (let i = 1; i < tokens.length; i++) assert.equal(lp.text_offset![i], lp.text_offset![i - 1]! + tokens[i - 1]!.length);
+    // offsets index into the prompt; BOS, not in the text, takes no room
+    assert.equal(lp.text_offset![0], 0);
+    for (let i = 1; i < tokens.length; i++) assert.equal(PROMPT.slice(lp.text_offset![i], lp.text_offset![i]! + tokens[i]!.length), tokens[i], `token ${i}`);
+    assert.equal(lp.text_offset![1], 0, 'the first text token starts the prompt');
   });
 
   test('logprobs of generated tokens: greedy picks the most likely alternative at every step', async () => {
     const r = await client.completions.create({ model: 'demo', prompt: PROMPT, max_tokens: 6, temperature: 0, logprobs: 3 });
     const lp = r.choices[0]!.logprobs!;
-    assert.ok(lp.tokens);
+    assert.ok(lp.tokens, 'tokens are listed');
     assert.equal(lp.tokens.join(''), r.choices[0]!.text);
     assert.equal(lp.tokens.length, r.usage!.completion_tokens);
     lp.tokens!.forEach((_piece, i) => {
       const chosen = lp.token_logprobs![i]!;
       const alternatives = Object.values(lp.top_logprobs![i]!);
       assert.ok(chosen <= 0, 'a log-probability');
-      assert.ok(alternatives.length >= 1 && alternatives.length <= 3);
+      assert.ok(alternatives.length >= 1 && alternatives.length <= 3, `${alternatives.length} alternatives`);
       assert.ok(Math.abs(Math.max(...alternatives) - chosen) < 1e-5, `step ${i}: chosen ${chosen}, best ${Math.max(...alternatives)}`);
     });
     assert.equal(lp.text_offset![0], PROMPT.length, 'offsets count from the start of the prompt');
@@ -150,7 +154,7 @@ describe('model-lab serve (OpenAI-compatible)', () => {
     assert.equal(streamed, reply);
     // a different conversation gives a different prompt: history is not carried over between requests
     const short = await client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'Now a rectangle.' }], max_tokens: 1, temperature: 0 });
-    assert.ok(short.usage!.prompt_tokens < r.usage!.prompt_tokens);
+    assert.ok(short.usage!.prompt_tokens < r.usage!.prompt_tokens, 'a shorter conversation, fewer prompt tokens');
   });
 
   test('requests sent at once queue and each gets its own answer', async () => {
@@ -206,6 +210,32 @@ describe('model-lab serve (OpenAI-compatible)', () => {
     const open = await harness.run(['serve', DEMO, '--host', '0.0.0.0', '--port', '0']);
     assert.equal(open.code, 2);
     assert.match(open.stderr, /^model-lab serve: serving on 0\.0\.0\.0 .*--api-key/);
+  });
+
+  test("Compare's endpoint column against it: streamed answers equal the client's, heat-map log-probs equal echo scoring", async () => {
+    const src = { url: served.url, model: 'demo' };
+    const sampling = { temperature: 0, topP: 1, topK: 0, maxTokens: 10 };
+    let streamed = '';
+    const completion = await streamEndpoint(src, { mode: 'complete', prompt: PROMPT, sampling }, (t) => (streamed += t), new AbortController().signal);
+    const direct = await client.completions.create({ model: 'demo', prompt: PROMPT, max_tokens: 10, temperature: 0 });
+    assert.equal(completion.text, direct.choices[0]!.text);
+    assert.equal(streamed, completion.text);
+    assert.equal(completion.tokens, direct.usage!.completion_tokens);
+    const chat = await streamEndpoint(src, { mode: 'chat', prompt: 'Declare a point.', sampling }, () => undefined, new AbortController().signal);
+    const directChat = await client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'Declare a point.' }], max_tokens: 10, temperature: 0 });
+    assert.equal(chat.text, directChat.choices[0]!.message.content);
+
+    const scored = await scoreOnEndpoint(src, PROMPT, completion.text, new AbortController().signal);
+    const echo = await client.completions.create({ model: 'demo', prompt: PROMPT + completion.text, max_tokens: 0, echo: true, logprobs: 0 });
+    const lp = echo.choices[0]!.logprobs!;
+    const start = lp.tokens!.findIndex((t, i) => lp.text_offset![i]! + t.length > PROMPT.length);
+    assert.deepEqual(scored.pieces, lp.tokens!.slice(start));
+    assert.deepEqual(scored.logprobs, lp.token_logprobs!.slice(start));
+    assert.ok(scored.pieces.join('').endsWith(completion.text), 'the text, and no more of the prompt than a straddling token');
+    const extra = scored.pieces.join('').length - completion.text.length;
+    assert.ok(extra === 0 || extra < scored.pieces[0]!.length, `${extra} characters of the prompt came along: ${JSON.stringify(scored.pieces.slice(0, 3))}`);
+
+    await assert.rejects(streamEndpoint({ url: served.url, model: 'other' }, { mode: 'complete', prompt: PROMPT, sampling }, () => undefined, new AbortController().signal), /answered 404: .*not served here/);
   });
 
   test('SIGTERM ends a server cleanly: exit 0, and the port is closed', async () => {
