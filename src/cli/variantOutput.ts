@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ModelLabError } from '../engine/errors.js';
-import { readGguf } from '../engine/gguf/index.js';
+import { assertNotSameFile, readGguf } from '../engine/gguf/index.js';
 import { createVariant, DEFAULT_DATA_DIRECTORY, readVariant, workspacePaths, type NewVariant, type PendingVariant } from '../workspace/index.js';
 
 /** Spread into a command's parseArgs options. */
@@ -55,7 +55,11 @@ export interface VariantOutput {
 export async function openVariantOutput(values: { data?: unknown; out?: unknown }, spec: NewVariant): Promise<VariantOutput> {
   if (typeof values.out === 'string' && values.out !== '') {
     const file = path.resolve(values.out);
+    // the model a command reads is never its output: a failed run would otherwise leave the user without it
+    if ('file' in spec.parent) await assertNotSameFile(spec.parent.file, file);
     await fs.mkdir(path.dirname(file), { recursive: true });
+    // a file that was there before the command is the user's: a failed run must not delete it
+    const existed = await fs.stat(file).then(() => true, () => false);
     return {
       file,
       variant: null,
@@ -64,7 +68,7 @@ export async function openVariantOutput(values: { data?: unknown; out?: unknown 
         return { file, variantId: null };
       },
       async abandon() {
-        await fs.rm(file, { force: true });
+        if (!existed) await fs.rm(file, { force: true });
       },
     };
   }
