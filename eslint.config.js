@@ -14,7 +14,7 @@ const runtimeInsideBan = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.tools/**', 'test-results/**', 'src/engine/kernels/wasm/assembly/**', 'src/engine/kernels/wasm/build/**', '**/*.cjs'] },
+  { ignores: ['dist/**', 'node_modules/**', '.tools/**', '.cache/**', 'test-results/**', 'src/engine/kernels/wasm/assembly/**', 'src/engine/kernels/wasm/build/**', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
