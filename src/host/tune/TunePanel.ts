@@ -216,7 +216,11 @@ export class TunePanel implements Disposable {
     try {
       const view = await this.jobView(r);
       this.channel.notify('tune/job', view);
-      if (r.state === 'done' && view.accuracy === null && !this.measuring.has(r.id)) void this.measure(r);
+      if (r.state === 'done' && view.accuracy === null && !this.measuring.has(r.id)) {
+        // the Models view lists the new adapter under its model now, not only when the folder watcher next fires
+        void this.deps.registry.refresh().catch((e) => this.deps.log(`[tune] could not re-read the models: ${toErrorInfo(e).message}`));
+        void this.measure(r);
+      }
     } catch (e) {
       this.deps.log(`[tune] could not read job ${r.id}: ${toErrorInfo(e).message}`);
     }
