@@ -72,7 +72,7 @@ describe('model-lab train (LoRA preference tuning) on real models', () => {
     assert.equal(r.steps, Math.ceil((4 * 180) / 8));
     assert.ok((r.heldOutAccuracyBefore as number) < 0.5, `before ${r.heldOutAccuracyBefore}`);
     assert.ok((r.heldOutAccuracyAfter as number) >= 0.9, `after ${r.heldOutAccuracyAfter}`);
-    assert.ok((r.peakRssBytes as number) > 0 && (r.trainLoss as number) < 1);
+    assert.ok((r.peakRssBytes as number) > 0 && Number.isFinite(r.trainLoss)); // DPO + the chosen answers' NLL: no fixed bound
     // every adapter passes our GGUF reader: llama.cpp's adapter format for this base
     const gguf = await readGguf(out);
     assert.equal(gguf.metadata['general.type'], 'adapter');
