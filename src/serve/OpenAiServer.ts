@@ -32,8 +32,9 @@ export interface OpenAiServerOptions {
 
 const MAX_BODY_BYTES = 8 << 20;
 
+/** OpenAI's words: 'length' when a limit (max_tokens or the context) cut the answer, else 'stop'. */
 function finishReason(reason: StopReason): 'stop' | 'length' {
-  return reason === 'maxTokens' ? 'length' : 'stop';
+  return reason === 'maxTokens' || reason === 'contextFull' ? 'length' : 'stop';
 }
 
 export class OpenAiServer {
