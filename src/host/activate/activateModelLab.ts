@@ -11,6 +11,7 @@ import { PlaygroundPanel } from '../playground/PlaygroundPanel.js';
 import { activateCompare } from '../compare/activateCompare.js';
 import { activateEvaluate } from '../evaluate/activateEvaluate.js';
 import { activateTune } from '../tune/activateTune.js';
+import { activatePrune } from '../prune/activatePrune.js';
 import { ModelFactsCache } from '../inspect/ModelFactsCache.js';
 import { toErrorInfo } from '../panels/toErrorInfo.js';
 import { COMMANDS } from './commandIds.js';
@@ -197,6 +198,15 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
       },
     }, subscriptions))
     : null;
+  const prune = registry && jobs
+    ? feature('prune', () => activatePrune({
+      api, registry, jobs: jobs.service, settings, log: line,
+      openCompare: (columns) => {
+        if (!compare) throw new Error('the Compare panel is off; see the "Model Lab Runtime" output');
+        compare.open({ columns });
+      },
+    }, subscriptions))
+    : null;
 
   feature('commands', () => {
     if (!registry || !runtime) throw new Error('the model list or the runtime failed to start');
@@ -207,6 +217,7 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
       ...compare?.handlers,
       ...evaluate?.handlers,
       ...tune?.handlers,
+      ...prune?.handlers,
     };
     for (const id of [...Object.values(COMMANDS), ...(jobs ? Object.values(JOB_COMMANDS) : [])]) {
       const h = handlers[id];
