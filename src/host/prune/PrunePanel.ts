@@ -46,6 +46,7 @@ export class PrunePanel implements Disposable {
   private followed: string | null;
   private initialModel: string | null;
   private readonly subs: Disposable[] = [];
+  private readonly refreshed = new Set<string>();
 
   constructor(readonly panel: PanelHandle, private readonly deps: PruneDeps, init: { modelId?: string } = {}) {
     this.initialModel = init.modelId ?? null;
@@ -64,7 +65,14 @@ export class PrunePanel implements Disposable {
       onReady: () => void this.postState(),
     }, deps.log);
     this.subs.push(deps.jobs.onDidChange((r) => {
-      if (r && r.id === this.followed) this.channel.notify('prune/job', this.jobView(r));
+      if (!r || r.id !== this.followed) return;
+      this.channel.notify('prune/job', this.jobView(r));
+      // the registry's watch on variants/ can miss a variant committed moments after the folder appeared (a first
+      // prune in a fresh data folder): re-read once the job is done, so the variant is under its parent at once
+      if (r.state === 'done' && !this.refreshed.has(r.id)) {
+        this.refreshed.add(r.id);
+        void deps.registry.refresh().catch((e) => deps.log(`[prune] could not re-read the models: ${toErrorInfo(e).message}`));
+      }
     }));
     this.subs.push(deps.registry.onDidChange(() => void this.postState()));
   }
