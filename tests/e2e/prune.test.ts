@@ -77,6 +77,8 @@ test('Prune: magnitude 50 % uniform on the demo model from the panel → the var
   const variantId = /^Variant (\S+) written/.exec(summary)?.[1];
   assert.ok(variantId, `the summary names the variant: ${summary}`);
   assert.match((await frame.locator('[data-testid="status"]').textContent()) ?? '', /: done/);
+  assert.equal(await frame.locator('[data-testid="kept-chart"] rect.kept').count(), 4, 'a bar per layer of the demo model');
+  assert.equal(await frame.locator('[data-testid="kept-chart"] rect.kept title', { hasText: 'layer 0: 256 of 512' }).count(), 1, 'uniform 50 % keeps half of each layer');
   await wb.screenshot(page, SHOTS, 'prune-done');
 
   // the model row gains its first child while on screen: the tree shows it collapsed, as a user would see it

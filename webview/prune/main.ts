@@ -11,7 +11,7 @@ import type {
 import { PRUNE_CALIBRATED, PRUNE_MAX_SPARSITY, PRUNE_PANEL_METHODS } from '../../src/protocol/webviewPrune.js';
 import { formatBytes } from '../../src/protocol/formatBytes.js';
 import { HostChannel, HostError } from '../shared/hostChannel.js';
-import { adoptCss, byId, h } from '../shared/dom.js';
+import { adoptCss, byId, h, svg } from '../shared/dom.js';
 import baseCss from '../shared/base.css';
 import css from './prune.css';
 
@@ -66,6 +66,7 @@ document.getElementById('app')!.append(
   h('div', { id: 'error', 'data-testid': 'error', class: 'error', role: 'alert', hidden: true }),
   h('section', { id: 'result', 'data-testid': 'result', hidden: true },
     h('p', { id: 'summary', 'data-testid': 'summary', class: 'big' }),
+    h('div', { id: 'kept-chart', 'data-testid': 'kept-chart' }),
     h('p', { id: 'notes', 'data-testid': 'notes', class: 'muted' }),
     h('vscode-button', { id: 'compare', 'data-testid': 'compare', icon: 'split-horizontal' }, 'Compare with the base'),
   ),
@@ -194,7 +195,23 @@ function renderJob(): void {
     el.summary.textContent = `Variant ${r.variantId} written: ${kept} of ${before} FFN neurons kept (${pct(kept / before)}), `
       + `${formatBytes(r.bytesBefore)} → ${formatBytes(r.bytesAfter)}. It is in the Models view under its parent.`;
     el.notes.textContent = r.notes.join(' ');
+    keptChart(r.perLayerKept, Array.isArray(r.nFfBefore) ? r.nFfBefore : r.perLayerKept.map(() => r.nFfBefore as number));
   }
+}
+
+/** FFN width per layer after pruning (bars) against the width before (the outline): where a global prune cut. */
+function keptChart(kept: number[], before: number[]): void {
+  const W = Math.max(240, 14 * kept.length), H = 90, P = 14;
+  const max = Math.max(1, ...before);
+  const bw = (W - 2 * P) / kept.length;
+  const y = (v: number) => H - P - (v / max) * (H - 2 * P);
+  byId('kept-chart').replaceChildren(svg('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'FFN width per layer, kept of before' },
+    ...kept.flatMap((k, l) => [
+      svg('rect', { class: 'before', x: P + l * bw + 1, y: y(before[l]), width: Math.max(1, bw - 2), height: H - P - y(before[l]) }),
+      svg('rect', { class: 'kept', 'data-layer': l, x: P + l * bw + 1, y: y(k), width: Math.max(1, bw - 2), height: H - P - y(k) }, svg('title', {}, `layer ${l}: ${k} of ${before[l]}`)),
+    ]),
+    svg('text', { x: P, y: H - 2 }, `FFN width kept per layer (of ${max})`),
+  ));
 }
 
 host.on('prune/state', (s: PruneState) => {
