@@ -53,7 +53,11 @@ for (const lane of lanes) {
   const files = testFiles(path.join('tests', lane));
   if (files.length === 0) { console.log(`(no tests in lane ${lane})`); continue; }
   const concurrency = lane === 'unit' ? '2' : '1';
-  run(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
+  // A file whose tests have all ended must not hold the lane: node-llama-cpp's downloader goes on retrying in the
+  // background after a download cancelled while it prepares (it takes no signal there), which kept such a file's
+  // process alive for good. --test-force-exit ends each file once its tests and after-hooks are done.
+  const forceExit = lane === 'unit' ? [] : ['--test-force-exit'];
+  run(process.execPath, ['--import', 'tsx', '--test', ...forceExit, `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
     env: { ...process.env, MODEL_LAB_TEST_LANE: lane },
   });
 }
