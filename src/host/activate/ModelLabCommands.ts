@@ -9,7 +9,7 @@ import { resolveModelArg, type ModelTarget } from '../models/resolveModelArg.js'
 import { toErrorInfo } from '../panels/toErrorInfo.js';
 import { formatBytes } from '../../protocol/formatBytes.js';
 import { backendLabel } from '../status/StatusBarController.js';
-import { COMMANDS, NOT_YET_AVAILABLE, notAvailableMessage } from './commandIds.js';
+import { COMMANDS } from './commandIds.js';
 
 export interface ModelLabCommandDeps {
   api: HostApi;
@@ -261,11 +261,5 @@ export function createCommandHandlers(d: ModelLabCommandDeps): Record<string, (.
     },
   };
 
-  for (const [id, title] of Object.entries(NOT_YET_AVAILABLE)) {
-    handlers[id] = async () => {
-      void api.window.showInformation(notAvailableMessage(title));
-      return undefined;
-    };
-  }
   return handlers;
 }

@@ -16,10 +16,3 @@ export const COMMANDS = {
   refreshModels: 'modelLab.refreshModels',
   revealModelsFolder: 'modelLab.revealModelsFolder',
 } as const;
-
-/** Features whose commands exist in the manifest but whose work is not built yet, with their user-facing titles. */
-export const NOT_YET_AVAILABLE: Record<string, string> = {};
-
-export function notAvailableMessage(title: string): string {
-  return `Model Lab: ${title} is not available yet in this version.`;
-}
