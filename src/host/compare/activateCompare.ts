@@ -12,6 +12,7 @@ import { resolveModelArg } from '../models/resolveModelArg.js';
 import type { RuntimeService } from '../runtime/RuntimeService.js';
 import type { ModelLabSettings } from '../settings/readSettings.js';
 import type { Disposable, HostApi } from '../vscodeApi/HostApi.js';
+import { singletonPanel } from '../panels/singletonPanel.js';
 import { ComparePanel } from './ComparePanel.js';
 
 export interface CompareFeatureDeps {
@@ -52,39 +53,31 @@ export function columnsFor(arg: unknown, registry: ModelRegistry): CompareSource
 }
 
 export function activateCompare(d: CompareFeatureDeps, subscriptions: Disposable[]): CompareFeature {
-  let panel: ComparePanel | null = null;
   const openStore = d.openStore ?? (async () => {
     const data = d.settings().dataDirectory;
     if (!data) throw Object.assign(new Error('Open a folder first: votes are kept in its data folder (modelLab.dataDirectory).'), { code: 'NO_WORKSPACE' });
     return PreferenceStore.open(workspacePaths(data).preferences);
   });
 
-  const open = (init: { columns?: CompareSource[]; prompt?: string }): ComparePanel => {
-    if (panel) {
-      panel.panel.reveal();
-      panel.show(init);
-      return panel;
-    }
-    const handle = d.api.window.createPanel({ viewType: 'modelLab.compare', title: 'Model Lab: Compare', script: 'compare', beside: true });
-    const p = new ComparePanel(handle, {
-      registry: d.registry,
-      runtime: d.runtime,
-      window: d.api.window,
-      contextSize: () => d.settings().contextSize,
-      validateAdapter: d.validateAdapter,
-      openStore,
-      onVoted: d.onVoted,
-      fileSize: async (f) => (await fs.stat(f).catch(() => null))?.size ?? null,
-      log: d.log,
-    }, init);
-    panel = p;
-    handle.onDidDispose(() => {
-      p.dispose();
-      if (panel === p) panel = null;
-    });
-    return p;
-  };
-  subscriptions.push({ dispose: () => panel?.dispose() });
+  const single = singletonPanel(
+    d.api,
+    { viewType: 'modelLab.compare', title: 'Model Lab: Compare', script: 'compare', beside: true },
+    (handle, init: { columns?: CompareSource[]; prompt?: string }) =>
+      new ComparePanel(handle, {
+        registry: d.registry,
+        runtime: d.runtime,
+        window: d.api.window,
+        contextSize: () => d.settings().contextSize,
+        validateAdapter: d.validateAdapter,
+        openStore,
+        onVoted: d.onVoted,
+        fileSize: async (f) => (await fs.stat(f).catch(() => null))?.size ?? null,
+        log: d.log,
+      }, init),
+    (p, init) => p.show(init),
+    subscriptions,
+  );
+  const open = (init: { columns?: CompareSource[]; prompt?: string }): ComparePanel => single.open(init);
 
   return {
     handlers: {
@@ -97,6 +90,6 @@ export function activateCompare(d: CompareFeatureDeps, subscriptions: Disposable
       },
     },
     open,
-    panel: () => panel,
+    panel: () => single.current(),
   };
 }

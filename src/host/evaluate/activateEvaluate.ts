@@ -2,6 +2,7 @@
  * Evaluate: from the Models view (a model, a model variant, an adapter variant on its base), from the palette, or
  * from an editor (the selection becomes the perplexity input).
  */
+import { singletonPanel } from '../panels/singletonPanel.js';
 import path from 'node:path';
 import { COMMANDS } from '../activate/commandIds.js';
 import type { ModelRegistry } from '../models/ModelRegistry.js';
@@ -28,32 +29,24 @@ export interface EvaluateFeature {
 }
 
 export function activateEvaluate(d: EvaluateFeatureDeps, subscriptions: Disposable[]): EvaluateFeature {
-  let panel: EvaluatePanel | null = null;
 
-  const open = (init: { target?: EvalTarget; selection?: { name: string; text: string } }): EvaluatePanel => {
-    if (panel) {
-      panel.panel.reveal();
-      panel.show(init);
-      return panel;
-    }
-    const handle = d.api.window.createPanel({ viewType: 'modelLab.evaluate', title: 'Model Lab: Evaluate', script: 'evaluate', beside: true });
-    const p = new EvaluatePanel(handle, {
-      registry: d.registry,
-      runtime: d.runtime,
-      window: d.api.window,
-      dataDirectory: () => d.settings().dataDirectory,
-      workspaceFolder: () => d.api.workspace.folders()[0] ?? null,
-      validateAdapter: d.validateAdapter,
-      log: d.log,
-    }, init);
-    panel = p;
-    handle.onDidDispose(() => {
-      p.dispose();
-      if (panel === p) panel = null;
-    });
-    return p;
-  };
-  subscriptions.push({ dispose: () => panel?.dispose() });
+  const single = singletonPanel(
+    d.api,
+    { viewType: 'modelLab.evaluate', title: 'Model Lab: Evaluate', script: 'evaluate', beside: true },
+    (handle, init: { target?: EvalTarget; selection?: { name: string; text: string } }) =>
+      new EvaluatePanel(handle, {
+        registry: d.registry,
+        runtime: d.runtime,
+        window: d.api.window,
+        dataDirectory: () => d.settings().dataDirectory,
+        workspaceFolder: () => d.api.workspace.folders()[0] ?? null,
+        validateAdapter: d.validateAdapter,
+        log: d.log,
+      }, init),
+    (p, init) => p.show(init),
+    subscriptions,
+  );
+  const open = (init: { target?: EvalTarget; selection?: { name: string; text: string } }): EvaluatePanel => single.open(init);
 
   return {
     handlers: {
@@ -69,6 +62,6 @@ export function activateEvaluate(d: EvaluateFeatureDeps, subscriptions: Disposab
       },
     },
     open,
-    panel: () => panel,
+    panel: () => single.current(),
   };
 }

@@ -2,6 +2,7 @@
  * Prune Model: from the Models view (a model or a pruned variant) or the palette. Opens the Prune panel; its jobs run
  * in the job service and show in the Jobs view.
  */
+import { singletonPanel } from '../panels/singletonPanel.js';
 import { COMMANDS } from '../activate/commandIds.js';
 import type { ModelRegistry } from '../models/ModelRegistry.js';
 import { resolveModelArg } from '../models/resolveModelArg.js';
@@ -26,31 +27,23 @@ export interface PruneFeature {
 }
 
 export function activatePrune(d: PruneFeatureDeps, subscriptions: Disposable[]): PruneFeature {
-  let panel: PrunePanel | null = null;
-  const open = (init: { modelId?: string }): PrunePanel => {
-    if (panel) {
-      panel.panel.reveal();
-      panel.show(init);
-      return panel;
-    }
-    const handle = d.api.window.createPanel({ viewType: 'modelLab.prune', title: 'Model Lab: Prune', script: 'prune', beside: true });
-    const p = new PrunePanel(handle, {
-      registry: d.registry,
-      jobs: d.jobs,
-      window: d.api.window,
-      dataDirectory: () => d.settings().dataDirectory,
-      workspaceFolder: () => d.api.workspace.folders()[0] ?? null,
-      openCompare: d.openCompare,
-      log: d.log,
-    }, init);
-    panel = p;
-    handle.onDidDispose(() => {
-      p.dispose();
-      if (panel === p) panel = null;
-    });
-    return p;
-  };
-  subscriptions.push({ dispose: () => panel?.dispose() });
+  const single = singletonPanel(
+    d.api,
+    { viewType: 'modelLab.prune', title: 'Model Lab: Prune', script: 'prune', beside: true },
+    (handle, init: { modelId?: string }) =>
+      new PrunePanel(handle, {
+        registry: d.registry,
+        jobs: d.jobs,
+        window: d.api.window,
+        dataDirectory: () => d.settings().dataDirectory,
+        workspaceFolder: () => d.api.workspace.folders()[0] ?? null,
+        openCompare: d.openCompare,
+        log: d.log,
+      }, init),
+    (p, init) => p.show(init),
+    subscriptions,
+  );
+  const open = (init: { modelId?: string }): PrunePanel => single.open(init);
   return {
     handlers: {
       [COMMANDS.pruneModel]: async (arg?: unknown) => {
@@ -60,6 +53,6 @@ export function activatePrune(d: PruneFeatureDeps, subscriptions: Disposable[]):
       },
     },
     open,
-    panel: () => panel,
+    panel: () => single.current(),
   };
 }

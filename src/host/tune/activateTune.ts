@@ -2,6 +2,7 @@
  * Tune on Preferences: from the Models view (a model or a pruned variant; an adapter node tunes the model it runs on)
  * or from the palette. Opens the Tune panel; its jobs run in the job service and show in the Jobs view.
  */
+import { singletonPanel } from '../panels/singletonPanel.js';
 import { COMMANDS } from '../activate/commandIds.js';
 import type { ModelRegistry } from '../models/ModelRegistry.js';
 import { resolveModelArg } from '../models/resolveModelArg.js';
@@ -28,32 +29,24 @@ export interface TuneFeature {
 }
 
 export function activateTune(d: TuneFeatureDeps, subscriptions: Disposable[]): TuneFeature {
-  let panel: TunePanel | null = null;
-  const open = (init: { modelId?: string }): TunePanel => {
-    if (panel) {
-      panel.panel.reveal();
-      panel.show(init);
-      return panel;
-    }
-    const handle = d.api.window.createPanel({ viewType: 'modelLab.tune', title: 'Model Lab: Tune', script: 'tune', beside: true });
-    const p = new TunePanel(handle, {
-      registry: d.registry,
-      runtime: d.runtime,
-      jobs: d.jobs,
-      window: d.api.window,
-      dataDirectory: () => d.settings().dataDirectory,
-      workspaceFolder: () => d.api.workspace.folders()[0] ?? null,
-      openCompare: d.openCompare,
-      log: d.log,
-    }, init);
-    panel = p;
-    handle.onDidDispose(() => {
-      p.dispose();
-      if (panel === p) panel = null;
-    });
-    return p;
-  };
-  subscriptions.push({ dispose: () => panel?.dispose() });
+  const single = singletonPanel(
+    d.api,
+    { viewType: 'modelLab.tune', title: 'Model Lab: Tune', script: 'tune', beside: true },
+    (handle, init: { modelId?: string }) =>
+      new TunePanel(handle, {
+        registry: d.registry,
+        runtime: d.runtime,
+        jobs: d.jobs,
+        window: d.api.window,
+        dataDirectory: () => d.settings().dataDirectory,
+        workspaceFolder: () => d.api.workspace.folders()[0] ?? null,
+        openCompare: d.openCompare,
+        log: d.log,
+      }, init),
+    (p, init) => p.show(init),
+    subscriptions,
+  );
+  const open = (init: { modelId?: string }): TunePanel => single.open(init);
   return {
     handlers: {
       [COMMANDS.tuneOnPreferences]: async (arg?: unknown) => {
@@ -63,6 +56,6 @@ export function activateTune(d: TuneFeatureDeps, subscriptions: Disposable[]): T
       },
     },
     open,
-    panel: () => panel,
+    panel: () => single.current(),
   };
 }
