@@ -1,3 +1,4 @@
+import { resolveRunnableModel, runnableModels, type RunnableModel } from '../models/runnableModels.js';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -30,7 +31,7 @@ export interface PruneDeps {
   log: (line: string) => void;
 }
 
-interface Resolved { id: string; name: string; path: string }
+type Resolved = RunnableModel;
 
 /** Where the editor selection used as calibration text is kept (the job reads files). */
 const SELECTION_DIR = 'calibration';
@@ -84,15 +85,11 @@ export class PrunePanel implements Disposable {
   }
 
   private models(): Resolved[] {
-    const out: Resolved[] = this.deps.registry.list().filter((m) => !m.problem).map((m) => ({ id: m.id, name: m.name, path: m.path }));
-    for (const v of this.deps.registry.listVariants()) if (v.kind === 'model' && v.path) out.push({ id: v.path, name: `${v.name} (variant)`, path: v.path });
-    return out;
+    return runnableModels(this.deps.registry);
   }
 
   private resolve(modelId: string): Resolved {
-    const m = this.models().find((x) => x.id === modelId || path.resolve(x.path) === path.resolve(modelId));
-    if (!m) throw new ModelLabError('MODEL_NOT_FOUND', `${path.basename(modelId)} is not in the Models view; add it (Add Model File) or pick another model.`);
-    return m;
+    return resolveRunnableModel(this.deps.registry, modelId);
   }
 
   state(): PruneState {

@@ -1,3 +1,4 @@
+import { resolveRunnableModel, runnableModels, type RunnableModel } from '../models/runnableModels.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ModelLabError } from '../../engine/errors.js';
@@ -39,7 +40,7 @@ export interface TuneDeps {
 /** Where the held-out accuracy before/after is kept, beside the run's metrics. */
 export const ACCURACY_FILE = 'heldout-accuracy.json';
 
-interface Resolved { id: string; name: string; path: string }
+type Resolved = RunnableModel;
 
 /**
  * The Tune panel: a model or pruned variant, a dataset (the preference store's pairs or a TRL file) with its held-out
@@ -89,15 +90,11 @@ export class TunePanel implements Disposable {
   }
 
   private models(): Resolved[] {
-    const out: Resolved[] = this.deps.registry.list().filter((m) => !m.problem).map((m) => ({ id: m.id, name: m.name, path: m.path }));
-    for (const v of this.deps.registry.listVariants()) if (v.kind === 'model' && v.path) out.push({ id: v.path, name: `${v.name} (variant)`, path: v.path });
-    return out;
+    return runnableModels(this.deps.registry);
   }
 
   private resolve(modelId: string): Resolved {
-    const m = this.models().find((x) => x.id === modelId || path.resolve(x.path) === path.resolve(modelId));
-    if (!m) throw new ModelLabError('MODEL_NOT_FOUND', `${path.basename(modelId)} is not in the Models view; add it (Add Model File) or pick another model.`);
-    return m;
+    return resolveRunnableModel(this.deps.registry, modelId);
   }
 
   async state(): Promise<TuneState> {
