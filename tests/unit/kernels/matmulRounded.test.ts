@@ -7,11 +7,14 @@ import { randomVector, randomWeight, toHalf } from './randomWeights.js';
 
 // matmulRounded: the WASM backend quantizes activations to 8 bits (Q8_0 / Q8_K, as llama.cpp does) and takes
 // integer dot products; the reference rounds x in TypeScript and sums in float64. They must agree to rounding.
-const { ref, fast } = backendsUnderTest();
+const { ref, fast, plain } = backendsUnderTest();
 let three: KernelBackend | undefined;
 before(async () => { three = await createWasmBackend({ threads: 3, parallelThreshold: 0 }); });
 after(() => three?.dispose());
-const backends = (): Array<[number, KernelBackend]> => [...fast, [3, three!]];
+/** [label, backend]: 1–3 threads of the default build (relaxed SIMD where the runtime has it), and plain SIMD */
+const backends = (): Array<[string, KernelBackend]> => [
+  ...[...fast].map(([n, be]): [string, KernelBackend] => [`${n} (${be.name})`, be]), [`3 (${three!.name})`, three!], [`2 (${plain().name})`, plain()],
+];
 
 const abs = (a: Float32Array): Float32Array => a.map(Math.abs);
 

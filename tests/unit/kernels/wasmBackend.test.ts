@@ -7,7 +7,7 @@ import {
 import { backendsUnderTest } from './backendsUnderTest.js';
 import { randomVector, randomWeight } from './randomWeights.js';
 
-const { ref, fast } = backendsUnderTest();
+const { ref, fast, plain } = backendsUnderTest();
 
 /** |fast − ref| ≤ tol · Σ|a·b| for each output (the bound on rounding error of any summation order). */
 function assertClose(got: Float32Array, want: Float32Array, bound: Float32Array, what: string, tol = 2e-5): void {
@@ -56,9 +56,9 @@ for (const [name, shapes] of Object.entries(SHAPES)) {
         const yBound = ref.matmul(abs(x), wAbs, m);
         const dx = ref.matmulBackwardInput(dy, wr, m);
         const dxBound = ref.matmulBackwardInput(abs(dy), wAbs, m);
-        for (const [threads, be] of fast) {
+        for (const [threads, be] of [...fast, [2, plain()] as const]) {
           const w = be.uploadWeight(type, bytes, cols, rows);
-          const what = `${name} [${cols}, ${rows}] m=${m} threads=${threads}`;
+          const what = `${name} [${cols}, ${rows}] m=${m} threads=${threads} ${be.name}`;
           assertClose(be.matmul(x, w, m), y, yBound, `matmul ${what}`);
           assertClose(be.matmulBackwardInput(dy, w, m), dx, dxBound, `backward ${what}`);
           be.freeWeight(w);
@@ -91,6 +91,16 @@ test('gemm matches the reference for every transpose pair, alpha and beta, odd s
         }
       }
     }
+  }
+});
+
+test('the relaxed-SIMD kernels start on every Node the project runs on (Node 20 turns on its V8 flag)', async () => {
+  const be = await createWasmBackend({ threads: 2, simd: 'relaxed' });
+  try {
+    assert.equal(be.name, 'wasm-simd-fma');
+    assert.equal(fast.get(1)!.name, 'wasm-simd-fma', 'auto picks relaxed SIMD where it validates');
+  } finally {
+    be.dispose();
   }
 });
 
