@@ -13,3 +13,4 @@ export {
 } from './trainPreferences.js';
 export { splitHeldOut, tuneConfigFor, DEFAULT_EPOCHS, type TuneOptions } from './tuneSettings.js';
 export { mergeLoraGguf, type MergeOptions } from './mergeLoraGguf.js';
+export { initAdapterShape, type InitAdapterShape } from './initAdapter.js';

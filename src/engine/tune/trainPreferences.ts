@@ -24,14 +24,29 @@ export interface TuneConfig extends LoopConfig {
   lora: { r: number; alpha: number; targets: LoraTarget[] };
   /** Seed of the adapter's initialisation and of the pair order. */
   seed: number;
+  /**
+   * Where the reference log-probs come from: 'base' (default) the base with the adapter off; 'init' the base with
+   * the adapter the run starts from (TuneData.init) — DNO's reference, the previous iterate.
+   */
+  reference?: 'base' | 'init';
 }
 
 /** Tokenized pairs; `baseId` names the base weights (e.g. the model file's SHA-256) so a run never resumes on another base. */
-export interface TuneData { train: EncodedPair[]; heldOut?: EncodedPair[]; baseId: string }
+export interface TuneData {
+  train: EncodedPair[];
+  heldOut?: EncodedPair[];
+  baseId: string;
+  /**
+   * An adapter to continue training instead of a fresh one (left unchanged: the run trains a copy). Its rank and
+   * alpha must be the config's; its projections replace config.lora.targets. `id` names its weights (e.g. the
+   * file's SHA-256) so a run never resumes from another start.
+   */
+  init?: { adapter: LoraAdapter; id: string };
+}
 
 export interface TuneResult extends LoopResult {
   adapter: LoraAdapter;
-  /** Reference sums of the training pairs (base, adapter off). */
+  /** Reference sums of the training pairs (base with the adapter off, or with the initial adapter: config.reference). */
   reference: PairLogps;
 }
 
@@ -59,6 +74,23 @@ function validate(c: TuneConfig, data: TuneData): void {
   const mix = mixOf(c);
   if (!Object.values(mix).some((w) => (w ?? 0) > 0)) throw new TuneError('TUNE_CONFIG', 'The loss mix gives every loss weight 0.');
   if (data.train.length === 0) throw new TuneError('TUNE_NO_PAIRS', 'No training pairs are left (all were empty or too long).');
+  if (c.reference !== undefined && !['base', 'init'].includes(c.reference)) throw new TuneError('TUNE_CONFIG', `Unknown reference '${String(c.reference)}' (base or init).`);
+  if (c.reference === 'init' && !data.init) throw new TuneError('TUNE_CONFIG', 'The reference is the initial adapter, but the run starts from none.');
+  if (data.init && (data.init.adapter.r !== c.lora.r || data.init.adapter.alpha !== c.lora.alpha)) {
+    throw new TuneError('TUNE_CONFIG', `The initial adapter has rank ${data.init.adapter.r} and alpha ${data.init.adapter.alpha}; the run asks for ${c.lora.r} and ${c.lora.alpha}.`);
+  }
+}
+
+/** A trainable copy of an adapter on the same model (the original stays as it is: it may be the reference). */
+function copyAdapter(model: EngineModel, from: LoraAdapter): LoraAdapter {
+  const byName = new Map(model.linears().map((w) => [w.name, w]));
+  const out = new LoraAdapter(from.r, from.alpha);
+  for (const [name, p] of from.pairs) {
+    const w = byName.get(name);
+    if (!w) throw new TuneError('TUNE_CONFIG', `The initial adapter has ${name}, which this model does not have.`);
+    out.add(w, Float32Array.from(p.a), Float32Array.from(p.b));
+  }
+  return out;
 }
 
 function pairsHash(pairs: EncodedPair[]): string {
@@ -72,7 +104,8 @@ function pairsHash(pairs: EncodedPair[]): string {
 
 /**
  * Trains a LoRA adapter on preference pairs over a frozen base (weights stay in their stored type): reference
- * log-probs from the same base with no adapter, computed once and kept in runDir/reference-logps.json; then the
+ * log-probs from the same base with no adapter (or, config.reference 'init', with the adapter the run starts from:
+ * DNO's previous iterate), computed once and kept in runDir/reference-logps.json; then the
  * one training loop with the preference objective, metrics under TRL's names, checkpoints and exact resume.
  */
 export async function trainPreferences(runDir: string, model: EngineModel, config: TuneConfig, data: TuneData, opts: {
@@ -81,8 +114,11 @@ export async function trainPreferences(runDir: string, model: EngineModel, confi
   validate(config, data);
   mkdirSync(runDir, { recursive: true });
   const dataHash = createHash('sha256').update(pairsHash(data.train)).update(pairsHash(data.heldOut ?? [])).digest('hex');
-  const runHash = createHash('sha256').update(JSON.stringify({ config, dataHash, baseId: data.baseId })).digest('hex');
-  writeFileSync(path.join(runDir, 'config.json'), JSON.stringify({ ...config, trainPairs: data.train.length, heldOutPairs: data.heldOut?.length ?? 0, baseId: data.baseId, dataHash, runHash }, null, 2) + '\n');
+  const initId = data.init?.id;
+  const runHash = createHash('sha256').update(JSON.stringify({ config, dataHash, baseId: data.baseId, ...(initId ? { initId } : {}) })).digest('hex');
+  writeFileSync(path.join(runDir, 'config.json'), JSON.stringify({
+    ...config, trainPairs: data.train.length, heldOutPairs: data.heldOut?.length ?? 0, baseId: data.baseId, ...(initId ? { initId } : {}), dataHash, runHash,
+  }, null, 2) + '\n');
 
   const micro = config.microBatch ?? config.batchSize;
   const all = [...data.train, ...(data.heldOut ?? [])];
@@ -93,14 +129,16 @@ export async function trainPreferences(runDir: string, model: EngineModel, confi
     if (saved.runHash === runHash && saved.chosen.length === all.length) ref = { chosen: Float64Array.from(saved.chosen), rejected: Float64Array.from(saved.rejected) };
   }
   if (!ref) {
-    ref = pairLogps(model, all, { lora: null, microBatch: micro, signal: opts.signal, onProgress: opts.onReferenceProgress });
+    const refLora = config.reference === 'init' ? data.init!.adapter : null;
+    ref = pairLogps(model, all, { lora: refLora, microBatch: micro, signal: opts.signal, onProgress: opts.onReferenceProgress });
     writeFileSync(refPath, JSON.stringify({ runHash, chosen: Array.from(ref.chosen), rejected: Array.from(ref.rejected) }) + '\n');
   }
   const n = data.train.length;
   const reference = { chosen: ref.chosen.subarray(0, n), rejected: ref.rejected.subarray(0, n) };
   const heldOut = data.heldOut?.length ? { pairs: data.heldOut, reference: { chosen: ref.chosen.subarray(n), rejected: ref.rejected.subarray(n) } } : undefined;
 
-  const adapter = LoraAdapter.create(model, { r: config.lora.r, alpha: config.lora.alpha, targets: config.lora.targets, seed: config.seed });
+  const adapter = data.init ? copyAdapter(model, data.init.adapter)
+    : LoraAdapter.create(model, { r: config.lora.r, alpha: config.lora.alpha, targets: config.lora.targets, seed: config.seed });
   if (adapter.pairs.size === 0) {
     throw new TuneError('TUNE_CONFIG', `None of the LoRA targets (${config.lora.targets.join(', ')}) is a projection of this ${model.spec.architecture} model.`);
   }

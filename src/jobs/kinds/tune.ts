@@ -10,11 +10,12 @@ import { ModelLabError } from '../../engine/errors.js';
 import { readGguf } from '../../engine/gguf/index.js';
 import { archKey, GENERAL, TOKENIZER } from '../../engine/gguf/metadataKeys.js';
 import { createReferenceBackend, createWasmBackend, type KernelBackend } from '../../engine/kernels/index.js';
-import { loadEngineModel, saveLoraGguf } from '../../engine/model/index.js';
+import { loadEngineModel, loadLoraGguf, saveLoraGguf } from '../../engine/model/index.js';
 import { engineTokenizes, SpmTokenizer, tokenizerVocabFromGguf } from '../../engine/tokenizer/index.js';
 import {
   encodePairs, pairTexts, readTrlPairs, splitHeldOut, trainPreferences, tuneConfigFor, type TuneMethod, type TuneOptions,
 } from '../../engine/tune/index.js';
+import { initAdapterShape, type TuneConfig } from '../../engine/tune/index.js';
 import { createVariant, openPendingVariant, sha256File, workspacePaths, writeFileAtomic, type PendingVariant } from '../../workspace/index.js';
 import { derivePairs, formatPairs, PreferenceStore } from '../../workspace/preferences/index.js';
 import { defineJobKind } from './JobKind.js';
@@ -32,6 +33,18 @@ export interface TuneJobParams {
     /** Pairs held out to measure on (default: a tenth once there are 20). */
     heldOut?: number;
   };
+  /**
+   * Continue training this adapter GGUF instead of a fresh one (a DNO iteration starts from the previous iterate).
+   * Its rank, alpha and projections replace choices.rank, alpha and targets. The variant's parent stays `model`.
+   */
+  initAdapter?: string;
+  /**
+   * Where the reference log-probs come from: 'base' (default) the model with the adapter off; 'init' the model with
+   * initAdapter (DNO: the previous iterate is the reference). Computed once per run and cached in the run folder.
+   */
+  reference?: 'base' | 'init';
+  /** Extra entries for the adapter variant's manifest parameters, e.g. { dno: { iteration: 2, previous: '<variant id>' } }. */
+  variantParameters?: Record<string, unknown>;
   /** 'wasm' (default) or 'reference' kernels; threads for wasm (default 2). */
   backend?: 'wasm' | 'reference';
   threads?: number;
@@ -112,8 +125,12 @@ export const tuneJob = defineJobKind<TuneJobParams, TuneJobResult>({
     const train = encodePairs(split.train, tok, maxLength);
     const heldOut = encodePairs(split.heldOut, tok, maxLength);
     if (train.pairs.length === 0) throw new ModelLabError('TUNE_NO_PAIRS', 'No training pairs are left (all were empty or too long).');
-    const byEpochs = tuneConfigFor({ ...options, seed }, train.pairs.length);
-    const c = maxSteps !== undefined && options.steps === undefined && byEpochs.steps > maxSteps ? tuneConfigFor({ ...options, seed, steps: maxSteps }, train.pairs.length) : byEpochs;
+    if (p.reference === 'init' && !p.initAdapter) throw new ModelLabError('TUNE_CONFIG', "reference 'init' needs an initAdapter to start from.");
+    const init = p.initAdapter ? await initAdapterShape(p.initAdapter, ctx.signal) : undefined;
+    const chosen: TuneOptions = { ...options, seed, ...(init ? { rank: init.rank, alpha: init.alpha, targets: init.targets } : {}) };
+    const byEpochs = tuneConfigFor(chosen, train.pairs.length);
+    const planned = maxSteps !== undefined && options.steps === undefined && byEpochs.steps > maxSteps ? tuneConfigFor({ ...chosen, steps: maxSteps }, train.pairs.length) : byEpochs;
+    const c: TuneConfig = p.reference ? { ...planned, reference: p.reference } : planned;
     const heldOutFile = path.join(ctx.runDir, HELD_OUT_FILE);
     await writeFileAtomic(heldOutFile, heldOut.kept.map((i) => JSON.stringify(split.heldOut[i]) + '\n').join(''));
     ctx.log(`${train.pairs.length} training pairs, ${heldOut.pairs.length} held out (${train.dropped + heldOut.dropped} dropped, ${train.truncated + heldOut.truncated} cut); ${c.steps} steps of ${c.batchSize}`);
@@ -122,12 +139,17 @@ export const tuneJob = defineJobKind<TuneJobParams, TuneJobResult>({
     const variant = await reserveVariant(p, ctx.runDir, {
       method: c.method, rank: c.lora.r, alpha: c.lora.alpha, targets: c.lora.targets, steps: c.steps, lr: c.lr, beta: c.beta, seed: c.seed,
       pairs: p.pairs.from === 'file' ? path.resolve(p.pairs.path) : 'preference store',
+      ...(p.initAdapter ? { initAdapter: path.resolve(p.initAdapter), reference: c.reference ?? 'base' } : {}),
+      ...p.variantParameters,
     }, dataHash, ctx.signal);
     const backend: KernelBackend = p.backend === 'reference' ? createReferenceBackend() : await createWasmBackend({ threads: p.threads ?? 2 });
     try {
       const model = await loadEngineModel(p.model, { backend, signal: ctx.signal });
       try {
-        const r = await trainPreferences(ctx.runDir, model, c, { train: train.pairs, heldOut: heldOut.pairs, baseId: variant.parent.sha256 }, {
+        const initData = p.initAdapter
+          ? { adapter: await loadLoraGguf(model, p.initAdapter, { signal: ctx.signal }), id: await sha256File(p.initAdapter, { signal: ctx.signal }) }
+          : undefined;
+        const r = await trainPreferences(ctx.runDir, model, c, { train: train.pairs, heldOut: heldOut.pairs, baseId: variant.parent.sha256, init: initData }, {
           signal: ctx.signal,
           onReferenceProgress: (f) => ctx.progress({ phase: 'reference log-probs', fraction: 0.05 * f }),
           onProgress: (g) => {
