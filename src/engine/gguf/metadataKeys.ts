@@ -100,4 +100,6 @@ export const MODEL_LAB = {
   /** JSON of the method's parameters */
   parameters: 'model_lab.parameters',
   toolVersion: 'model_lab.tool_version',
+  /** f32: the LoRA dropout an adapter was trained with (PEFT's lora_dropout; absent = 0), kept for PEFT export */
+  loraDropout: 'model_lab.lora.dropout',
 } as const;

@@ -6,7 +6,14 @@ import { EngineModelError } from './EngineModelError.js';
 /** Which projections may carry an adapter (GGUF tensor name suffixes). */
 export type LoraTarget = 'attn_q' | 'attn_k' | 'attn_v' | 'attn_qkv' | 'attn_output' | 'ffn_gate' | 'ffn_up' | 'ffn_down';
 
-export interface LoraOptions { r: number; alpha: number; targets: LoraTarget[]; seed?: number }
+export interface LoraOptions {
+  r: number;
+  alpha: number;
+  targets: LoraTarget[];
+  seed?: number;
+  /** LoRA dropout probability on the branch's input while training (PEFT's lora_dropout); default 0. */
+  dropout?: number;
+}
 
 /**
  * LoRA adapters on a model's projections: W' = W + (alpha/r)·B·A, A [r, in], B [out, r], F32 and trainable;
@@ -15,6 +22,12 @@ export interface LoraOptions { r: number; alpha: number; targets: LoraTarget[]; 
  */
 export class LoraAdapter {
   enabled = true;
+  /**
+   * PEFT's lora_dropout: the probability of zeroing an element of the LoRA branch's input in a training pass (the
+   * survivors scaled by 1/(1−p)); applied only where a pass asks for it (ForwardOptions.loraDropoutSeed), never when
+   * scoring. In [0, 1).
+   */
+  dropout = 0;
   readonly pairs = new Map<string, LoraPair>();
 
   constructor(readonly r: number, readonly alpha: number) {}
@@ -22,6 +35,10 @@ export class LoraAdapter {
   /** A (uniform ±1/√in, as PEFT) and B = 0, so a fresh adapter leaves the model unchanged. */
   static create(model: EngineModel, opts: LoraOptions): LoraAdapter {
     const ad = new LoraAdapter(opts.r, opts.alpha);
+    if (opts.dropout !== undefined) {
+      if (!(opts.dropout >= 0 && opts.dropout < 1)) throw new EngineModelError('ENGINE_BAD_INPUT', `LoRA dropout must be in [0, 1), not ${opts.dropout}.`);
+      ad.dropout = opts.dropout;
+    }
     const rng = new Rng(opts.seed ?? 1);
     const want = new Set<string>(opts.targets);
     for (const w of model.linears()) {

@@ -31,6 +31,7 @@
  *     const lora = LoraAdapter.create(model, { r: 8, alpha: 16, targets: ['attn_q', 'attn_v', 'ffn_up'] });
  *     lossAndGrad(model, batch, objective, { lora });   optimizer on lora.parameters()
  *     lora.enabled = false → the reference model (Hydra: no second copy), e.g. for DPO reference log-probs.
+    LoRA dropout (PEFT's lora_dropout): lora.dropout = p, and lossAndGrad(…, { lora, loraDropoutSeed }) per pass.
  *     saveLoraGguf(lora, model, 'adapter.gguf') → llama.cpp's adapter format (createContext({ lora })); loadLoraGguf back.
  *   DPO / IPO: preferenceObjective(batch, pairs, { kind: 'dpo', beta: 0.1, masks }) as the objective.
  *   FFN mask scores (movement / GUM): ffnMask = hardMaskFromScores(scores, keep) per layer ([F] 0/1 gates),
@@ -54,6 +55,7 @@ export {
 } from './modelForward.js';
 export { headLoss, headLogits } from './ops/head.js';
 export type { Linear, LoraPair } from './ops/linear.js';
+export { loraDropout, loraDropoutSeed, type LoraDropout } from './ops/loraDropout.js';
 export type { SeqSpan } from './ops/attention.js';
 export { tokenLogprobs, type TokenLogprobsOptions } from './tokenLogprobs.js';
 export { hardMaskFromScores } from './hardMaskFromScores.js';

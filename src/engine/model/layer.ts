@@ -2,6 +2,7 @@ import type { EngineModel, LayerWeights } from './EngineModel.js';
 import type { LoraAdapter } from './LoraAdapter.js';
 import { attentionBackward, attentionForward, type SeqSpan } from './ops/attention.js';
 import { linearBackward, linearForward, type Linear } from './ops/linear.js';
+import { loraDropout, type LoraDropout } from './ops/loraDropout.js';
 import { rmsnormBackward, rmsnormForward } from './ops/rmsnorm.js';
 import { rope } from './ops/rope.js';
 import { swigluBackward } from './ops/swiglu.js';
@@ -14,6 +15,8 @@ export interface LayerRun {
   pos: Int32Array;
   N: number;
   lora: LoraAdapter | null;
+  /** A training pass with LoRA dropout (lora.dropout > 0): the seed of this pass's masks. Unset: no dropout. */
+  loraDropoutSeed?: number;
   /** Per-layer FFN neuron gates [F] (hard 0/1 masks), or null. */
   ffnMask: (Float32Array | null)[] | null;
   /** Per-layer accumulators [F] for the mask (score) gradient, or null. */
@@ -52,18 +55,27 @@ export interface LayerActs {
   out: Float32Array;   // [N, C] block output
   /** LoRA intermediates x·Aᵀ [N, r] per Linear name. */
   lu: Map<string, Float32Array>;
+  /** LoRA dropout per Linear name: the branch's masked input and its mask (training passes with dropout only). */
+  ld?: Map<string, LoraDropout>;
 }
 
 function lin(run: LayerRun, acts: LayerActs, w: Linear, x: Float32Array, y: Float32Array, sameInputAsLast = false): void {
   const pair = run.lora?.on(w) ?? null;
-  let u: Float32Array | undefined;
-  if (pair) { u = new Float32Array(run.N * pair.r); acts.lu.set(w.name, u); }
-  linearForward(run.model.backend, w, x, run.N, y, pair, u, sameInputAsLast);
+  let u: Float32Array | undefined, drop: LoraDropout | undefined;
+  if (pair) {
+    u = new Float32Array(run.N * pair.r);
+    acts.lu.set(w.name, u);
+    if (run.loraDropoutSeed !== undefined && run.lora!.dropout > 0) {
+      drop = loraDropout(x, run.N * w.cols, run.lora!.dropout, run.loraDropoutSeed, w.name);
+      (acts.ld ??= new Map()).set(w.name, drop);
+    }
+  }
+  linearForward(run.model.backend, w, x, run.N, y, pair, u, sameInputAsLast, drop);
 }
 
 function linBack(run: LayerRun, acts: LayerActs, w: Linear, x: Float32Array, dy: Float32Array, dx: Float32Array): void {
   const pair = run.lora?.on(w) ?? null;
-  linearBackward(run.model.backend, w, x, dy, run.N, dx, pair, pair ? acts.lu.get(w.name) : undefined);
+  linearBackward(run.model.backend, w, x, dy, run.N, dx, pair, pair ? acts.lu.get(w.name) : undefined, pair ? acts.ld?.get(w.name) : undefined);
 }
 
 /**
@@ -79,7 +91,7 @@ export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Floa
   const R = run.ffnRows && run.ffnRows < N ? run.ffnRows : N;
   // `reuse`: buffers of an earlier block that nobody needs any more (forward-only runs): every one is overwritten
   const f32 = run.alloc ?? ((n: number) => new Float32Array(n));
-  const a: LayerActs = reuse ? { ...reuse, x, lu: new Map() } : {
+  const a: LayerActs = reuse ? { ...reuse, x, lu: new Map(), ld: undefined } : {
     x, xn: f32(N * C), rstd1: new Float32Array(N), q: f32(N * Cq),
     k: f32(N * Ckv), v: f32(N * Ckv), att: run.forwardOnly ? new Float32Array(0) : f32(N * Cq),
     x2: f32(N * C), xn2: f32(N * C), rstd2: new Float32Array(N), gu: f32(R * 2 * Fmax),

@@ -1,6 +1,6 @@
 import { isLoraAdapter, loraAdapterProblems } from '../gguf/checkAdapter.js';
 import { GGUF_VALUE_TYPE, readGguf, readTensorBytes, writeGguf, type GgufTensorToWrite } from '../gguf/index.js';
-import { ADAPTER, ADAPTER_FILE_TYPE, GENERAL } from '../gguf/metadataKeys.js';
+import { ADAPTER, ADAPTER_FILE_TYPE, GENERAL, MODEL_LAB } from '../gguf/metadataKeys.js';
 import { dequantize } from '../quant/index.js';
 import type { EngineModel } from './EngineModel.js';
 import { EngineModelError } from './EngineModelError.js';
@@ -29,6 +29,8 @@ export async function saveLoraGguf(adapter: LoraAdapter, model: EngineModel, pat
       { key: GENERAL.name, type: T.STRING, value: opts.name ?? 'model-lab-lora' },
       { key: ADAPTER.type, type: T.STRING, value: 'lora' },
       { key: ADAPTER.loraAlpha, type: T.FLOAT32, value: adapter.alpha },
+      // llama.cpp ignores it; PEFT export writes it as lora_dropout
+      ...(adapter.dropout > 0 ? [{ key: MODEL_LAB.loraDropout, type: T.FLOAT32, value: adapter.dropout }] : []),
     ],
     tensors,
   }, { signal: opts.signal });
@@ -54,6 +56,8 @@ export async function loadLoraGguf(model: EngineModel, path: string, opts: { sig
   const alphaValue = md[ADAPTER.loraAlpha];
   const alpha = typeof alphaValue === 'number' ? alphaValue : r;
   const adapter = new LoraAdapter(r, alpha);
+  const dropout = md[MODEL_LAB.loraDropout];
+  if (typeof dropout === 'number' && dropout > 0 && dropout < 1) adapter.dropout = dropout;
   for (const { base, a, b } of pairs) {
     adapter.add(byName.get(base)!, dequantize(a.type, await readTensorBytes(file, a), a.elements), dequantize(b.type, await readTensorBytes(file, b), b.elements));
   }

@@ -38,6 +38,12 @@ export function makeBatch(seqs: ArrayLike<number>[]): TokenBatch {
 export interface ForwardOptions {
   /** LoRA adapters (used only while `lora.enabled`). */
   lora?: LoraAdapter | null;
+  /**
+   * A training pass (lossAndGrad) with the adapter's LoRA dropout: the seed of this pass's masks. The same seed
+   * gives the same masks (the recomputed blocks of the backward, a resumed run). Unset, or a forward-only pass: no
+   * dropout.
+   */
+  loraDropoutSeed?: number;
   /** Per-layer FFN neuron gates [F] (hard 0/1 masks from scores), null = all on. */
   ffnMask?: (Float32Array | null)[] | null;
   /** Per-layer accumulators [F] receiving the mask-score gradient (straight-through) during the backward. */
@@ -81,6 +87,7 @@ export function modelForward(model: EngineModel, batch: TokenBatch, opts: Forwar
     ? (n: number): Float32Array => { const a = be.allocF32(n); kernelArrays.push(a); return a; }
     : undefined;
   const run: LayerRun = { model, spans: batch.spans, pos: batch.pos, N, lora: opts.lora ?? null,
+    loraDropoutSeed: forBackward ? opts.loraDropoutSeed : undefined,
     ffnMask: opts.ffnMask ?? null, ffnMaskGrad: opts.ffnMaskGrad ?? null,
     // forward only, nobody reads h: the FFN in row chunks (its [N, 3F] buffers are the biggest activations)
     ffnRows: forBackward || opts.captureFfn ? undefined : FFN_ROWS, forwardOnly: !forBackward, alloc };

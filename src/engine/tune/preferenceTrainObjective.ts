@@ -1,6 +1,7 @@
 import type { EngineModel } from '../model/EngineModel.js';
 import type { LoraAdapter } from '../model/LoraAdapter.js';
 import { lossAndGrad, makeBatch } from '../model/modelForward.js';
+import { loraDropoutSeed } from '../model/ops/loraDropout.js';
 import { dpoLoss, ipoLoss } from '../loss/index.js';
 import { ShuffledStream } from '../train/shuffledOrder.js';
 import type { TrainObjective } from '../train/trainLoop.js';
@@ -80,7 +81,9 @@ export function preferenceTrainObjective(o: PreferenceObjectiveOptions): TrainOb
         });
         return { loss: loss / batchSize, dlogp };
       };
-      const { loss } = lossAndGrad(o.model, batch, { fn }, { lora: o.lora, signal });
+      // LoRA dropout masks follow from the seed and the cursor: a resumed run draws the ones it would have drawn
+      const dropoutSeed = o.lora.dropout > 0 ? loraDropoutSeed(o.seed, cursor) : undefined;
+      const { loss } = lossAndGrad(o.model, batch, { fn }, { lora: o.lora, loraDropoutSeed: dropoutSeed, signal });
       return { loss, tokens: batch.tokens.length, stats };
     },
     ...(o.heldOut && o.heldOut.pairs.length > 0 ? { evaluate: (signal?: AbortSignal) => heldOutStats(o, signal) } : {}),
