@@ -29,8 +29,9 @@ export interface KernelBackend {
    * The WASM backend quantizes x to 8 bits itself and takes integer dot products, as llama.cpp does.
    */
   matmulRounded(x: Float32Array, w: WeightHandle, m: number, y?: Float32Array): Float32Array;
-  /** dx[m, cols] = dy[m, rows] · W   (gradient w.r.t. the input) */
-  matmulBackwardInput(dy: Float32Array, w: WeightHandle, m: number, dx?: Float32Array): Float32Array;
+  /** dx[m, cols] = dy[m, rows] · W   (gradient w.r.t. the input); with `accumulate`, dx += dy · W instead (the
+   *  WASM backend dequantizes W a tile at a time inside the product, as the forward does: no F32 copy of W). */
+  matmulBackwardInput(dy: Float32Array, w: WeightHandle, m: number, dx?: Float32Array, accumulate?: boolean): Float32Array;
   /** dense F32: C[m,n] = alpha·op(A)·op(B) + beta·C, row-major; op = transpose when the flag is set.
    *  A is [m,k] (or [k,m] when transA), B is [k,n] (or [n,k] when transB). beta = 0 ignores C's old values. */
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
@@ -45,6 +46,22 @@ export interface KernelBackend {
    *  g and u may be one fused buffer (phi3's gate|up) with different offsets. */
   swiglu(h: Float32Array, g: Float32Array, gOff: number, u: Float32Array, uOff: number, stride: number, rows: number,
     cols: number, mask?: Float32Array | null): void;
+  /** SwiGLU backward on swiglu's fused layout (gate at gu[t·stride + i], up at gu[uOff + t·stride + i]); dgu gets
+   *  the gradients in the same layout, dh [rows, cols] is the gradient of the (masked) output. With `dmask`,
+   *  dmask[i] += Σ_t dh·silu(gate)·up (the gradient w.r.t. a gate on neuron i, before the mask). */
+  swigluBackward(dgu: Float32Array, dh: Float32Array, gu: Float32Array, uOff: number, stride: number, rows: number,
+    cols: number, mask?: Float32Array | null, dmask?: Float32Array | null): void;
+  /** RMSNorm with llama.cpp's float32 steps: out[t] = f32(x[t]·r_t)·w, r_t = 1/sqrt(f32(Σ x[t]² / cols) + eps) (the
+   *  exact squares summed in float64, left to right; eps taken as float32, as llama.cpp stores it); rstd[t] = r_t.
+   *  x, out [rows, cols]; w [cols]; rstd [rows]. */
+  rmsnorm(out: Float32Array, rstd: Float32Array, x: Float32Array, w: Float32Array, rows: number, cols: number, eps: number): void;
+  /** Rotary embedding in place on x [rows, nHeads·headDim]: the first 2·half values of each head rotate by the angle
+   *  of (pos[t], pair i), cos/sin [maxPos, half]; pairs (2i, 2i+1) for 'norm', (i, i + half) for 'neox'; `inverse`
+   *  rotates back (the backward). Each rotation in float64, rounded once to float32. */
+  rope(x: Float32Array, rows: number, nHeads: number, headDim: number, pos: Int32Array, cos: Float32Array,
+    sin: Float32Array, half: number, mode: 'norm' | 'neox', inverse?: boolean): void;
+  /** y[i] += x[i] for i < n (residual adds). */
+  add(y: Float32Array, x: Float32Array, n: number): void;
   freeWeight(w: WeightHandle): void;
   /** A zeroed F32 array the backend reads and writes without copying (the WASM backend: a view into its shared
    *  memory, so activations, gradients and LoRA weights kept there skip the copy in and out of every call). */

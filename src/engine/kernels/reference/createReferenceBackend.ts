@@ -65,7 +65,7 @@ export function createReferenceBackend(): KernelBackend {
       need(x, m * w.cols, 'x');
       return this.matmul(roundLikeLlamaCpp(w.type, x, m, w.cols), w, m, y);
     },
-    matmulBackwardInput(dy, wh, m, dx) {
+    matmulBackwardInput(dy, wh, m, dx, accumulate = false) {
       alive();
       const w = own(wh);
       need(dy, m * w.rows, 'dy');
@@ -81,7 +81,7 @@ export function createReferenceBackend(): KernelBackend {
           for (let c = 0; c < w.cols; c++) acc[o + c] += g * row[c];
         }
       }
-      for (let i = 0; i < m * w.cols; i++) res[i] = acc[i];
+      for (let i = 0; i < m * w.cols; i++) res[i] = accumulate && dx ? res[i] + acc[i] : acc[i];
       return res;
     },
     gemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
@@ -129,6 +129,57 @@ export function createReferenceBackend(): KernelBackend {
           h[t * cols + i] = mask ? v * mask[i] : v;
         }
       }
+    },
+    swigluBackward(dgu, dh, gu, uOff, stride, rows, cols, mask, dmask) {
+      alive();
+      for (let t = 0; t < rows; t++) {
+        for (let i = 0; i < cols; i++) {
+          const gi = t * stride + i, ui = uOff + gi;
+          const g = gu[gi], u = gu[ui];
+          const sg = 1 / (1 + Math.exp(-g));
+          let d = dh[t * cols + i];
+          if (dmask) dmask[i] += d * g * sg * u;
+          if (mask) d *= mask[i];
+          dgu[gi] = d * u * sg * (1 + g * (1 - sg));
+          dgu[ui] = d * g * sg;
+        }
+      }
+    },
+    rmsnorm(out, rstd, x, w, rows, cols, eps) {
+      alive();
+      need(x, rows * cols, 'x'); need(out, rows * cols, 'out');
+      const f32 = Math.fround;
+      for (let t = 0; t < rows; t++) {
+        const o = t * cols;
+        let ss = 0;
+        for (let i = 0; i < cols; i++) ss += x[o + i] * x[o + i];
+        const r = f32(1 / f32(Math.sqrt(f32(f32(ss / cols) + f32(eps)))));
+        rstd[t] = r;
+        for (let i = 0; i < cols; i++) out[o + i] = f32(x[o + i] * r) * w[i];
+      }
+    },
+    rope(x, rows, nHeads, headDim, pos, cos, sin, half, mode, inverse = false) {
+      alive();
+      const sgn = inverse ? -1 : 1;
+      for (let t = 0; t < rows; t++) {
+        const tb = pos[t] * half;
+        for (let h = 0; h < nHeads; h++) {
+          const o = (t * nHeads + h) * headDim;
+          for (let i = 0; i < half; i++) {
+            const c = cos[tb + i], s = sgn * sin[tb + i];
+            const a = mode === 'norm' ? o + 2 * i : o + i;
+            const b = mode === 'norm' ? a + 1 : a + half;
+            const x0 = x[a], x1 = x[b];
+            x[a] = x0 * c - x1 * s;
+            x[b] = x0 * s + x1 * c;
+          }
+        }
+      }
+    },
+    add(y, x, n) {
+      alive();
+      need(y, n, 'y'); need(x, n, 'x');
+      for (let i = 0; i < n; i++) y[i] += x[i];
     },
     allocF32(n) {
       alive();

@@ -3,7 +3,8 @@ import { KernelArgumentError, KernelDisposedError, type KernelBackend, type Weig
 import { roundLikeLlamaCpp } from '../llamaCppRounding.js';
 import { KERNEL_TYPES, weightLayout } from '../weightTypes.js';
 import {
-  ARG, DONE, ERR, F_ALPHA, F_BETA, GEN, OP, STATE, close, OP_EXIT, OP_GEMM, OP_QGEMM, OP_QUANTIZE, OP_SOFTMAX, OP_SOFTMAX_BACKWARD, OP_SWIGLU, SPIN_POLLS,
+  ARG, DONE, ERR, F_ALPHA, F_BETA, GEN, OP, STATE, close, OP_ADD, OP_EXIT, OP_GEMM, OP_QGEMM, OP_QUANTIZE, OP_RMSNORM, OP_ROPE, OP_SOFTMAX, OP_SOFTMAX_BACKWARD, OP_SWIGLU,
+  OP_SWIGLU_BACKWARD, SPIN_POLLS,
   runShare, type KernelExports, type WasmInstance, type WasmMemory,
 } from './kernelProtocol.js';
 import { startKernelThreads, type KernelThreadOptions } from './startKernelThreads.js';
@@ -160,16 +161,17 @@ export class WasmBackend implements KernelBackend {
     return out;
   }
 
-  matmulBackwardInput(dy: Float32Array, wh: WeightHandle, m: number, dx?: Float32Array): Float32Array {
+  matmulBackwardInput(dy: Float32Array, wh: WeightHandle, m: number, dx?: Float32Array, accumulate = false): Float32Array {
     this.alive();
     const w = this.own(wh);
     checkCount(m, 'm');
     need(dy, m * w.rows, 'dy');
     const out = result(dx, m * w.cols, 'dx');
     if (m === 0) return out;
-    // dx[m, cols] = dy[m, rows] · W: B(k, j) = W row k
-    const [dyp, dxp] = this.place([{ arr: dy, n: m * w.rows, load: true }, { arr: out, n: m * w.cols, load: false, out: true }]);
-    this.gemmCall(m, w.cols, w.rows, dyp, 0, w.rows, w.ptr, w.type, MODE_NN, w.rowBytes, dxp, w.cols, 1, 0);
+    const acc = accumulate && dx !== undefined;
+    // dx[m, cols] (+)= dy[m, rows] · W: B(k, j) = W row k
+    const [dyp, dxp] = this.place([{ arr: dy, n: m * w.rows, load: true }, { arr: out, n: m * w.cols, load: acc, out: true }]);
+    this.gemmCall(m, w.cols, w.rows, dyp, 0, w.rows, w.ptr, w.type, MODE_NN, w.rowBytes, dxp, w.cols, 1, acc ? 1 : 0);
     this.unplace(out, dxp, m * w.cols);
     return out;
   }
@@ -229,6 +231,79 @@ export class WasmBackend implements KernelBackend {
     const [gp, up, hp, mp] = this.place(ops);
     this.opCall(OP_SWIGLU, [hp, gp, up, stride, rows, cols, mask ? mp : 0], 16 * rows * cols);
     this.unplace(h, hp, rows * cols);
+  }
+
+  swigluBackward(dgu: Float32Array, dh: Float32Array, gu: Float32Array, uOff: number, stride: number, rows: number,
+    cols: number, mask?: Float32Array | null, dmask?: Float32Array | null): void {
+    this.alive();
+    checkCount(rows, 'rows'); checkCount(cols, 'cols'); checkCount(uOff, 'uOff');
+    if (rows === 0 || cols === 0) return;
+    if (!(Number.isInteger(stride) && stride >= cols)) throw new KernelArgumentError(`stride ${stride} must be a whole number ≥ cols ${cols}.`);
+    const span = uOff + (rows - 1) * stride + cols;
+    need(gu, span, 'gu'); need(dgu, span, 'dgu'); need(dh, rows * cols, 'dh');
+    if (mask) need(mask, cols, 'mask');
+    if (dmask) need(dmask, cols, 'dmask');
+    const ops = [{ arr: gu, n: span, load: true }, { arr: dh, n: rows * cols, load: true },
+      { arr: dgu, n: span, load: false, out: true }];
+    if (mask) ops.push({ arr: mask, n: cols, load: true });
+    if (dmask) ops.push({ arr: dmask, n: cols, load: true, out: true });
+    const p = this.place(ops);
+    const mp = mask ? p[3] : 0, dmp = dmask ? p[mask ? 4 : 3] : 0;
+    this.opCall(OP_SWIGLU_BACKWARD, [p[2], p[1], p[0], uOff, stride, rows, cols, mp, dmp], 32 * rows * cols);
+    // only the rows' gate and up slots are written: copy those back (a scratch slot holds nothing else of dgu)
+    if (this.resident(dgu) && p[2] === dgu.byteOffset) { /* in place */ } else {
+      const mem = this.f32(), base = p[2] >>> 2;
+      for (let t = 0; t < rows; t++) {
+        for (const o of [t * stride, uOff + t * stride]) dgu.set(mem.subarray(base + o, base + o + cols), o);
+      }
+    }
+    if (dmask) this.unplace(dmask, dmp, cols);
+  }
+
+  rmsnorm(out: Float32Array, rstd: Float32Array, x: Float32Array, w: Float32Array, rows: number, cols: number, eps: number): void {
+    this.alive();
+    checkCount(rows, 'rows'); checkCount(cols, 'cols');
+    if (rows === 0 || cols === 0) return;
+    need(x, rows * cols, 'x'); need(out, rows * cols, 'out'); need(w, cols, 'w'); need(rstd, rows, 'rstd');
+    const [op, rp, xp, wp] = this.place([{ arr: out, n: rows * cols, load: false, out: true }, { arr: rstd, n: rows, load: false, out: true },
+      { arr: x, n: rows * cols, load: true }, { arr: w, n: cols, load: true }]);
+    this.flt[F_ALPHA] = eps;
+    this.opCall(OP_RMSNORM, [op, rp, xp, wp, rows, cols], 8 * rows * cols);
+    this.unplace(out, op, rows * cols);
+    this.unplace(rstd, rp, rows);
+  }
+
+  rope(x: Float32Array, rows: number, nHeads: number, headDim: number, pos: Int32Array, cos: Float32Array,
+    sin: Float32Array, half: number, mode: 'norm' | 'neox', inverse = false): void {
+    this.alive();
+    checkCount(rows, 'rows'); checkCount(nHeads, 'nHeads'); checkCount(headDim, 'headDim'); checkCount(half, 'half');
+    if (rows === 0 || nHeads === 0 || half === 0) return;
+    if (2 * half > headDim) throw new KernelArgumentError(`${half} rotary pairs do not fit in a head of ${headDim} values.`);
+    need(x, rows * nHeads * headDim, 'x');
+    if (pos.length < rows) throw new KernelArgumentError(`pos has ${pos.length} values; it needs ${rows}.`);
+    let maxPos = 0;
+    for (let t = 0; t < rows; t++) {
+      if (!(pos[t] >= 0)) throw new KernelArgumentError(`pos[${t}] is ${pos[t]}; positions start at 0.`);
+      if (pos[t] > maxPos) maxPos = pos[t];
+    }
+    need(cos, (maxPos + 1) * half, 'cos'); need(sin, (maxPos + 1) * half, 'sin');
+    const tab = (maxPos + 1) * half;
+    // positions travel as their bytes (an f32 view of the i32 values; copies keep bytes)
+    const posBits = new Float32Array(pos.buffer, pos.byteOffset, rows);
+    const [xp, pp, cp, sp] = this.place([{ arr: x, n: rows * nHeads * headDim, load: true, out: true }, { arr: posBits, n: rows, load: true },
+      { arr: cos, n: tab, load: true }, { arr: sin, n: tab, load: true }]);
+    this.opCall(OP_ROPE, [xp, rows, nHeads, headDim, pp, cp, sp, half, mode === 'neox' ? 1 : 0, inverse ? 1 : 0], 8 * rows * nHeads * half);
+    this.unplace(x, xp, rows * nHeads * headDim);
+  }
+
+  add(y: Float32Array, x: Float32Array, n: number): void {
+    this.alive();
+    checkCount(n, 'n');
+    if (n === 0) return;
+    need(y, n, 'y'); need(x, n, 'x');
+    const [yp, xp] = this.place([{ arr: y, n, load: true, out: true }, { arr: x, n, load: true }]);
+    this.opCall(OP_ADD, [yp, xp, n], 2 * n);
+    this.unplace(y, yp, n);
   }
 
   /** A row-chunked op: integer args after the chunk counter; `work` decides whether the workers are woken. */

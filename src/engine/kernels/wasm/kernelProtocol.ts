@@ -25,6 +25,10 @@ export const OP_SOFTMAX_BACKWARD = 3;
 export const OP_SWIGLU = 4;
 export const OP_QUANTIZE = 5;
 export const OP_QGEMM = 6;
+export const OP_RMSNORM = 7;
+export const OP_ROPE = 8;
+export const OP_ADD = 9;
+export const OP_SWIGLU_BACKWARD = 10;
 export const OP_EXIT = 99;
 
 /** Spin this many polls before sleeping in Atomics.wait (wake-up from a futex costs tens of microseconds). */
@@ -57,6 +61,12 @@ export interface KernelExports {
   qValueShift(type: number): number;
   qgemmChunks(counter: number, M: number, N: number, K: number, xq: number, b: number, type: number,
     rowBytes: number, c: number, ldc: number, work: number): void;
+  rmsnormChunks(counter: number, out: number, rstd: number, x: number, w: number, rows: number, cols: number, eps: number): void;
+  ropeChunks(counter: number, x: number, rows: number, nHeads: number, headDim: number, pos: number, cos: number, sin: number,
+    half: number, neox: number, inverse: number): void;
+  addChunks(counter: number, y: number, x: number, n: number): void;
+  swigluBackwardChunks(counter: number, dgu: number, dh: number, gu: number, uOff: number, stride: number, rows: number,
+    cols: number, mask: number, dmask: number): void;
   heapBase(): number;
   WORK_BYTES: { value: unknown };
 }
@@ -67,7 +77,15 @@ export function runShare(ex: KernelExports, ctl: Int32Array, flt: Float32Array, 
   if (op === OP_SOFTMAX) ex.softmaxChunks(ctl[ARG], ctl[ARG + 1], ctl[ARG + 2], ctl[ARG + 3], ctl[ARG + 4]);
   else if (op === OP_SOFTMAX_BACKWARD) ex.softmaxBackwardChunks(ctl[ARG], ctl[ARG + 1], ctl[ARG + 2], ctl[ARG + 3], ctl[ARG + 4]);
   else if (op === OP_SWIGLU) ex.swigluChunks(ctl[ARG], ctl[ARG + 1], ctl[ARG + 2], ctl[ARG + 3], ctl[ARG + 4], ctl[ARG + 5], ctl[ARG + 6], ctl[ARG + 7]);
-  else if (op === OP_QUANTIZE) ex.quantizeChunks(ctl[ARG], ctl[ARG + 1], ctl[ARG + 2], ctl[ARG + 3], ctl[ARG + 4], ctl[ARG + 5], ctl[ARG + 6]);
+  else if (op === OP_RMSNORM) ex.rmsnormChunks(ctl[ARG], ctl[ARG + 1], ctl[ARG + 2], ctl[ARG + 3], ctl[ARG + 4], ctl[ARG + 5], ctl[ARG + 6], flt[F_ALPHA]);
+  else if (op === OP_ROPE) {
+    ex.ropeChunks(ctl[ARG], ctl[ARG + 1], ctl[ARG + 2], ctl[ARG + 3], ctl[ARG + 4], ctl[ARG + 5], ctl[ARG + 6], ctl[ARG + 7], ctl[ARG + 8],
+      ctl[ARG + 9], ctl[ARG + 10]);
+  } else if (op === OP_ADD) ex.addChunks(ctl[ARG], ctl[ARG + 1], ctl[ARG + 2], ctl[ARG + 3]);
+  else if (op === OP_SWIGLU_BACKWARD) {
+    ex.swigluBackwardChunks(ctl[ARG], ctl[ARG + 1], ctl[ARG + 2], ctl[ARG + 3], ctl[ARG + 4], ctl[ARG + 5], ctl[ARG + 6], ctl[ARG + 7],
+      ctl[ARG + 8], ctl[ARG + 9]);
+  } else if (op === OP_QUANTIZE) ex.quantizeChunks(ctl[ARG], ctl[ARG + 1], ctl[ARG + 2], ctl[ARG + 3], ctl[ARG + 4], ctl[ARG + 5], ctl[ARG + 6]);
   else if (op === OP_QGEMM) {
     const a = ARG;
     // args: counter, M, N, K, xq, b, type, rowBytes, c, ldc, work base

@@ -11,3 +11,7 @@ export { softmaxChunks, softmaxBackwardChunks } from './softmax';
 export { swigluChunks } from './swiglu';
 export { quantizeChunks, qBufferBytes } from './quantizeRows';
 export { qgemmChunks, qValueShift, QWORK_BYTES } from './qgemm';
+export { swigluBackwardChunks } from './swiglu';
+export { rmsnormChunks } from './rmsnorm';
+export { ropeChunks } from './rope';
+export { addChunks } from './add';
