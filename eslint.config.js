@@ -13,6 +13,13 @@ const runtimeInsideBan = {
   message: 'the host uses the runtime through src/runtime/client only',
 };
 
+// The job process runs the engine; of the runtime it uses only the training tokenizer, which loads llama.cpp's
+// vocabulary (no weights) for the vocabularies the engine's tokenizer does not cover — the CLI's path too.
+const jobsRuntimeBan = {
+  regex: '(^|/)runtime(/(?!core/llamaCppTokenizer\\.js$).*)?$',
+  message: 'the job process may use only the runtime\'s training tokenizer (src/runtime/core/llamaCppTokenizer.ts)',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.tools/**', '.cache/**', 'test-results/**', 'src/engine/kernels/wasm/assembly/**', 'src/engine/kernels/wasm/build/**', '**/*.cjs'] },
   js.configs.recommended,
@@ -30,9 +37,11 @@ export default tseslint.config(
   { files: ['src/workspace/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'runtime', 'jobs')]) },
   { files: ['src/process/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'runtime', 'jobs')]) },
   { files: ['src/runtime/**'], rules: restrict([vscodeBan, ...upper('host', 'cli', 'jobs')]) },
-  { files: ['src/jobs/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'runtime')]) },
+  { files: ['src/jobs/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli'), jobsRuntimeBan]) },
   { files: ['src/serve/**'], rules: restrict([vscodeBan, ...upper('host', 'cli', 'jobs')]) },
   { files: ['src/evaluate/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'jobs', 'serve')]) },
+  // DNO iterations: llama.cpp through the EvalRuntime interface, training through a caller's trainer (CLI or job)
+  { files: ['src/tune/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'runtime', 'jobs', 'serve')]) },
   { files: ['src/cli/**'], rules: restrict([vscodeBan, ...upper('host')]) },
   { files: ['src/host/**'], rules: restrict([llamaBan, runtimeInsideBan, ...upper('cli')]) },
   { files: ['webview/**'], rules: restrict([vscodeBan, llamaBan, ...upper('host', 'cli', 'runtime', 'jobs', 'engine', 'workspace')]) },

@@ -23,7 +23,8 @@ import { trainingTokenizer } from '../../runtime/core/llamaCppTokenizer.js';
 import { createRunFolder, sha256File } from '../../workspace/index.js';
 import { CliUsageError } from '../CliUsageError.js';
 import { dataDirectoryOption, openVariantOutput, variantOutputOptions } from '../variantOutput.js';
-import { createCliRuntime, numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
+import { runDnoCommand } from './trainDno.js';
+import { numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
 
 const usage = 'train MODEL --pairs FILE.jsonl [--out ADAPTER.gguf | --data DIR] [--method dpo|ipo|sft] [--rank 8] [--alpha 16] '
   + '[--targets LIST] [--epochs N | --steps N] [--lr X] [--beta B] [--sft-weight W] [--seed N] [--held-out N] [--resume RUN] [--json] [--threads N]';
@@ -80,6 +81,9 @@ function parseTargets(v: string | undefined): LoraTarget[] {
 }
 
 export async function run(args: string[]): Promise<void> {
+  // DNO iterations have options of their own (prompts, an oracle): src/cli/commands/trainDno.ts
+  const m = args.findIndex((a) => a === '--method' || a.startsWith('--method='));
+  if (m >= 0 && (args[m] === '--method=dno' || args[m + 1] === 'dno')) return runDnoCommand(args);
   const { model, values } = parseCommand('train', args, {
     ...variantOutputOptions,
     pairs: { type: 'string' }, method: { type: 'string' }, rank: { type: 'string' }, alpha: { type: 'string' },
@@ -89,7 +93,7 @@ export async function run(args: string[]): Promise<void> {
   }, usage);
   const pairsFile = requiredString(values, 'pairs', usage);
   const method = (values.method as string | undefined) ?? 'dpo';
-  if (!['dpo', 'ipo', 'sft'].includes(method)) throw new CliUsageError(`--method must be dpo, ipo or sft, not '${method}'`);
+  if (!['dpo', 'ipo', 'sft'].includes(method)) throw new CliUsageError(`--method must be dpo, ipo, sft or dno, not '${method}'`);
   if (values.epochs !== undefined && values.steps !== undefined) throw new CliUsageError('give --epochs or --steps, not both');
   const seed = numberOption(values, 'seed', { integer: true, min: 0 }) ?? DEFAULT_TUNE.seed;
   const threads = numberOption({ threads: (values.threads as string | undefined) ?? process.env.MODEL_LAB_THREADS }, 'threads', { integer: true, min: 0 })
@@ -97,11 +101,10 @@ export async function run(args: string[]): Promise<void> {
   const started = Date.now();
 
   // Pairs → text (the model's chat template for message lists) → tokens, and a held-out split fixed by the seed.
-  // tokens as llama.cpp makes them: the engine's SPM tokenizer, or (BPE vocabularies) llama.cpp's through a runtime
+  // tokens as llama.cpp makes them: the engine's SPM tokenizer, or (BPE vocabularies) llama.cpp's, vocabulary-only
   const gguf = await readGguf(model);
   const md = gguf.metadata;
-  let tokRuntime: LlamaRuntime | undefined;
-  const tok = await trainingTokenizer(model, async () => (tokRuntime = await createCliRuntime({ ...values, gpu: (values.gpu as string | undefined) ?? 'off' })));
+  const tok = await trainingTokenizer(model);
   const arch = String(md[GENERAL.architecture]);
   const ctx = Number(md[archKey(arch, 'contextLength')] ?? 512);
   const eos = tok.tokenText(tok.eosId);
@@ -115,7 +118,6 @@ export async function run(args: string[]): Promise<void> {
   const train = encodePairs(trainTexts, tok, maxLength);
   const heldOut = encodePairs(heldOutTexts, tok, maxLength);
   await tok.dispose();
-  await tokRuntime?.dispose();
 
   const config = tuneConfigFor({
     method: method as TuneMethod,

@@ -3,7 +3,7 @@ import { TOKENIZER } from '../gguf/metadataKeys.js';
 
 /**
  * What training needs from a tokenizer. Two implement it: the engine's SpmTokenizer (SPM vocabularies, pure
- * TypeScript) and llama.cpp's own tokenizer through the runtime (src/runtime/core/llamaCppTokenizer.ts) for the
+ * TypeScript) and llama.cpp's own tokenizer, loaded vocabulary-only (src/runtime/core/llamaCppTokenizer.ts), for the
  * vocabularies the engine does not cover. Either way the ids are the ones llama.cpp produces from the same text.
  */
 export interface TextTokenizer {
@@ -21,7 +21,7 @@ export interface TextTokenizer {
 /**
  * The tokenizer models (tokenizer.ggml.model) the engine's own tokenizer covers: 'llama', SentencePiece-style
  * vocabularies with byte fallback (Phi-3, Llama 2, Mistral, our demo model). Byte-level BPE ('gpt2': Qwen2.5,
- * Llama 3.x) and the others are tokenized by llama.cpp through the runtime.
+ * Llama 3.x) and the others are tokenized by llama.cpp (llamaCppTokenizer).
  */
 export const ENGINE_TOKENIZER_MODELS: readonly string[] = ['llama'];
 

@@ -3,7 +3,8 @@
 // uses are copied into the run folder first (the store keeps changing; a resumed run must train on the same data),
 // the adapter variant is reserved at the start (its id kept in the run folder, so a resumed run finishes the same
 // one), and the engine's loop keeps checkpoints and metrics.jsonl (TRL's names) in the run folder. Held-out pairs
-// are written as text (heldout.jsonl) for the caller to measure with llama.cpp: the job process runs the engine only.
+// are written as text (heldout.jsonl) for the caller to measure with llama.cpp: the job process runs the engine (with
+// llama.cpp's tokenizer, vocabulary-only, where the engine's does not cover the vocabulary).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ModelLabError } from '../../engine/errors.js';
@@ -11,11 +12,11 @@ import { readGguf } from '../../engine/gguf/index.js';
 import { archKey, GENERAL, TOKENIZER } from '../../engine/gguf/metadataKeys.js';
 import { createReferenceBackend, createWasmBackend, type KernelBackend } from '../../engine/kernels/index.js';
 import { loadEngineModel, loadLoraGguf, saveLoraGguf } from '../../engine/model/index.js';
-import { engineTokenizes, SpmTokenizer, tokenizerVocabFromGguf } from '../../engine/tokenizer/index.js';
 import {
-  encodePairs, pairTexts, readTrlPairs, splitHeldOut, trainPreferences, tuneConfigFor, type TuneMethod, type TuneOptions,
+  encodePairs, pairTexts, readTrlPairs, splitHeldOut, trainPreferences, tuneConfigFor, type EncodeResult, type PairTexts, type TuneMethod, type TuneOptions,
 } from '../../engine/tune/index.js';
 import { initAdapterShape, type TuneConfig } from '../../engine/tune/index.js';
+import { trainingTokenizer } from '../../runtime/core/llamaCppTokenizer.js';
 import { createVariant, openPendingVariant, sha256File, workspacePaths, writeFileAtomic, type PendingVariant } from '../../workspace/index.js';
 import { derivePairs, formatPairs, PreferenceStore } from '../../workspace/preferences/index.js';
 import { defineJobKind } from './JobKind.js';
@@ -110,20 +111,22 @@ export const tuneJob = defineJobKind<TuneJobParams, TuneJobResult>({
     const pairsFile = await runPairs(p, ctx.runDir);
     const gguf = await readGguf(p.model, { signal: ctx.signal });
     const md = gguf.metadata;
-    // The job process has no llama.cpp: it tokenizes with the engine's SPM tokenizer, which reproduces llama.cpp's
-    // ids for the vocabularies it covers. Others are trained from the command line (model-lab train).
-    if (!engineTokenizes(md)) {
-      throw new ModelLabError('TOKENIZER_UNSUPPORTED', `${path.basename(p.model)} has a ${String(md[TOKENIZER.model])} tokenizer the job process cannot run; train it with 'npx model-lab train'.`);
-    }
-    const tok = new SpmTokenizer(tokenizerVocabFromGguf(md));
+    // Tokens as llama.cpp makes them, as the CLI gets them: the engine's SPM tokenizer where it covers the vocabulary,
+    // else llama.cpp's own, loaded vocabulary-only in this process (BPE: Qwen2.5, Llama 3.x).
+    const tok = await trainingTokenizer(p.model, ctx.signal);
     const template = md[TOKENIZER.chatTemplate];
-    const texts = readTrlPairs(pairsFile).map((x) => pairTexts(x, { template: typeof template === 'string' ? template : undefined, eosToken: tok.tokenText(tok.eosId) }));
     const { maxSteps, heldOut: heldOutCount, ...options } = p.choices;
     const seed = options.seed ?? 1;
-    const split = splitHeldOut(texts, heldOutCount, seed);
     const maxLength = Math.min(Number(md[archKey(String(md[GENERAL.architecture]), 'contextLength')] ?? 512), 512);
-    const train = encodePairs(split.train, tok, maxLength);
-    const heldOut = encodePairs(split.heldOut, tok, maxLength);
+    let split: { train: PairTexts[]; heldOut: PairTexts[] }, train: EncodeResult, heldOut: EncodeResult;
+    try {
+      const texts = readTrlPairs(pairsFile).map((x) => pairTexts(x, { template: typeof template === 'string' ? template : undefined, eosToken: tok.tokenText(tok.eosId) }));
+      split = splitHeldOut(texts, heldOutCount, seed);
+      train = encodePairs(split.train, tok, maxLength);
+      heldOut = encodePairs(split.heldOut, tok, maxLength);
+    } finally {
+      await tok.dispose();
+    }
     if (train.pairs.length === 0) throw new ModelLabError('TUNE_NO_PAIRS', 'No training pairs are left (all were empty or too long).');
     if (p.reference === 'init' && !p.initAdapter) throw new ModelLabError('TUNE_CONFIG', "reference 'init' needs an initAdapter to start from.");
     const init = p.initAdapter ? await initAdapterShape(p.initAdapter, ctx.signal) : undefined;

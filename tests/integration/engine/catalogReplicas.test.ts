@@ -3,7 +3,7 @@
 // random weights): our reader accepts it, llama.cpp loads it, and the engine's log-probs on a text equal llama.cpp's
 // within llamaParity.test.ts's bounds (F16: mean signed and mean |Δ| 1e-3, worst 1e-2; quantized: mean signed 2e-2,
 // mean |Δ| 4e-2, worst 0.25) — or the engine refuses the file, before loading a tensor, naming what it lacks.
-// Tokens come from trainingTokenizer, as training and pruning get them: llama.cpp's (through the runtime) for the
+// Tokens come from trainingTokenizer, as training and pruning get them: llama.cpp's (vocabulary-only) for the
 // BPE vocabularies, the engine's SPM tokenizer for Phi-3 — either way checked equal to llama.cpp's own.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { hyperparameterEntries } from '../../../src/engine/gguf/hyperparameterEntries.js';
 import { readGguf } from '../../../src/engine/gguf/index.js';
+import { GGML_TYPE } from '../../../src/engine/quant/index.js';
 import { TOKENIZER } from '../../../src/engine/gguf/metadataKeys.js';
 import { GGUF_VALUE_TYPE as V } from '../../../src/engine/gguf/types.js';
 import { createWasmBackend, type KernelBackend } from '../../../src/engine/kernels/index.js';
@@ -19,7 +20,6 @@ import { batchLogprobs, checkEngineModelFile, loadEngineModel, makeBatch, type E
 import { CATALOG_REPLICA_IDS, catalogReplicaTypes, writeCatalogReplica, type CatalogReplicaId } from '../../../src/engine/synth/index.js';
 import { WORDS } from '../../../src/engine/synth/spmVocab.js';
 import { MODEL_CATALOG } from '../../../src/runtime/catalog.js';
-import { LlamaRuntime } from '../../../src/runtime/core/LlamaRuntime.js';
 import { trainingTokenizer } from '../../../src/runtime/core/llamaCppTokenizer.js';
 import { EXACT_SCORING_CONTEXT, scoreTokens } from '../../../src/runtime/core/scoreTokens.js';
 
@@ -28,15 +28,6 @@ const CTX = { contextSize: 512, threads: 2, ...EXACT_SCORING_CONTEXT };
 let dir = '';
 let llama: any;
 let backend: KernelBackend;
-let rt: LlamaRuntime | undefined;
-/** The runtime behind llama.cpp's tokenizer, started when a BPE replica first needs it. */
-async function runtime(): Promise<LlamaRuntime> {
-  if (!rt) {
-    rt = new LlamaRuntime();
-    await rt.initialize({ gpu: 'off', threads: 2 });
-  }
-  return rt;
-}
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-replica-'));
@@ -46,7 +37,6 @@ before(async () => {
 });
 after(async () => {
   backend?.dispose();
-  await rt?.dispose();
   await llama?.dispose();
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -71,7 +61,7 @@ async function parity(file: string, engine: EngineModel, expectSpmTokenizer: boo
     const diffs: number[] = [];
     let signed = 0;
     // the tokenizer training and pruning use: the engine's SPM one where it covers the vocabulary, else llama.cpp's
-    const tok = await trainingTokenizer(file, () => runtime());
+    const tok = await trainingTokenizer(file);
     try {
       assert.equal(tok.source, expectSpmTokenizer ? 'engine' : 'llama.cpp');
       for (const [seed, words] of [[3, 6], [7, 150]] as const) {
@@ -137,40 +127,24 @@ for (const { id, quantized, spm } of PARITY) {
   });
 }
 
-test('qwen2.5-0.5b-instruct-q4_k_m replica: refused for its Q5_0 weights (no kernel); with Q8_0 in their place, log-probs match llama.cpp\'s', async () => {
+test('qwen2.5-0.5b-instruct-q4_k_m replica: its Q5_0 weights run on the integer kernels; log-probs match llama.cpp\'s', async () => {
   const id = 'qwen2.5-0.5b-instruct-q4_k_m';
   const file = path.join(dir, `${id}.gguf`);
   await writeCatalogReplica(file, id, { seed: 22 });
-  let progress = 0;
-  await assert.rejects(loadEngineModel(file, { backend, onProgress: () => { progress++; } }),
-    (e: Error & { code?: string }) => e.code === 'ENGINE_UNSUPPORTED_TYPE' && /Q5_0 \('blk\.0\.attn_q\.weight'/.test(e.message) && !/\n/.test(e.message));
-  assert.equal(progress, 0, 'refused before loading any tensor');
-  // a job asks first, from the header alone
-  await assert.rejects(checkEngineModelFile(file), (e: Error & { code?: string }) => e.code === 'ENGINE_UNSUPPORTED_TYPE');
-  // the architecture (q/k/v biases, tied output, NEOX rope, 7 heads over 1 KV head, BPE 'qwen2') with kernel types
-  const { weightType, tensorTypes } = catalogReplicaTypes(id);
+  await checkEngineModelFile(file);
+  // the architecture (q/k/v biases, tied output, NEOX rope, 7 heads over 1 KV head, BPE 'qwen2') and its types
+  const { weightType } = catalogReplicaTypes(id);
   assert.equal(weightType, 'Q5_0');
-  const swapped = Object.fromEntries(Object.entries(tensorTypes).map(([k, v]) => [k, v === 'Q5_0' ? 'Q8_0' : v] as const));
-  const kernelTypes = path.join(dir, `${id}-q8.gguf`);
-  await writeCatalogReplica(kernelTypes, id, { seed: 22, tensorTypes: { ...allQ8(), ...swapped } });
-  const engine = await loadEngineModel(kernelTypes, { backend });
+  const engine = await loadEngineModel(file, { backend });
   try {
+    assert.equal(engine.layers[0].wq?.handle?.type, GGML_TYPE.Q5_0, 'attn_q kept as Q5_0');
     assert.equal(engine.output, engine.tokenEmbd, 'tied output');
     assert.ok(engine.layers[0].wq?.bias && engine.layers[0].wk?.bias && engine.layers[0].wv?.bias, 'q/k/v biases loaded');
-    assertWithin(await parity(kernelTypes, engine, false), true, `${id} (Q8_0 for Q5_0)`);
+    assertWithin(await parity(file, engine, false), true, id);
   } finally {
     engine.dispose();
   }
 });
-
-/** Q8_0 for every matrix the replica leaves at its default type (Q5_0). */
-function allQ8(): Record<string, 'Q8_0'> {
-  const out: Record<string, 'Q8_0'> = {};
-  for (let il = 0; il < 2; il++) {
-    for (const t of ['attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_gate', 'ffn_up']) out[`blk.${il}.${t}.weight`] = 'Q8_0';
-  }
-  return out;
-}
 
 test('a model the engine cannot compute as llama.cpp does is refused before loading, naming what is missing', async () => {
   let progress = 0;
@@ -186,6 +160,12 @@ test('a model the engine cannot compute as llama.cpp does is refused before load
   await writeCatalogReplica(extra, 'phi-3-mini-4k-instruct-fp16', { ropeFreqs: new Array<number>(32).fill(2) });
   await assert.rejects(loadEngineModel(extra, { backend, onProgress }),
     (e: Error & { code?: string }) => e.code === 'ENGINE_UNSUPPORTED_TENSOR' && /'rope_freqs\.weight'/.test(e.message));
+  // a storage type with no kernel (Q4_1, which no catalog model uses), named with its tensor, before any work
+  const q41 = path.join(dir, 'q4_1.gguf');
+  await writeCatalogReplica(q41, 'qwen2.5-0.5b-instruct-q4_k_m', { tensorTypes: { 'blk.0.attn_q.weight': 'Q4_1' } });
+  await assert.rejects(loadEngineModel(q41, { backend, onProgress }),
+    (e: Error & { code?: string }) => e.code === 'ENGINE_UNSUPPORTED_TYPE' && /Q4_1 \('blk\.0\.attn_q\.weight'/.test(e.message) && !/\n/.test(e.message));
+  await assert.rejects(checkEngineModelFile(q41), (e: Error & { code?: string }) => e.code === 'ENGINE_UNSUPPORTED_TYPE');
   // an architecture the engine does not build (Gemma 2's keys over a llama replica's tensors)
   const gemma = path.join(dir, 'gemma2.gguf');
   await writeCatalogReplica(gemma, 'llama-3.2-1b-instruct-q4_k_m', { metadata: hyperparameterEntries({ architecture: 'gemma2',

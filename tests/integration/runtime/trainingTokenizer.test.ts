@@ -44,7 +44,7 @@ test('the engine tokenizer refuses a BPE vocabulary and says which kinds it cove
 
 test('a BPE model gets llama.cpp\'s tokens: merges applied, BOS as the model adds it, EOS text from the vocabulary', async () => {
   const v = bpeVocab();
-  const tok = await trainingTokenizer(bpeModel, () => rt);
+  const tok = await trainingTokenizer(bpeModel);
   try {
     assert.equal(tok.source, 'llama.cpp');
     const id = (t: string): number => v.tokens.indexOf(t);
@@ -66,7 +66,7 @@ test('a BPE model gets llama.cpp\'s tokens: merges applied, BOS as the model add
 });
 
 test('training pairs on a BPE model: the engine scores llama.cpp\'s tokens as llama.cpp scores the text', async () => {
-  const tok = await trainingTokenizer(bpeModel, () => rt);
+  const tok = await trainingTokenizer(bpeModel);
   const engine = await loadEngineModel(bpeModel);
   try {
     const { pairs } = encodePairs([{ prompt: 'the model', chosen: ' data is good', rejected: ' file' }], tok, 64);
@@ -86,8 +86,8 @@ test('training pairs on a BPE model: the engine scores llama.cpp\'s tokens as ll
   }
 });
 
-test('an SPM model is tokenized by the engine, without a runtime', async () => {
-  const tok = await trainingTokenizer(spmModel, () => { throw new Error('no runtime needed'); });
+test('an SPM model is tokenized by the engine, without llama.cpp', async () => {
+  const tok = await trainingTokenizer(spmModel);
   const spm = new SpmTokenizer(tokenizerVocabFromGguf((await readGguf(spmModel)).metadata));
   assert.equal(tok.source, 'engine');
   assert.deepEqual(tok.encode('hello world', { addBos: true }), spm.encode('hello world', { addBos: true }));
