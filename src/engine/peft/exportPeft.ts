@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ModelLabError } from '../errors.js';
 import { isLoraAdapter, loraAdapterProblems } from '../gguf/checkAdapter.js';
 import { readGguf, readTensorBytes, modelSpecFromGguf } from '../gguf/index.js';
-import { ADAPTER, GENERAL } from '../gguf/metadataKeys.js';
+import { ADAPTER, GENERAL, MODEL_LAB } from '../gguf/metadataKeys.js';
 import { dequantize } from '../quant/index.js';
 import { PEFT_MODULES, permuteRows, ropeRowPermutation } from './peftNames.js';
 import { writeSafetensors, type SafeTensor } from './safetensors.js';
@@ -50,9 +50,11 @@ export async function exportPeft(adapterPath: string, outDir: string, opts: { ba
     targets.add(module.split('.').pop()!);
   }
   const alphaValue = file.metadata[ADAPTER.loraAlpha];
+  // the dropout it was trained with (ours keep it; llama.cpp's converter's do not: 0), for training on with PEFT
+  const dropout = file.metadata[MODEL_LAB.loraDropout];
   const config = {
     peft_type: 'LORA', task_type: 'CAUSAL_LM', r: rank, lora_alpha: typeof alphaValue === 'number' ? alphaValue : rank,
-    target_modules: [...targets].sort(), lora_dropout: 0, bias: 'none', use_rslora: false, fan_in_fan_out: false,
+    target_modules: [...targets].sort(), lora_dropout: typeof dropout === 'number' ? roundF32(dropout) : 0, bias: 'none', use_rslora: false, fan_in_fan_out: false,
     inference_mode: true, base_model_name_or_path: '',
   };
   await mkdir(outDir, { recursive: true });
@@ -60,4 +62,13 @@ export async function exportPeft(adapterPath: string, outDir: string, opts: { ba
   await writeSafetensors(files[0]!, tensors, { format: 'pt' });
   await writeFile(files[1]!, JSON.stringify(config, null, 2) + '\n');
   return { files, tensors: tensors.length };
+}
+
+/** A float32 read back as the shortest decimal that rounds to it (0.05, not 0.05000000074505806). */
+function roundF32(x: number): number {
+  for (let digits = 1; digits < 10; digits++) {
+    const v = Number(x.toPrecision(digits));
+    if (Math.fround(v) === Math.fround(x)) return v;
+  }
+  return x;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ModelLabError } from '../errors.js';
 import { readGguf, modelSpecFromGguf, writeGguf, GGUF_VALUE_TYPE, type GgufTensorToWrite } from '../gguf/index.js';
-import { ADAPTER, ADAPTER_FILE_TYPE, GENERAL } from '../gguf/metadataKeys.js';
+import { ADAPTER, ADAPTER_FILE_TYPE, GENERAL, MODEL_LAB } from '../gguf/metadataKeys.js';
 import { parseBlockTensor } from './exportPeft.js';
 import { PEFT_MODULES, permuteRows, ropeRowPermutation } from './peftNames.js';
 import { readSafetensors } from './safetensors.js';
@@ -10,10 +10,11 @@ import { readSafetensors } from './safetensors.js';
 /**
  * Reads a PEFT LoRA folder (adapter_config.json + adapter_model.safetensors) into a llama.cpp adapter GGUF for
  * `basePath`: module names mapped to GGUF tensor names, shapes checked against the base, llama's q/k rows put in
- * GGUF's rope order, rsLoRA's alpha/√r scaling folded into adapter.lora.alpha (llama.cpp applies alpha/r).
+ * GGUF's rope order, rsLoRA's alpha/√r scaling folded into adapter.lora.alpha (llama.cpp applies alpha/r);
+ * lora_dropout kept (model_lab.lora.dropout) so a run that continues the adapter, or an export, has it.
  */
-export async function importPeft(dir: string, basePath: string, out: string): Promise<{ tensors: number; rank: number; alpha: number }> {
-  let config: { r?: number; lora_alpha?: number; use_rslora?: boolean; peft_type?: string; fan_in_fan_out?: boolean };
+export async function importPeft(dir: string, basePath: string, out: string): Promise<{ tensors: number; rank: number; alpha: number; dropout: number }> {
+  let config: { r?: number; lora_alpha?: number; lora_dropout?: number; use_rslora?: boolean; peft_type?: string; fan_in_fan_out?: boolean };
   try {
     config = JSON.parse(readFileSync(path.join(dir, 'adapter_config.json'), 'utf8'));
   } catch (err) {
@@ -56,6 +57,8 @@ export async function importPeft(dir: string, basePath: string, out: string): Pr
   }
   if (out_.length === 0) throw new ModelLabError('PEFT_BAD', `${dir} holds no LoRA tensors.`);
   const loraAlpha = config.lora_alpha ?? rank;
+  const dropout = config.lora_dropout ?? 0;
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) throw new ModelLabError('PEFT_BAD', `adapter_config.json: lora_dropout ${String(dropout)} is not in [0, 1).`);
   const alpha = config.use_rslora ? loraAlpha * Math.sqrt(rank) : loraAlpha;
   const T = GGUF_VALUE_TYPE;
   await writeGguf(out, {
@@ -65,8 +68,9 @@ export async function importPeft(dir: string, basePath: string, out: string): Pr
       { key: GENERAL.name, type: T.STRING, value: `PEFT ${path.basename(path.resolve(dir))}` },
       { key: ADAPTER.type, type: T.STRING, value: 'lora' },
       { key: ADAPTER.loraAlpha, type: T.FLOAT32, value: alpha },
+      ...(dropout > 0 ? [{ key: MODEL_LAB.loraDropout, type: T.FLOAT32, value: dropout }] : []),
     ],
     tensors: out_,
   });
-  return { tensors: out_.length, rank, alpha };
+  return { tensors: out_.length, rank, alpha, dropout };
 }
