@@ -1,5 +1,5 @@
 // model-lab train MODEL --pairs FILE.jsonl [--out ADAPTER.gguf | --data DIR] [--method dpo|ipo|sft] [--rank 8]
-//   [--alpha 16] [--targets LIST] [--epochs N | --steps N] [--lr X] [--beta B] [--sft-weight W] [--seed N] [--held-out N]
+//   [--alpha 16] [--targets LIST] [--dropout P] [--epochs N | --steps N] [--lr X] [--beta B] [--sft-weight W] [--seed N] [--held-out N]
 //   [--resume RUN] [--json]
 // Trains a LoRA adapter on TRL preference pairs with Model Lab's engine (the base stays in its stored type; the
 // reference is the same base with no adapter), then measures held-out preference accuracy with llama.cpp with and
@@ -27,7 +27,7 @@ import { runDnoCommand } from './trainDno.js';
 import { numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
 
 const usage = 'train MODEL --pairs FILE.jsonl [--out ADAPTER.gguf | --data DIR] [--method dpo|ipo|sft] [--rank 8] [--alpha 16] '
-  + '[--targets LIST] [--epochs N | --steps N] [--lr X] [--beta B] [--sft-weight W] [--seed N] [--held-out N] [--resume RUN] [--json] [--threads N]';
+  + '[--targets LIST] [--dropout P] [--epochs N | --steps N] [--lr X] [--beta B] [--sft-weight W] [--seed N] [--held-out N] [--resume RUN] [--json] [--threads N]';
 
 /** Peak resident memory of this process (VmHWM; getrusage's maxRSS where /proc is absent). */
 export function peakRssBytes(): number {
@@ -72,6 +72,13 @@ export async function heldOutAccuracy(rt: LlamaRuntime, modelId: string, pairs: 
   }
 }
 
+/** --dropout P: PEFT's lora_dropout, in [0, 1). */
+function dropoutOption(values: Parameters<typeof numberOption>[0]): number | undefined {
+  const p = numberOption(values, 'dropout', { min: 0 });
+  if (p !== undefined && p >= 1) throw new CliUsageError('--dropout must be below 1 (the share of the LoRA input dropped while training)');
+  return p;
+}
+
 function parseTargets(v: string | undefined): LoraTarget[] {
   if (!v || v === 'all') return ALL_LORA_TARGETS;
   const list = v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -89,7 +96,7 @@ export async function run(args: string[]): Promise<void> {
     pairs: { type: 'string' }, method: { type: 'string' }, rank: { type: 'string' }, alpha: { type: 'string' },
     targets: { type: 'string' }, epochs: { type: 'string' }, steps: { type: 'string' }, lr: { type: 'string' },
     beta: { type: 'string' }, seed: { type: 'string' }, 'held-out': { type: 'string' }, resume: { type: 'string' },
-    'sft-weight': { type: 'string' },
+    'sft-weight': { type: 'string' }, dropout: { type: 'string' },
   }, usage);
   const pairsFile = requiredString(values, 'pairs', usage);
   const method = (values.method as string | undefined) ?? 'dpo';
@@ -122,6 +129,7 @@ export async function run(args: string[]): Promise<void> {
   const config = tuneConfigFor({
     method: method as TuneMethod,
     sftWeight: numberOption(values, 'sft-weight', { min: 0 }),
+    dropout: dropoutOption(values),
     rank: numberOption(values, 'rank', { integer: true, min: 1 }),
     alpha: numberOption(values, 'alpha', { min: 0 }),
     targets: parseTargets(values.targets as string | undefined),
@@ -157,7 +165,7 @@ export async function run(args: string[]): Promise<void> {
       let result;
       const output = await openVariantOutput(values, {
         kind: 'adapter', method, parent: { file: path.resolve(model) }, signal: ac.signal,
-        parameters: { method, rank, alpha, targets: config.lora.targets, steps, lr: config.lr, beta: config.beta, seed, pairs: path.resolve(pairsFile) },
+        parameters: { method, rank, alpha, targets: config.lora.targets, dropout: config.lora.dropout ?? 0, steps, lr: config.lr, beta: config.beta, seed, pairs: path.resolve(pairsFile) },
       });
       try {
         const engineModel = await loadEngineModel(model, { backend, signal: ac.signal });

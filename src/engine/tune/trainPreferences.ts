@@ -21,7 +21,8 @@ export interface TuneConfig extends LoopConfig {
   mix?: PreferenceLossMix;
   /** DPO/IPO temperature (TRL's beta). */
   beta: number;
-  lora: { r: number; alpha: number; targets: LoraTarget[] };
+  /** dropout: PEFT's lora_dropout on the LoRA branch's input while training (default 0). */
+  lora: { r: number; alpha: number; targets: LoraTarget[]; dropout?: number };
   /** Seed of the adapter's initialisation and of the pair order. */
   seed: number;
   /**
@@ -71,6 +72,7 @@ function validate(c: TuneConfig, data: TuneData): void {
   if (!['dpo', 'ipo', 'sft'].includes(c.method)) throw new TuneError('TUNE_CONFIG', `Unknown method '${String(c.method)}' (dpo, ipo or sft).`);
   if (!(c.beta > 0)) throw new TuneError('TUNE_CONFIG', 'beta must be positive.');
   if (!Number.isInteger(c.lora.r) || c.lora.r < 1 || !(c.lora.alpha > 0)) throw new TuneError('TUNE_CONFIG', 'LoRA rank must be a positive integer and alpha positive.');
+  if (c.lora.dropout !== undefined && !(c.lora.dropout >= 0 && c.lora.dropout < 1)) throw new TuneError('TUNE_CONFIG', `LoRA dropout must be in [0, 1), not ${c.lora.dropout}.`);
   const mix = mixOf(c);
   if (!Object.values(mix).some((w) => (w ?? 0) > 0)) throw new TuneError('TUNE_CONFIG', 'The loss mix gives every loss weight 0.');
   if (data.train.length === 0) throw new TuneError('TUNE_NO_PAIRS', 'No training pairs are left (all were empty or too long).');
@@ -139,6 +141,7 @@ export async function trainPreferences(runDir: string, model: EngineModel, confi
 
   const adapter = data.init ? copyAdapter(model, data.init.adapter)
     : LoraAdapter.create(model, { r: config.lora.r, alpha: config.lora.alpha, targets: config.lora.targets, seed: config.seed });
+  adapter.dropout = config.lora.dropout ?? 0;
   if (adapter.pairs.size === 0) {
     throw new TuneError('TUNE_CONFIG', `None of the LoRA targets (${config.lora.targets.join(', ')}) is a projection of this ${model.spec.architecture} model.`);
   }

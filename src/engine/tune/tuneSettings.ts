@@ -12,6 +12,8 @@ export interface TuneOptions {
   /** Default 2·rank. */
   alpha?: number;
   targets?: LoraTarget[];
+  /** LoRA dropout (PEFT's lora_dropout) in [0, 1); default 0. */
+  dropout?: number;
   /** Passes over the training pairs (default DEFAULT_EPOCHS), unless `steps` is given. */
   epochs?: number;
   steps?: number;
@@ -44,7 +46,7 @@ export function tuneConfigFor(o: TuneOptions, trainPairs: number): TuneConfig {
     // the chosen answers' NLL keeps them likely instead of only pushing the rejected ones down
     ...(o.sftWeight && method !== 'sft' ? { mix: { [method]: 1, sft: o.sftWeight } } : {}),
     beta: o.beta ?? DEFAULT_TUNE.beta,
-    lora: { r: rank, alpha: o.alpha ?? 2 * rank, targets: o.targets ?? DEFAULT_TUNE.lora.targets },
+    lora: { r: rank, alpha: o.alpha ?? 2 * rank, targets: o.targets ?? DEFAULT_TUNE.lora.targets, ...(o.dropout ? { dropout: o.dropout } : {}) },
     lr, minLr: Math.min(DEFAULT_TUNE.minLr, lr / 10),
     batchSize, microBatch, steps,
     warmupSteps: Math.min(DEFAULT_TUNE.warmupSteps, Math.floor(steps / 4)),

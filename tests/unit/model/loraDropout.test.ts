@@ -1,7 +1,12 @@
 // LoRA dropout (PEFT's lora_dropout): the LoRA branch reads x ⊙ mask in training passes only; masks follow from a
 // seed, so the recomputed backward, a rerun and a resumed run see the same ones.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
+import { Rng } from '../../../src/engine/model/random.js';
+import { DEFAULT_TUNE, trainPreferences, type EncodedPair, type TuneConfig } from '../../../src/engine/tune/index.js';
 import { nllWeights } from '../../../src/engine/loss/index.js';
 import { createRandomModel } from '../../../src/engine/model/createRandomModel.js';
 import { LoraAdapter } from '../../../src/engine/model/LoraAdapter.js';
@@ -85,4 +90,36 @@ test('a dropout outside [0, 1) is refused', () => {
   const model = createRandomModel({ nVocab: 12, nEmbd: 8, nLayer: 1, nHead: 2, nFf: 8, seed: 1 });
   assert.throws(() => LoraAdapter.create(model, { r: 2, alpha: 4, targets: ['attn_q'], dropout: 1 }), { code: 'ENGINE_BAD_INPUT' });
   assert.throws(() => LoraAdapter.create(model, { r: 2, alpha: 4, targets: ['attn_q'], dropout: -0.1 }), { code: 'ENGINE_BAD_INPUT' });
+});
+
+test('a preference run with dropout 0.2 is the same for the same seed, differs from dropout 0, and resumes to the same adapter', async () => {
+  const model = createRandomModel({ nVocab: 32, nEmbd: 16, nLayer: 2, nHead: 2, nFf: 32, contextLength: 32, initStd: 0.2, seed: 3 });
+  const rng = new Rng(4);
+  const tok = (): number => 3 + Math.floor(rng.next() * 29);
+  const train: EncodedPair[] = Array.from({ length: 12 }, () => {
+    const prompt = [1, tok(), tok(), tok()];
+    return { chosen: Int32Array.from([...prompt, 5, 6]), rejected: Int32Array.from([...prompt, tok(), tok()]), chosenStart: 4, rejectedStart: 4 };
+  });
+  const config = (dropout: number): TuneConfig => ({
+    ...DEFAULT_TUNE, lora: { r: 4, alpha: 8, targets: DEFAULT_TUNE.lora.targets, dropout }, steps: 10, batchSize: 4, microBatch: 2,
+    lr: 5e-2, minLr: 1e-3, warmupSteps: 2, checkpointEvery: 4, evalEvery: 0, beta: 0.5,
+  });
+  const dirs = [0, 1, 2, 3].map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'ml-lora-dropout-')));
+  const weights = (r: { adapter: LoraAdapter }): Float32Array[] => r.adapter.parameters().map((p) => Float32Array.from(p.data));
+  try {
+    const once = await trainPreferences(dirs[0]!, model, config(0.2), { train, baseId: 'tiny' });
+    assert.equal(once.adapter.dropout, 0.2);
+    assert.deepEqual(weights(await trainPreferences(dirs[1]!, model, config(0.2), { train, baseId: 'tiny' })), weights(once), 'rerun: the same adapter');
+    const plain = weights(await trainPreferences(dirs[2]!, model, config(0), { train, baseId: 'tiny' }));
+    assert.notDeepEqual(plain, weights(once), 'dropout changes what is learned');
+    await assert.rejects(trainPreferences(dirs[3]!, model, config(0.2), { train, baseId: 'tiny' }, {
+      onProgress: (p) => { if (p.step === 6) throw new Error('killed'); },
+    }), /killed/);
+    const resumed = await trainPreferences(dirs[3]!, model, config(0.2), { train, baseId: 'tiny' });
+    assert.equal(resumed.resumedFrom, 4);
+    assert.deepEqual(weights(resumed), weights(once), 'resumed from step 4: the uninterrupted adapter');
+  } finally {
+    model.dispose();
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  }
 });
