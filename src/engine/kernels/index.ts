@@ -4,7 +4,7 @@
 //                             the twin every fast kernel is tested against.
 //   createWasmBackend(opts)   AssemblyScript, 128-bit SIMD (wasm/assembly/), on `threads` threads (the caller plus
 //                             worker_threads) over ONE shared WebAssembly.Memory:
-//     - weights are copied once into that memory in their stored GGUF type (F32, F16, BF16, Q8_0, Q4_0, Q4_K,
+//     - weights are copied once into that memory in their stored GGUF type (F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K,
 //       Q5_K, Q6_K) and dequantized a KC×NC block at a time into the packed B panel of a blocked GEMM (BLIS loop
 //       order, 4×8 register tile); one-token calls dot straight from the quantized rows;
 //     - activations are copied into a scratch region per call and the result out (O(m·k) against O(m·k·n)),

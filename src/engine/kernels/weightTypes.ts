@@ -4,7 +4,7 @@ import { KernelArgumentError } from './KernelBackend.js';
 /** The GGML types the kernels read in place (ids from src/engine/quant's one table). */
 export const KERNEL_TYPES = Object.freeze({
   F32: GGML_TYPE.F32, F16: GGML_TYPE.F16, BF16: GGML_TYPE.BF16, Q8_0: GGML_TYPE.Q8_0, Q4_0: GGML_TYPE.Q4_0,
-  Q4_K: GGML_TYPE.Q4_K, Q5_K: GGML_TYPE.Q5_K, Q6_K: GGML_TYPE.Q6_K,
+  Q5_0: GGML_TYPE.Q5_0, Q4_K: GGML_TYPE.Q4_K, Q5_K: GGML_TYPE.Q5_K, Q6_K: GGML_TYPE.Q6_K,
 });
 const SUPPORTED = new Set<number>(Object.values(KERNEL_TYPES));
 

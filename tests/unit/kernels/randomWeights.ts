@@ -24,7 +24,7 @@ export function toHalf(v: number): number {
 
 /** [values per block, bytes per block, offsets of f16 scales within a block] */
 const BLOCKS: Record<number, [number, number, number[]]> = {
-  8: [32, 34, [0]], 2: [32, 18, [0]], 12: [256, 144, [0, 2]], 13: [256, 176, [0, 2]], 14: [256, 210, [208]],
+  8: [32, 34, [0]], 2: [32, 18, [0]], 6: [32, 22, [0]], 12: [256, 144, [0, 2]], 13: [256, 176, [0, 2]], 14: [256, 210, [208]],
 };
 
 export function randomWeight(type: number, cols: number, rows: number, seed: number): Uint8Array {

@@ -44,6 +44,10 @@ test('reference dequantizes hand-built blocks of each quantized type', () => {
   // Q4_0: d = 2, byte0 = 0x5A → element 0 = (10−8)·2, element 16 = (5−8)·2
   const q4 = [0x00, 0x40, 0x5a, ...new Array(15).fill(0x88)];
   assert.deepEqual(one(T.Q4_0, q4, 32, [0, 16, 1]), [4, -6, 0]);
+  // Q5_0: d = 2, qh bits 0 and 17 set, byte0 = 0x5A → element 0 = (10+16−16)·2, element 16 = (5−16)·2,
+  // element 17 = (0+16−16)·2, element 1 = (0−16)·2
+  const q5 = [0x00, 0x40, 0x01, 0x00, 0x02, 0x00, 0x5a, ...new Array(15).fill(0)];
+  assert.deepEqual(one(T.Q5_0, q5, 32, [0, 16, 17, 1]), [20, -22, 0, -32]);
   // BF16 1.5 = 0x3FC0, F16 −2.5 = 0xC100
   assert.deepEqual(one(T.BF16, [0xc0, 0x3f], 1, [0]), [1.5]);
   assert.deepEqual(one(T.F16, [0x00, 0xc1], 1, [0]), [-2.5]);

@@ -88,6 +88,9 @@ export async function startKernelThreads(opts: KernelThreadOptions = {}): Promis
 function enableRelaxedSimd(): boolean {
   try {
     v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    // Node 20's baseline compiler (Liftoff) gets the relaxed i8 dot product wrong (its optimizing compiler gets it
+    // right): compile every function with the optimizing compiler from the start.
+    v8.setFlagsFromString('--no-liftoff');
     return true;
   } catch {
     return false;

@@ -6,6 +6,7 @@
 export const T_F32: i32 = 0;
 export const T_F16: i32 = 1;
 export const T_Q4_0: i32 = 2;
+export const T_Q5_0: i32 = 6;
 export const T_Q8_0: i32 = 8;
 export const T_Q4_K: i32 = 12;
 export const T_Q5_K: i32 = 13;
@@ -51,6 +52,20 @@ export const T_BF16: i32 = 30;
   v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi)), mul), 48);
 }
 
+/**
+ * Q5_0 values 0…15 (h = 0) or 16…31 (h = 1) of the block at p, unsigned 0…31: the low nibbles (h = 0) or high
+ * nibbles of the 16 bytes at p + 6, with bit j of the u32 at p + 2 as the 5th bit of value j.
+ */
+// @ts-ignore: decorator
+@inline export function q5Values(p: usize, h: i32): v128 {
+  const q = v128.load(p + 6);
+  const nib = h == 0 ? v128.and(q, i8x16.splat(15)) : i8x16.shr_u(q, 4);
+  // lane j takes byte j/8 of its half of qh, then keeps bit j%8
+  const sel = h == 0 ? i8x16(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1) : i8x16(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+  const bits = v128.and(i8x16.swizzle(v128.load32_splat(p + 2), sel), i8x16(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128));
+  return v128.or(nib, v128.and(i8x16.ne(bits, i8x16.splat(0)), i8x16.splat(16)));
+}
+
 /** K-quant 6-bit scale (low 16 bits) and min (high 16 bits) of group j from the 12 packed bytes at s. */
 // @ts-ignore: decorator
 @inline export function scaleMinK4(s: usize, j: i32): i32 {
@@ -68,6 +83,7 @@ export function blockInfo(type: i32): i32 {
     case T_F16: case T_BF16: return (2 << 16) | 1;
     case T_Q8_0: return (34 << 16) | 32;
     case T_Q4_0: return (18 << 16) | 32;
+    case T_Q5_0: return (22 << 16) | 32;
     case T_Q4_K: return (144 << 16) | 256;
     case T_Q5_K: return (176 << 16) | 256;
     case T_Q6_K: return (210 << 16) | 256;
@@ -110,6 +126,11 @@ export function dequantSpan(type: i32, row: usize, c0: i32, n: i32, dst: usize):
       const eight = i8x16.splat(8);
       emit16m(dst, i8x16.sub(v128.and(q, i8x16.splat(15)), eight), d);
       emit16m(dst + 64, i8x16.sub(i8x16.shr_u(q, 4), eight), d);
+    } else if (type == T_Q5_0) {
+      const d = f32x4.splat(halfAt(p));
+      const sixteen = i8x16.splat(16);
+      emit16m(dst, i8x16.sub(q5Values(p, 0), sixteen), d);
+      emit16m(dst + 64, i8x16.sub(q5Values(p, 1), sixteen), d);
     } else if (type == T_Q4_K || type == T_Q5_K) {
       const d = halfAt(p);
       const dmin = halfAt(p + 2);

@@ -2,7 +2,7 @@
 // dequantized values out and reading them back would double the work). Block scales are applied once per group:
 //   Σ (d·q − m)·x = d·Σ q·x − m·Σ x   (K-quants, with Σ x per 32-group computed once per call in xsum)
 import { madd } from './madd';
-import { halfAt, T_Q4_0, T_Q4_K, T_Q5_K, T_Q6_K, T_Q8_0 } from './dequant';
+import { halfAt, q5Values, T_Q4_0, T_Q4_K, T_Q5_0, T_Q5_K, T_Q6_K, T_Q8_0 } from './dequant';
 
 /** Σ q_i·x_i over 16 signed int8 lanes, as 4 partial lanes. */
 // @ts-ignore: decorator
@@ -25,7 +25,7 @@ import { halfAt, T_Q4_0, T_Q4_K, T_Q5_K, T_Q6_K, T_Q8_0 } from './dequant';
 
 /** Whether dotRow handles this type. */
 export function hasDotRow(type: i32): bool {
-  return type == T_Q8_0 || type == T_Q4_0 || type == T_Q4_K || type == T_Q5_K || type == T_Q6_K;
+  return type == T_Q8_0 || type == T_Q4_0 || type == T_Q5_0 || type == T_Q4_K || type == T_Q5_K || type == T_Q6_K;
 }
 
 /** xsum[g] = Σ x over values 32g … 32g + 31 (K is a multiple of 32 for every block type). */
@@ -53,6 +53,12 @@ export function dotRow(type: i32, row: usize, K: i32, x: usize, xsum: usize): f3
     for (let p = row, e = row + <usize>(K / 32) * 18; p < e; p += 18, x += 128) {
       const q = v128.load(p + 2);
       const v = f32x4.add(dot16(i8x16.sub(v128.and(q, low), eight), x), dot16(i8x16.sub(i8x16.shr_u(q, 4), eight), x + 64));
+      acc = madd(v, f32x4.splat(halfAt(p)), acc);
+    }
+  } else if (type == T_Q5_0) {
+    const sixteen = i8x16.splat(16);
+    for (let p = row, e = row + <usize>(K / 32) * 22; p < e; p += 22, x += 128) {
+      const v = f32x4.add(dot16(i8x16.sub(q5Values(p, 0), sixteen), x), dot16(i8x16.sub(q5Values(p, 1), sixteen), x + 64));
       acc = madd(v, f32x4.splat(halfAt(p)), acc);
     }
   } else if (type == T_Q4_K || type == T_Q5_K) {

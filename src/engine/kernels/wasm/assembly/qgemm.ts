@@ -1,6 +1,6 @@
 // Quantized matmul with 8-bit activations and integer dot products, computed the way llama.cpp's CPU backend
 // computes it: y[M, N] = q8(x)[M, K] · Wᵀ with x quantized per row by quantizeChunks (Q8_0 or Q8_K, see
-// quantizeRows.ts) and W in its stored type (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K). Per weight block b:
+// quantizeRows.ts) and W in its stored type (Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K). Per weight block b:
 //   y += d_w·d_x · Σ_s sc_s · Σ q_w·q_x  −  dmin_w·d_x · Σ_s m_s · Σ q_x        (integers inside the block)
 // (sc_s/m_s: the integer sub-block scales/mins of K-quants; 1 and 0 for Q4_0/Q8_0).
 //
@@ -8,12 +8,13 @@
 // values of rows 0…3, one row per i32 lane: pairs of signed 16-bit values for i32x4.dot_i16x8_s (plain SIMD, and
 // Q8_0 everywhere, whose signed 8-bit weights the i8 dot cannot take; its activations are 16-bit then too), or
 // quads of unsigned 7-bit values for the relaxed-SIMD i32x4.relaxed_dot_i8x16_i7x16_add_s
-// (its second operand must stay below 128, so Q4_0's −8 and Q6_K's −32 come off afterwards as offset·Σ q_x). The
+// (its second operand must stay below 128, so Q4_0's −8, Q5_0's −16 and Q6_K's −32 come off afterwards as
+// offset·Σ q_x). The
 // micro-kernel dots that vector with a token's pair (quad) of values splat to every lane, so each lane accumulates
 // one weight row and y[t, j…j+3] comes out as one vector, with no horizontal sums; a tile of 4 tokens × 4 rows
 // reuses each loaded weight vector 4 times. Threads take chunks of C (tokens × rows, cut by the sizes only); each
 // C element is computed in one chunk in a fixed order, so results do not depend on the thread count.
-import { halfAt, scaleMinK4, T_Q4_0, T_Q4_K, T_Q5_K, T_Q6_K, T_Q8_0 } from './dequant';
+import { halfAt, q5Values, scaleMinK4, T_Q4_0, T_Q4_K, T_Q5_0, T_Q5_K, T_Q6_K, T_Q8_0 } from './dequant';
 import { madd } from './madd';
 import { paddedRows } from './quantizeRows';
 
@@ -32,7 +33,7 @@ export const QWORK_BYTES: usize = TMP_BYTES + PK_BYTES + SUB_BYTES + BLK_BYTES +
 /** Values per block (scale group) of a weight type. */
 // @ts-ignore: decorator
 @inline function superBlock(type: i32): i32 {
-  return type == T_Q8_0 || type == T_Q4_0 ? 32 : 256;
+  return type == T_Q8_0 || type == T_Q4_0 || type == T_Q5_0 ? 32 : 256;
 }
 /** Values per integer sub-block scale (Q6_K: 16; the others: 32). */
 // @ts-ignore: decorator
@@ -49,15 +50,15 @@ export const QWORK_BYTES: usize = TMP_BYTES + PK_BYTES + SUB_BYTES + BLK_BYTES +
 export function qValueShift(type: i32): i32 {
   return byteValues(type) ? 0 : 1;
 }
-/** What the relaxed i8 dot's unsigned weights carry above the signed value (Q4_0: 8, Q6_K: 32). */
+/** What the relaxed i8 dot's unsigned weights carry above the signed value (Q4_0: 8, Q5_0: 16, Q6_K: 32). */
 // @ts-ignore: decorator
 @inline function unsignedOffset(type: i32): i32 {
-  return type == T_Q4_0 ? 8 : type == T_Q6_K ? 32 : 0;
+  return type == T_Q4_0 ? 8 : type == T_Q5_0 ? 16 : type == T_Q6_K ? 32 : 0;
 }
 
 /** Whether the integer path handles this type. */
 export function hasQgemm(type: i32): bool {
-  return type == T_Q8_0 || type == T_Q4_0 || type == T_Q4_K || type == T_Q5_K || type == T_Q6_K;
+  return type == T_Q8_0 || type == T_Q4_0 || type == T_Q5_0 || type == T_Q4_K || type == T_Q5_K || type == T_Q6_K;
 }
 
 /** 16 int8 lanes → values i … i+15 of the row at dst: bytes, or i16 when `wide`. */
@@ -92,6 +93,14 @@ function decodeRow(type: i32, row: usize, p0: i32, kc: i32, dst: usize, sub: usi
         put16(dst, 32 * b, i8x16.sub(v128.and(q, low), eight), wide);
         put16(dst, 32 * b + 16, i8x16.sub(i8x16.shr_u(q, 4), eight), wide);
       }
+    }
+  } else if (type == T_Q5_0) {
+    const sixteen = i8x16.splat(wide ? 16 : 0);
+    let p = row + <usize>(p0 / 32) * 22;
+    for (let b = 0; b < kc / 32; b++, p += 22) {
+      store<f32>(blk + (<usize>b << 5), halfAt(p));
+      put16(dst, 32 * b, i8x16.sub(q5Values(p, 0), sixteen), wide);
+      put16(dst, 32 * b + 16, i8x16.sub(q5Values(p, 1), sixteen), wide);
     }
   } else if (type == T_Q4_K || type == T_Q5_K) {
     const q5 = type == T_Q5_K;
