@@ -38,7 +38,9 @@
  *     ffnMaskGrad = one zeroed [F] array per layer; after lossAndGrad(…, { ffnMask, ffnMaskGrad }) each
  *     ffnMaskGrad[l][i] holds Σ_t dL/dh'·h = Σ_j dL/dW'_ij·W_ij (straight-through score gradient).
  *   FFN activations: { captureFfn: (layer, h, N) => … } receives h = silu(gate)·up·mask, [N, F].
- *   Memory: { recompute: true } (default) keeps only each block's input and recomputes the block in the backward.
+ *   Memory: { recompute: true } keeps only each block's input and recomputes the block in the backward; false keeps
+ *     every block's activations (one forward less); 'auto' (default) keeps them up to KEEP_ACTIVATION_BYTES (256 MiB).
+ *     Training passes keep their arrays in the kernels' memory (KernelArena), freed block by block.
  *   Every call takes { signal, onProgress }.
  */
 export { EngineModel, type EngineSpec, type LayerWeights, type NormWeight, type Param } from './EngineModel.js';

@@ -3,9 +3,7 @@ import type { LoraAdapter } from './LoraAdapter.js';
 import { attentionBackward, attentionForward, type SeqSpan } from './ops/attention.js';
 import { linearBackward, linearForward, type Linear } from './ops/linear.js';
 import { loraDropout, type LoraDropout } from './ops/loraDropout.js';
-import { rmsnormBackward, rmsnormForward } from './ops/rmsnorm.js';
-import { rope } from './ops/rope.js';
-import { swigluBackward } from './ops/swiglu.js';
+import { rmsnormBackward } from './ops/rmsnorm.js';
 
 /** What one forward over a token batch shares across layers. */
 export interface LayerRun {
@@ -30,8 +28,9 @@ export interface LayerRun {
   /** No backward follows: the attention output may overwrite q (one [N, H·D] buffer less). */
   forwardOnly?: boolean;
   /**
-   * Where the block buffers come from (default: new Float32Array). Forward-only runs hand out arrays in the
-   * kernels' memory (backend.allocF32) so matmuls read and write them in place instead of copying them in and out.
+   * Where the block buffers (and, in the backward, the gradient buffers) come from (default: new Float32Array).
+   * Forward-only and training runs hand out arrays in the kernels' memory (backend.allocF32) so the kernels read
+   * and write them in place instead of copying them in and out of every call.
    */
   alloc?: (n: number) => Float32Array;
 }
@@ -53,6 +52,7 @@ export interface LayerActs {
   // (with run.ffnRows = R < N, gu and h hold only the last chunk: [R, 2F] / [2, R, F] and [R, F]; both buffers are
   // sized for the widest layer, F is this layer's width)
   out: Float32Array;   // [N, C] block output
+  qkv?: Float32Array;  // [N, H·D + 2·Hkv·D] phi3's fused q|k|v output before the split
   /** LoRA intermediates x·Aᵀ [N, r] per Linear name. */
   lu: Map<string, Float32Array>;
   /** LoRA dropout per Linear name: the branch's masked input and its mask (training passes with dropout only). */
@@ -101,9 +101,10 @@ export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Floa
     a.out.set(x.subarray(0, N * C));
     return a;
   }
-  rmsnormForward(a.xn, a.rstd1, x, L.attnNorm.data, N, C, s.normEps);
+  const be = model.backend;
+  be.rmsnorm(a.xn, a.rstd1, x, L.attnNorm.data, N, C, s.normEps);
   if (L.wqkv) {
-    const qkv = new Float32Array(N * (Cq + 2 * Ckv));
+    const qkv = a.qkv ??= f32(N * (Cq + 2 * Ckv));
     lin(run, a, L.wqkv, a.xn, qkv);
     splitRows(qkv, N, [a.q, a.k, a.v], [Cq, Ckv, Ckv]);
   } else {
@@ -111,18 +112,18 @@ export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Floa
     lin(run, a, L.wk!, a.xn, a.k, true);
     lin(run, a, L.wv!, a.xn, a.v, true);
   }
-  const table = model.ropeTable(maxLen(run.spans));
-  rope(a.q, N, H, D, run.pos, table, s.ropeType);
-  rope(a.k, N, Hkv, D, run.pos, table, s.ropeType);
+  const table = model.ropeTable(maxLen(run.spans)), half = table.dims >> 1;
+  be.rope(a.q, N, H, D, run.pos, table.cos, table.sin, half, s.ropeType);
+  be.rope(a.k, N, Hkv, D, run.pos, table.cos, table.sin, half, s.ropeType);
   if (run.forwardOnly) a.att = a.q; // attention writes over the queries it has read
-  attentionForward(model.backend, a.att, a.q, a.k, a.v, run.spans, H, Hkv, D);
+  attentionForward(be, a.att, a.q, a.k, a.v, run.spans, H, Hkv, D);
   lin(run, a, L.wo, a.att, a.x2);
-  for (let i = 0; i < N * C; i++) a.x2[i] += x[i];
+  be.add(a.x2, x, N * C);
 
-  rmsnormForward(a.xn2, a.rstd2, a.x2, L.ffnNorm!.data, N, C, s.normEps);
+  be.rmsnorm(a.xn2, a.rstd2, a.x2, L.ffnNorm!.data, N, C, s.normEps);
   if (R < N) {
     for (let r0 = 0; r0 < N; r0 += R) ffnChunk(run, il, L, a, r0, Math.min(R, N - r0));
-    for (let i = 0; i < N * C; i++) a.out[i] += a.x2[i];
+    be.add(a.out, a.x2, N * C);
     return a;
   }
   const [uOff, stride] = L.wGate ? [N * F, F] : [F, 2 * F];
@@ -133,9 +134,9 @@ export function layerForward(run: LayerRun, il: number, L: LayerWeights, x: Floa
     lin(run, a, L.wUp!, a.xn2, a.gu.subarray(0, 2 * N * F));
   }
   const h = a.h.subarray(0, N * F);
-  model.backend.swiglu(h, a.gu, 0, a.gu, uOff, stride, N, F, run.ffnMask?.[il] ?? null);
+  be.swiglu(h, a.gu, 0, a.gu, uOff, stride, N, F, run.ffnMask?.[il] ?? null);
   lin(run, a, L.wDown!, h, a.out);
-  for (let i = 0; i < N * C; i++) a.out[i] += a.x2[i];
+  be.add(a.out, a.x2, N * C);
   return a;
 }
 
@@ -169,17 +170,20 @@ export function layerBackward(run: LayerRun, il: number, L: LayerWeights, a: Lay
   const s = model.spec;
   const C = s.nEmbd, H = s.nHead, Hkv = s.nHeadKv, D = s.headDim, F = model.ffnWidths[il];
   const Cq = H * D, Ckv = Hkv * D;
+  const be = model.backend;
+  // gradient buffers: in the kernels' memory for training runs (run.alloc), zeroed
+  const f32 = run.alloc ?? ((n: number) => new Float32Array(n));
+  const copy = (src: Float32Array): Float32Array => { const c = f32(N * C); c.set(src.subarray(0, N * C)); return c; };
   // a layer without FFN passes its input through (layerForward): so does the gradient
-  if (F === 0) return Float32Array.from(dout);
+  if (F === 0) return copy(dout);
   // FFN branch: out = x2 + down(h)
-  const dx2 = Float32Array.from(dout);
-  const dh = new Float32Array(N * F);
+  const dx2 = copy(dout);
+  const dh = f32(N * F);
   linBack(run, a, L.wDown!, a.h.subarray(0, N * F), dout, dh);
-  const dgu = new Float32Array(N * 2 * F); // same layout as a.gu
+  const dgu = f32(N * 2 * F); // same layout as a.gu
   const [uOff, stride] = L.wGate ? [N * F, F] : [F, 2 * F];
-  swigluBackward(dgu, dgu, 0, uOff, stride, dh, a.gu, 0, a.gu, uOff, stride, N, F, run.ffnMask?.[il] ?? null,
-    run.ffnMaskGrad?.[il] ?? null);
-  const dxn2 = new Float32Array(N * C);
+  be.swigluBackward(dgu, dh, a.gu, uOff, stride, N, F, run.ffnMask?.[il] ?? null, run.ffnMaskGrad?.[il] ?? null);
+  const dxn2 = f32(N * C);
   if (L.wGate) {
     linBack(run, a, L.wGate, a.xn2, dgu.subarray(0, N * F), dxn2);
     linBack(run, a, L.wUp!, a.xn2, dgu.subarray(N * F), dxn2);
@@ -189,17 +193,17 @@ export function layerBackward(run: LayerRun, il: number, L: LayerWeights, a: Lay
   rmsnormBackward(dx2, L.ffnNorm!.grad ?? null, dxn2, a.x2, L.ffnNorm!.data, a.rstd2, N, C);
 
   // attention branch: x2 = x + o(att)
-  const dx = Float32Array.from(dx2);
-  const datt = new Float32Array(N * Cq);
+  const dx = copy(dx2);
+  const datt = f32(N * Cq);
   linBack(run, a, L.wo, a.att, dx2, datt);
-  const dq = new Float32Array(N * Cq), dk = new Float32Array(N * Ckv), dv = new Float32Array(N * Ckv);
-  attentionBackward(model.backend, dq, dk, dv, datt, a.q, a.k, a.v, run.spans, H, Hkv, D);
-  const table = model.ropeTable(maxLen(run.spans));
-  rope(dq, N, H, D, run.pos, table, s.ropeType, true);
-  rope(dk, N, Hkv, D, run.pos, table, s.ropeType, true);
-  const dxn = new Float32Array(N * C);
+  const dq = f32(N * Cq), dk = f32(N * Ckv), dv = f32(N * Ckv);
+  attentionBackward(be, dq, dk, dv, datt, a.q, a.k, a.v, run.spans, H, Hkv, D);
+  const table = model.ropeTable(maxLen(run.spans)), half = table.dims >> 1;
+  be.rope(dq, N, H, D, run.pos, table.cos, table.sin, half, s.ropeType, true);
+  be.rope(dk, N, Hkv, D, run.pos, table.cos, table.sin, half, s.ropeType, true);
+  const dxn = f32(N * C);
   if (L.wqkv) {
-    const dqkv = new Float32Array(N * (Cq + 2 * Ckv));
+    const dqkv = f32(N * (Cq + 2 * Ckv));
     joinRows(dqkv, N, [dq, dk, dv], [Cq, Ckv, Ckv]);
     linBack(run, a, L.wqkv, a.xn, dqkv, dxn);
   } else {

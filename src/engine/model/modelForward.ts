@@ -5,7 +5,8 @@ import type { LoraAdapter } from './LoraAdapter.js';
 import type { SeqSpan } from './ops/attention.js';
 import { embeddingBackward, embeddingForward } from './ops/embedding.js';
 import { headLoss } from './ops/head.js';
-import { rmsnormBackward, rmsnormForward } from './ops/rmsnorm.js';
+import { rmsnormBackward } from './ops/rmsnorm.js';
+import { KernelArena } from './KernelArena.js';
 import { EngineModelError } from './EngineModelError.js';
 
 /** Several token sequences concatenated into N rows; row t predicts targets[t] (the next token of its sequence). */
@@ -51,8 +52,12 @@ export interface ForwardOptions {
   /** Called with each layer's FFN activations h = silu(gate)·up·mask, [N, F] with F that layer's width (pruning
    *  statistics; empty for a layer without FFN). The buffer is reused by the next layer: copy what you keep. */
   captureFfn?: (layer: number, h: Float32Array, N: number) => void;
-  /** Keep only each block's input and recompute the block in the backward (small memory). Default true. */
-  recompute?: boolean;
+  /**
+   * true: keep only each block's input and recompute the block in the backward (small memory, one more forward);
+   * false: keep every block's activations. 'auto' (default): keep them when all blocks' activations take at most
+   * KEEP_ACTIVATION_BYTES, recompute otherwise (a long batch on a large model).
+   */
+  recompute?: boolean | 'auto';
   signal?: AbortSignal;
   /** Fraction of the forward (and backward) done, in [0, 1]. */
   onProgress?: (fraction: number) => void;
@@ -63,10 +68,25 @@ export interface ForwardState {
   batch: TokenBatch;
   run: LayerRun;
   inputs: Float32Array[];        // block inputs [N, C], one per layer
-  acts: (LayerActs | null)[];    // kept activations (recompute = false)
+  acts: (LayerActs | null)[];    // kept activations (when not recomputed)
   xf: Float32Array;              // [N, C] residual after the last block
   xn: Float32Array;              // [N, C] output_norm output
   rstd: Float32Array;            // [N]
+  /** Training passes: where the arrays live (the kernels' memory), and each kept block's arrays, freed as the
+   *  backward passes the block. */
+  arena?: KernelArena;
+  kept?: Float32Array[][];
+}
+
+/** recompute 'auto' keeps every block's activations up to this size (in the kernels' memory, next to the weights). */
+export const KEEP_ACTIVATION_BYTES = 256 * 2 ** 20;
+
+/** Bytes of one training forward's block activations for N rows, all blocks (LayerActs, widest FFN). */
+function activationBytes(model: EngineModel, N: number): number {
+  const s = model.spec;
+  const C = s.nEmbd, Cq = s.nHead * s.headDim, Ckv = s.nHeadKv * s.headDim, F = model.maxFfnWidth;
+  const fusedQkv = model.layers.some((L) => L.wqkv) ? Cq + 2 * Ckv : 0;
+  return 4 * N * (4 * C + 2 * Cq + 2 * Ckv + 3 * F + fusedQkv) * model.layers.length;
 }
 
 /** Rows per FFN chunk in forward-only runs: gate/up/h shrink from [N, 3F] to [128, 3F]; still enough rows per
@@ -79,11 +99,12 @@ const FFN_ROWS = 128;
  * (backend.freeF32) once it is done with the returned state.
  */
 export function modelForward(model: EngineModel, batch: TokenBatch, opts: ForwardOptions = {}, forBackward = false,
-  kernelArrays?: Float32Array[]): ForwardState {
+  kernelArrays?: Float32Array[], arena?: KernelArena): ForwardState {
   const N = batch.tokens.length;
   const C = model.spec.nEmbd;
   const be = model.backend;
-  const alloc = kernelArrays && !forBackward
+  const training = forBackward ? arena : undefined;
+  const alloc = training ? training.alloc : kernelArrays && !forBackward
     ? (n: number): Float32Array => { const a = be.allocF32(n); kernelArrays.push(a); return a; }
     : undefined;
   const run: LayerRun = { model, spans: batch.spans, pos: batch.pos, N, lora: opts.lora ?? null,
@@ -91,7 +112,9 @@ export function modelForward(model: EngineModel, batch: TokenBatch, opts: Forwar
     ffnMask: opts.ffnMask ?? null, ffnMaskGrad: opts.ffnMaskGrad ?? null,
     // forward only, nobody reads h: the FFN in row chunks (its [N, 3F] buffers are the biggest activations)
     ffnRows: forBackward || opts.captureFfn ? undefined : FFN_ROWS, forwardOnly: !forBackward, alloc };
-  const recompute = opts.recompute ?? true;
+  const recompute = opts.recompute === 'auto' || opts.recompute === undefined
+    ? activationBytes(model, N) > KEEP_ACTIVATION_BYTES : opts.recompute;
+  const kept: Float32Array[][] = [];
   const total = forBackward ? 2 * model.layers.length : model.layers.length;
   let x: Float32Array = alloc ? alloc(N * C) : new Float32Array(N * C);
   embeddingForward(x, batch.tokens, model.tokenEmbd);
@@ -103,16 +126,23 @@ export function modelForward(model: EngineModel, batch: TokenBatch, opts: Forwar
   for (let il = 0; il < model.layers.length; il++) {
     throwIfAborted(opts.signal);
     const reuse = !forBackward && prev ? { ...prev, out: prev.x } : undefined;
+    training?.open();
     const a = layerForward(run, il, model.layers[il], x, reuse);
     opts.captureFfn?.(il, a.h.subarray(0, N * model.ffnWidths[il]), N);
-    if (forBackward) { inputs.push(x); acts.push(recompute ? null : a); } else prev = a;
+    if (forBackward) {
+      inputs.push(x);
+      acts.push(recompute ? null : a);
+      // recomputed in the backward: only the block output (the next block's input) stays
+      if (recompute) training?.close([a.out]);
+      else if (training) kept[il] = training.detach();
+    } else prev = a;
     x = a.out;
     opts.onProgress?.((il + 1) / total);
   }
   // forward-only: the last block's attn_norm buffer is free again
-  const xn = !forBackward && prev ? prev.xn : new Float32Array(N * C), rstd = new Float32Array(N);
-  rmsnormForward(xn, rstd, x, model.outputNorm.data, N, C, model.spec.normEps);
-  return { batch, run, inputs, acts, xf: x, xn, rstd };
+  const xn = !forBackward && prev ? prev.xn : alloc ? alloc(N * C) : new Float32Array(N * C), rstd = new Float32Array(N);
+  be.rmsnorm(xn, rstd, x, model.outputNorm.data, N, C, model.spec.normEps);
+  return { batch, run, inputs, acts, xf: x, xn, rstd, arena: training, kept };
 }
 
 /** Backward from dxn [N, C] (gradient w.r.t. output_norm's output) to every trainable array. */
@@ -120,13 +150,19 @@ export function modelBackward(model: EngineModel, st: ForwardState, dxn: Float32
   const { N } = st.run;
   const C = model.spec.nEmbd;
   const nl = model.layers.length;
-  let dx: Float32Array = new Float32Array(N * C);
+  const arena = st.arena;
+  let dx: Float32Array = arena ? arena.alloc(N * C) : new Float32Array(N * C);
   rmsnormBackward(dx, model.outputNorm.grad ?? null, dxn, st.xf, model.outputNorm.data, st.rstd, N, C);
   for (let il = nl - 1; il >= 0; il--) {
     throwIfAborted(opts.signal);
+    arena?.open();
     const a = st.acts[il] ?? layerForward(st.run, il, model.layers[il], st.inputs[il]);
-    dx = layerBackward(st.run, il, model.layers[il], a, dx);
-    st.acts[il] = null; // free as we go
+    const dIn = layerBackward(st.run, il, model.layers[il], a, dx);
+    // free as we go: the block's (recomputed or kept) activations, its gradient buffers, the gradient it read
+    arena?.close([dIn]);
+    arena?.release([dx, ...(st.kept?.[il] ?? [])]);
+    dx = dIn;
+    st.acts[il] = null;
     opts.onProgress?.((2 * nl - il) / (2 * nl));
   }
   embeddingBackward(dx, st.batch.tokens, model.tokenEmbd);
@@ -159,8 +195,18 @@ export type Objective =
  */
 export function lossAndGrad(model: EngineModel, batch: TokenBatch, objective: Objective, opts: ForwardOptions = {}):
   { loss: number; logp: Float32Array } {
+  const arena = new KernelArena(model.backend);
+  try {
+    return lossAndGradIn(arena, model, batch, objective, opts);
+  } finally {
+    arena.dispose();
+  }
+}
+
+function lossAndGradIn(arena: KernelArena, model: EngineModel, batch: TokenBatch, objective: Objective, opts: ForwardOptions):
+  { loss: number; logp: Float32Array } {
   const N = batch.tokens.length;
-  const st = modelForward(model, batch, opts, true);
+  const st = modelForward(model, batch, opts, true, undefined, arena);
   const logp = new Float32Array(N);
   let weights: Float32Array;
   let loss: number | undefined;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createReferenceBackend, createWasmBackend, type KernelBackend } from '../../../src/engine/kernels/index.js';
-import { batchLogprobs, createRandomModel, makeBatch } from '../../../src/engine/model/index.js';
+import { nllWeights } from '../../../src/engine/loss/index.js';
+import { batchLogprobs, createRandomModel, LoraAdapter, lossAndGrad, makeBatch } from '../../../src/engine/model/index.js';
 import { attentionForward } from '../../../src/engine/model/ops/attention.js';
 import { ensureKernelsBuilt } from '../kernels/ensureKernelsBuilt.js';
 import { randn } from './fdCheck.js';
@@ -34,4 +35,40 @@ test('batchLogprobs frees the kernel-memory activations it allocated, and gives 
   assert.equal(inUse(), used);
   assert.deepEqual(second, first);
   model.dispose();
+});
+
+test('lossAndGrad keeps its activations and gradients in kernel memory and frees them all: recompute on, off, auto, and an abort', () => {
+  const cfg = { architecture: 'phi3' as const, nVocab: 40, nEmbd: 64, nLayer: 3, nHead: 4, nHeadKv: 4, nFf: 96, initStd: 0.1, seed: 5 };
+  const model = createRandomModel(cfg, wasm);
+  const refModel = createRandomModel(cfg); // the same weights on the reference backend
+  const inUse = (): number => (wasm as unknown as { memoryInUse: number }).memoryInUse;
+  const adapters = [model, refModel].map((m) => {
+    const lora = LoraAdapter.create(m, { r: 4, alpha: 8, targets: ['attn_qkv', 'attn_output', 'ffn_down'], seed: 2 });
+    let k = 7;
+    for (const p of lora.pairs.values()) p.b.set(randn(p.b.length, k++, 0.1)); // B ≠ 0, so A gets a gradient too
+    return lora;
+  });
+  const [lora, refLora] = adapters;
+  const batch = makeBatch([Array.from({ length: 37 }, (_, i) => (i * 11) % 40), [3, 1, 4, 1, 5]]);
+  const weights = nllWeights(batch);
+  const grads = (l: LoraAdapter): Float32Array[] => l.parameters().map((p) => Float32Array.from(p.grad));
+  lossAndGrad(refModel, batch, { weights }, { lora: refLora, recompute: true });
+  const want = grads(refLora);
+  lossAndGrad(model, batch, { weights }, { lora, recompute: true }); // the kernels' scratch settles here
+  const used = inUse();
+  const first = grads(lora);
+  first.forEach((g, i) => g.forEach((v, j) => assert.ok(Math.abs(v - want[i][j]) <= 1e-5 + 1e-3 * Math.abs(want[i][j]),
+    `${lora.parameters()[i].name}[${j}]: WASM ${v} vs reference ${want[i][j]}`)));
+  for (const recompute of [true, false, 'auto'] as const) {
+    lora.zeroGrad();
+    lossAndGrad(model, batch, { weights }, { lora, recompute });
+    assert.deepEqual(grads(lora), first, `recompute ${recompute}: the same gradients`);
+    assert.equal(inUse(), used, `recompute ${recompute}: every array handed back`);
+  }
+  const ac = new AbortController();
+  assert.throws(() => lossAndGrad(model, batch, { weights }, { lora, recompute: true, signal: ac.signal,
+    onProgress: (f) => { if (f > 0.6) ac.abort(); } }), { name: 'AbortedError' });
+  assert.equal(inUse(), used, 'an aborted backward hands its arrays back too');
+  model.dispose();
+  refModel.dispose();
 });

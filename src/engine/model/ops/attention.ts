@@ -139,16 +139,11 @@ export function attentionBackward(be: KernelBackend, dq: Float32Array, dk: Float
           be.softmax(sb, bs, r1, true); // P (row i keeps keys j ≤ r0 + i)
           be.gemm(false, true, bs, r1, D, 1, dob, vb, 0, dpb); // dP = dO Vᵀ
           be.gemm(true, false, r1, D, bs, 1, sb, dob, 1, dvg.subarray(0, r1 * D)); // dV[0:r1] += Pᵀ dO
-          // dS = P ⊙ (dP − rowsum(P ⊙ dP)) · scale, causal part only
-          for (let i = 0; i < bs; i++) {
-            const o = i * r1, last = r0 + i;
-            let dot = 0;
-            for (let j = 0; j <= last; j++) dot += sb[o + j] * dpb[o + j];
-            for (let j = 0; j <= last; j++) dpb[o + j] = sb[o + j] * (dpb[o + j] - dot) * scale;
-            for (let j = last + 1; j < r1; j++) dpb[o + j] = 0;
-          }
-          be.gemm(false, false, bs, D, r1, 1, dpb, kb, 0, dqh.subarray(r0 * D, r1 * D)); // dQ = dS K
-          be.gemm(true, false, r1, D, bs, 1, dpb, qb, 1, dkg.subarray(0, r1 * D)); // dK[0:r1] += dSᵀ Q
+          // dS = P ⊙ (dP − rowsum(P ⊙ dP)) on the kernels (P is 0 past the causal limit, so is dS there); the
+          // 1/√D of S = QKᵀ/√D goes into the next two products
+          be.softmaxBackward(sb, dpb, bs, r1);
+          be.gemm(false, false, bs, D, r1, scale, dpb, kb, 0, dqh.subarray(r0 * D, r1 * D)); // dQ = dS K / √D
+          be.gemm(true, false, r1, D, bs, scale, dpb, qb, 1, dkg.subarray(0, r1 * D)); // dK[0:r1] += dSᵀ Q / √D
         }
         scatterAdd(dq, dqh, start, T, H, D, h);
       }

@@ -72,10 +72,7 @@ export function linearBackward(be: KernelBackend, W: Linear, x: Float32Array, dy
   }
   if (dx) {
     if (W.data) be.gemm(false, false, m, W.cols, W.rows, 1, dy, W.data, 1, dx); // dx += dy W
-    else {
-      const t = be.matmulBackwardInput(dy, W.handle!, m);
-      for (let i = 0; i < m * W.cols; i++) dx[i] += t[i];
-    }
+    else be.matmulBackwardInput(dy, W.handle!, m, dx, true); // dx += dy W, W dequantized a tile at a time
   }
   if (lora) {
     const r = lora.r;

@@ -17,14 +17,15 @@ export function rmsnormForward(out: Arr, rstd: Arr, x: Arr, w: Arr, N: number, C
   }
 }
 
-/** F32 with ggml's rounding steps: mean and 1/sqrtf in f32, then (x·scale)·w, each product rounded to f32. */
+/** F32 with ggml's rounding steps: mean, eps (a float32 in llama.cpp) and 1/sqrtf in f32, then (x·scale)·w, each
+ *  product rounded to f32; the kernels' rmsnorm (KernelBackend.rmsnorm) computes the same to the bit. */
 function rmsnormF32(out: Float32Array, rstd: Arr, x: Arr, w: Arr, N: number, C: number, eps: number): void {
   const f32 = Math.fround;
   for (let t = 0; t < N; t++) {
     const o = t * C;
     let ss = 0;
     for (let i = 0; i < C; i++) ss += x[o + i] * x[o + i];
-    const r = f32(1 / f32(Math.sqrt(f32(f32(ss / C) + eps))));
+    const r = f32(1 / f32(Math.sqrt(f32(f32(ss / C) + f32(eps)))));
     rstd[t] = r;
     for (let i = 0; i < C; i++) out[o + i] = f32(x[o + i] * r) * w[i];
   }
