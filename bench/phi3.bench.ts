@@ -11,6 +11,10 @@
 //   - pruning: activation-aware (Wanda-sp) neuron scores over 512 calibration tokens, seconds.
 // llama.cpp (node-llama-cpp, CPU, same threads): load time and prompt evaluation of the same 256 tokens.
 // MODEL_LAB_BENCH_SMALL=1 runs the same steps on a small model of the same layout (to check the bench itself).
+// Smaller steps where the full ones take hours (a busy 2-core machine): --dpo-pairs P --dpo-tokens T (the DPO step
+// on P pairs of T tokens; its time for the issue's 4 × 256 is then printed as an extrapolation, labelled so),
+// --calibration K (pruning scores over K tokens), --prompt N (forward prompt length). Defaults: the issue's
+// configuration (4 pairs × 256 tokens, 512 calibration tokens, 256-token prompt).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,12 +33,24 @@ import { peakRss } from './peakRss.js';
 const argThreads = process.argv.indexOf('--threads');
 const threads = argThreads > 0 ? Number(process.argv[argThreads + 1]) : os.availableParallelism();
 const small = process.env.MODEL_LAB_BENCH_SMALL === '1';
+/** --name N (a whole number ≥ 1), or the default. */
+function intArg(name: string, dflt: number): number {
+  const at = process.argv.indexOf(name);
+  if (at < 0) return dflt;
+  const v = Number(process.argv[at + 1]);
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} needs a whole number ≥ 1, not '${process.argv[at + 1]}'.`);
+  return v;
+}
 const SHAPE = small
   ? { arch: 'phi3' as const, nEmbd: 256, nLayer: 2, nFf: 512, nHead: 4, nHeadKv: 4, nVocab: 32064 }
   : { arch: 'phi3' as const, nEmbd: 3072, nLayer: 32, nFf: 8192, nHead: 32, nHeadKv: 32, nVocab: 32064 };
-const PROMPT = 256;
-const PAIRS = 4;
-const CALIBRATION = 512;
+const PROMPT = intArg('--prompt', 256);
+/** The issue's DPO step: 4 pairs × 256 tokens. */
+const FULL_PAIRS = 4, FULL_PAIR_TOKENS = 256;
+const PAIRS = intArg('--dpo-pairs', FULL_PAIRS);
+const PAIR_TOKENS = intArg('--dpo-tokens', FULL_PAIR_TOKENS);
+if (PAIR_TOKENS < 2) throw new RangeError('--dpo-tokens needs at least 2 tokens (a prompt and an answer).');
+const CALIBRATION = intArg('--calibration', 512);
 
 /** Deterministic token ids in [3, nVocab): past the control tokens. */
 function tokens(n: number, seed: number): number[] {
@@ -54,7 +70,7 @@ if (childAt > 0) {
   const out: Record<string, number | string> = {};
   if (what === 'prune') {
     const gguf = await readGguf(file);
-    const seqs = [tokens(CALIBRATION / 2, 11), tokens(CALIBRATION / 2, 12)];
+    const seqs = [tokens(Math.ceil(CALIBRATION / 2), 11), tokens(Math.floor(CALIBRATION / 2) || 1, 12)];
     const t0 = performance.now();
     await scoreNeurons('activation', { modelPath: file, file: gguf, layers: ffnLayout(gguf).layers, seed: 1, threads,
       calibration: { sequences: seqs, tokens: CALIBRATION, sha256: '', source: 'random tokens' } });
@@ -73,8 +89,8 @@ if (childAt > 0) {
     } else {
       const lora = LoraAdapter.create(model, { r: 8, alpha: 16, targets: ['attn_qkv', 'attn_output'] });
       const pairs: EncodedPair[] = Array.from({ length: PAIRS }, (_, i) => ({
-        chosen: Int32Array.from(tokens(PROMPT, 100 + 2 * i)), rejected: Int32Array.from(tokens(PROMPT, 101 + 2 * i)),
-        chosenStart: PROMPT / 2, rejectedStart: PROMPT / 2,
+        chosen: Int32Array.from(tokens(PAIR_TOKENS, 100 + 2 * i)), rejected: Int32Array.from(tokens(PAIR_TOKENS, 101 + 2 * i)),
+        chosenStart: PAIR_TOKENS >> 1, rejectedStart: PAIR_TOKENS >> 1,
       }));
       // reference log-probs are computed once per pair before training and cached: not part of a step
       const reference = { chosen: new Float64Array(PAIRS), rejected: new Float64Array(PAIRS) };
@@ -121,8 +137,10 @@ console.log(`model ${path.basename(file)}: phi3 ${SHAPE.nLayer} layers × ${SHAP
   `vocabulary ${SHAPE.nVocab}, ${gb(size)}${cached ? ' (cached)' : ''}; threads ${threads}; prompt ${PROMPT} tokens`);
 
 function child(what: string): Record<string, number> {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', what, file, '--threads', String(threads)],
+  const opts = ['--threads', threads, '--prompt', PROMPT, '--dpo-pairs', PAIRS, '--dpo-tokens', PAIR_TOKENS, '--calibration', CALIBRATION].map(String);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', what, file, ...opts],
     { encoding: 'utf8', maxBuffer: 2 ** 24 });
+  if (r.stderr.trim()) process.stderr.write(r.stderr);
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as Record<string, number>;
@@ -160,8 +178,15 @@ console.log(`forward, ${PROMPT}-token prompt: llama.cpp ${(PROMPT / theirs).toFi
   `ratio ours/llama.cpp ${(theirs / infer.forwardS).toFixed(2)}`);
 console.log(`peak RSS of inference ${gb(infer.peakRss)} (after loading ${gb(infer.rssLoaded)}; file ${gb(size)})`);
 const train = child('train');
-console.log(`one DPO step (${PAIRS} pairs × ${PROMPT} tokens, LoRA r 8 on attn_qkv + attn_output, AdamW): ${train.stepS.toFixed(1)} s, ` +
-  `${(train.stepTokens / train.stepS).toFixed(1)} tok/s (forward + backward; ${((train.stepTokens / train.stepS) / (PROMPT / infer.forwardS)).toFixed(2)}× our forward tok/s)`);
+const trainTps = train.stepTokens / train.stepS;
+console.log(`one DPO step (${PAIRS} pairs × ${PAIR_TOKENS} tokens, LoRA r 8 on attn_qkv + attn_output, AdamW): ${train.stepS.toFixed(1)} s, ` +
+  `${trainTps.toFixed(1)} tok/s (forward + backward of ${train.stepTokens} tokens; ${(trainTps / (PROMPT / infer.forwardS)).toFixed(2)}× our forward tok/s)`);
+if (PAIRS !== FULL_PAIRS || PAIR_TOKENS !== FULL_PAIR_TOKENS) {
+  const fullTokens = 2 * FULL_PAIRS * FULL_PAIR_TOKENS;
+  console.log(`  EXTRAPOLATED, not measured: the issue's step (${FULL_PAIRS} pairs × ${FULL_PAIR_TOKENS} tokens, ${fullTokens} tokens) at ` +
+    `this step's ${trainTps.toFixed(1)} tok/s would take ≈ ${(fullTokens / trainTps).toFixed(0)} s (linear in tokens; attention grows ` +
+    `faster with longer sequences, so this is a lower bound)`);
+}
 console.log(`peak RSS: inference ${gb(infer.peakRss)}, training ${gb(train.peakRss)}; ` +
   `training − inference ${gb(train.peakRss - infer.peakRss)} (adapter ${(train.adapterBytes / 2 ** 20).toFixed(1)} MiB + AdamW 2× that + activations; ` +
   `one copy of the weights: file ${gb(size)})`);
@@ -171,4 +196,4 @@ try {
 } catch (e) {
   prune = `n/a (${(e as Error).message})`;
 }
-console.log(`activation-aware pruning scores over ${CALIBRATION} calibration tokens: ${prune}`);
+console.log(`activation-aware pruning scores over ${CALIBRATION} calibration tokens${CALIBRATION !== 512 ? ' (fewer than the issue\'s 512)' : ''}: ${prune}`);
