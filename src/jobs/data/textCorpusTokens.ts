@@ -1,10 +1,9 @@
-// Token streams from the text files of a folder, with the SPM tokenizer of a GGUF model: what a "train on my files"
-// job learns from. Deterministic: the same folder content gives the same tokens (files in sorted path order).
+// Token streams from the text files of a folder, with a model's tokenizer: what a "train on my files" job learns
+// from. Deterministic: the same folder content gives the same tokens (files in sorted path order).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ModelLabError } from '../../engine/errors.js';
-import { readGguf } from '../../engine/gguf/index.js';
-import { SpmTokenizer, tokenizerVocabFromGguf, type TokenizerVocab } from '../../engine/tokenizer/index.js';
+import type { TextTokenizer } from '../../engine/tokenizer/index.js';
 
 /** Source and prose files worth learning from; everything else (binaries, lock files, data) is skipped. */
 const TEXT_EXTENSIONS = new Set(['.ts', '.tsx', '.js', '.mjs', '.cjs', '.jsx', '.py', '.md', '.txt', '.rs', '.go', '.java', '.c', '.h', '.cpp', '.cs', '.css', '.html', '.sh', '.rb', '.swift', '.kt']);
@@ -13,7 +12,6 @@ const SKIP_DIRS = new Set(['node_modules', 'dist', 'out', 'build', 'target', '__
 const MAX_FILE_BYTES = 512 * 1024;
 
 export interface TextCorpusTokens {
-  vocab: TokenizerVocab;
   train: Int32Array;
   heldOut?: Int32Array;
   files: number;
@@ -44,13 +42,11 @@ function listTextFiles(root: string, maxBytes: number): string[] {
 }
 
 /**
- * Tokenizes the text files under `folder` (up to `maxBytes`) with the tokenizer of `tokenizerModel`; each file ends
- * with EOS. The last files (about a tenth of the tokens) are held out when there are enough tokens for it.
+ * Tokenizes the text files under `folder` (up to `maxBytes`) with `tokenizer` (no BOS); each file ends with EOS. The
+ * last files (about a tenth of the tokens) are held out when there are enough tokens for it.
  */
-export async function textCorpusTokens(opts: { folder: string; tokenizerModel: string; maxBytes: number; minTokens: number; signal?: AbortSignal }): Promise<TextCorpusTokens> {
-  const gguf = await readGguf(opts.tokenizerModel, { signal: opts.signal });
-  const vocab = tokenizerVocabFromGguf(gguf.metadata);
-  const tok = new SpmTokenizer(vocab);
+export async function textCorpusTokens(opts: { folder: string; tokenizer: TextTokenizer; maxBytes: number; minTokens: number; signal?: AbortSignal }): Promise<TextCorpusTokens> {
+  const tok = opts.tokenizer;
   const files = listTextFiles(opts.folder, opts.maxBytes);
   const perFile: number[][] = [];
   let bytes = 0;
@@ -58,7 +54,7 @@ export async function textCorpusTokens(opts: { folder: string; tokenizerModel: s
     if (opts.signal?.aborted) break;
     const text = readFileSync(f, 'utf8');
     bytes += Buffer.byteLength(text);
-    perFile.push([...tok.encode(text), vocab.eosId]);
+    perFile.push([...tok.encode(text), tok.eosId]);
   }
   const total = perFile.reduce((s, t) => s + t.length, 0);
   if (total < opts.minTokens) {
@@ -70,5 +66,5 @@ export async function textCorpusTokens(opts: { folder: string; tokenizerModel: s
   while (split > 1 && heldCount + perFile[split - 1]!.length <= total / 10) heldCount += perFile[--split]!.length;
   const flat = (parts: number[][]): Int32Array => Int32Array.from(parts.flat());
   const heldOut = split < perFile.length && heldCount >= opts.minTokens / 4 ? flat(perFile.slice(split)) : undefined;
-  return { vocab, train: heldOut ? flat(perFile.slice(0, split)) : flat(perFile), heldOut, files: files.length, bytes };
+  return { train: heldOut ? flat(perFile.slice(0, split)) : flat(perFile), heldOut, files: files.length, bytes };
 }

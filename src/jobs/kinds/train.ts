@@ -4,11 +4,12 @@ import { readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ModelLabError } from '../../engine/errors.js';
 import { readGguf, type GgufMetadataEntry } from '../../engine/gguf/index.js';
+import { metadataEntries } from '../../engine/gguf/metadataEntries.js';
 import { createReferenceBackend, createWasmBackend, type KernelBackend } from '../../engine/kernels/index.js';
 import { saveModelGguf } from '../../engine/model/saveModelGguf.js';
-import { tokenizerGgufMetadata } from '../../engine/tokenizer/index.js';
 import { trainModel, type TrainConfig, type TrainData } from '../../engine/train/index.js';
-import { textCorpusTokens } from '../data/textCorpusTokens.js';
+import { trainingTokenizer } from '../../runtime/core/llamaCppTokenizer.js';
+import { textCorpusTokens, type TextCorpusTokens } from '../data/textCorpusTokens.js';
 import { defineJobKind } from './JobKind.js';
 
 /** Token ids as little-endian int32 files (files joined with EOS, no BOS inside). */
@@ -19,7 +20,10 @@ export interface TokenFilesSource {
   bosId: number;
 }
 
-/** The text files under a folder, tokenized with the SPM tokenizer of a GGUF model (its vocabulary size wins). */
+/**
+ * The text files under a folder, tokenized with a GGUF model's tokenizer (the engine's for SPM vocabularies, llama.cpp's
+ * for the others): its vocabulary size wins, and the saved model carries its tokenizer.* metadata.
+ */
 export interface TextFolderSource {
   source: 'text';
   folder: string;
@@ -67,11 +71,20 @@ export const trainJob = defineJobKind<TrainJobParams, TrainJobResult>({
       data = { train: readTokens(p.data.trainPath), heldOut: p.data.heldOutPath ? readTokens(p.data.heldOutPath) : undefined, bosId: p.data.bosId };
     } else {
       ctx.progress({ phase: 'tokenizing', fraction: 0 });
-      const corpus = await textCorpusTokens({ folder: p.data.folder, tokenizerModel: p.data.tokenizerModel, maxBytes: p.data.maxBytes ?? 4 << 20, minTokens: config.seqLen * 2, signal: ctx.signal });
+      const tok = await trainingTokenizer(p.data.tokenizerModel, ctx.signal);
+      let corpus: TextCorpusTokens;
+      try {
+        corpus = await textCorpusTokens({ folder: p.data.folder, tokenizer: tok, maxBytes: p.data.maxBytes ?? 4 << 20, minTokens: config.seqLen * 2, signal: ctx.signal });
+      } finally {
+        await tok.dispose();
+      }
       ctx.log(`tokenized ${corpus.files} files (${corpus.bytes} bytes): ${corpus.train.length} train + ${corpus.heldOut?.length ?? 0} held-out tokens`);
-      data = { train: corpus.train, heldOut: corpus.heldOut, bosId: corpus.vocab.bosId };
-      config = { ...config, model: { ...config.model, nVocab: corpus.vocab.tokens.length } };
-      metadata = tokenizerGgufMetadata(corpus.vocab);
+      // every training window starts with BOS; a vocabulary without one starts it with EOS (a text boundary too)
+      data = { train: corpus.train, heldOut: corpus.heldOut, bosId: tok.bosId >= 0 ? tok.bosId : tok.eosId };
+      config = { ...config, model: { ...config.model, nVocab: tok.vocabSize } };
+      // the tokenizer as the source model stores it (SPM or BPE, special tokens, chat template), so llama.cpp
+      // tokenizes text for the trained model as it was tokenized here
+      metadata = metadataEntries(await readGguf(p.data.tokenizerModel, { signal: ctx.signal })).filter((e) => e.key.startsWith('tokenizer.'));
     }
     const backend: KernelBackend = p.backend === 'reference' ? createReferenceBackend() : await createWasmBackend({ threads: p.threads ?? 2 });
     try {
