@@ -20,7 +20,7 @@ interface WasmWeight extends WeightHandle { ptr: number; rowBytes: number; owner
 
 /** Weight types the integer path takes, and the 8-bit activation kind each pairs with (quantizeRows.ts). */
 const Q8_KIND = new Map<number, number>([
-  [KERNEL_TYPES.Q8_0, 0], [KERNEL_TYPES.Q4_0, 0], [KERNEL_TYPES.Q5_0, 0], [KERNEL_TYPES.Q4_K, 1], [KERNEL_TYPES.Q5_K, 1], [KERNEL_TYPES.Q6_K, 1],
+  [KERNEL_TYPES.Q8_0, 0], [KERNEL_TYPES.Q4_0, 0], [KERNEL_TYPES.Q4_K, 1], [KERNEL_TYPES.Q5_K, 1], [KERNEL_TYPES.Q6_K, 1],
 ]);
 const MODE_NT = 0;
 const MODE_NN = 1;

@@ -65,6 +65,7 @@ export interface KernelExports {
   ropeChunks(counter: number, x: number, rows: number, nHeads: number, headDim: number, pos: number, cos: number, sin: number,
     half: number, neox: number, inverse: number): void;
   addChunks(counter: number, y: number, x: number, n: number): void;
+  zeroBytes(ptr: number, bytes: number): void;
   swigluBackwardChunks(counter: number, dgu: number, dh: number, gu: number, uOff: number, stride: number, rows: number,
     cols: number, mask: number, dmask: number): void;
   heapBase(): number;

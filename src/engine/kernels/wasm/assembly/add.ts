@@ -20,3 +20,8 @@ export function addChunks(counter: usize, y: usize, x: usize, n: i32): void {
     }
   }
 }
+
+/** Zeroes `bytes` bytes at `ptr` (one bulk memory.fill: a typed array's fill on shared memory is several times slower). */
+export function zeroBytes(ptr: usize, bytes: usize): void {
+  memory.fill(ptr, 0, bytes);
+}

@@ -14,4 +14,4 @@ export { qgemmChunks, qValueShift, QWORK_BYTES } from './qgemm';
 export { swigluBackwardChunks } from './swiglu';
 export { rmsnormChunks } from './rmsnorm';
 export { ropeChunks } from './rope';
-export { addChunks } from './add';
+export { addChunks, zeroBytes } from './add';
