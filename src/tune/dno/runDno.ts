@@ -190,7 +190,9 @@ export async function runDno(o: DnoRunOptions): Promise<DnoHistory> {
     throw new DnoError('DNO_CONFIG', 'DNO needs at least 1 iteration and 2 samples per prompt.');
   }
   await fs.mkdir(o.runDir, { recursive: true });
-  const settingsHash = createHash('sha256').update(JSON.stringify({ s, oracle: o.oracle.name, prompts: o.prompts, validation: o.validationPrompts ?? null })).digest('hex');
+  // the number of iterations is left out: a finished run can be continued for more
+  const { iterations: _more, ...decisive } = s;
+  const settingsHash = createHash('sha256').update(JSON.stringify({ s: decisive, oracle: o.oracle.name, prompts: o.prompts, validation: o.validationPrompts ?? null })).digest('hex');
   const historyFile = path.join(o.runDir, HISTORY_FILE);
   let history = await readJson<DnoHistory>(historyFile);
   if (history && history.settingsHash !== settingsHash) {
