@@ -14,3 +14,4 @@ export {
   type DnoHistory, type DnoIterationRecord, type DnoProgress, type DnoRunOptions, type DnoSettings, type DnoTrainer,
   type DnoTrainRequest, type DnoTrainResult,
 } from './runDno.js';
+export { storeRankingOracle, storeGoldAnswers, rankingScores } from './storeRankingOracle.js';
