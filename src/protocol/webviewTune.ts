@@ -1,6 +1,6 @@
 /** Messages of the Tune panel (see webview.ts for the envelope). */
 import type { JobState } from './jobs.js';
-import { obj, str, type IncomingSchemas, type Schema } from './webviewSchema.js';
+import { num, obj, optional, str, type IncomingSchemas, type Schema } from './webviewSchema.js';
 
 export type TuneMethodName = 'dpo' | 'ipo' | 'sft';
 export const TUNE_METHODS: readonly TuneMethodName[] = ['dpo', 'ipo', 'sft'];
@@ -99,6 +99,51 @@ export interface TuneStartParams {
   pairs: TunePairsSource;
   preset: TunePresetName;
   method: TuneMethodName;
+  /** LoRA dropout (PEFT's lora_dropout) in [0, 0.9]; default 0. */
+  dropout?: number;
+}
+
+/** DNO iterations from the panel: prompts, K samples per prompt, the oracle that ranks them. */
+export interface TuneDnoStartParams {
+  modelId: string;
+  /** The preference store's comparison prompts, or a prompts file (JSON lines with "prompt", or one per line). */
+  prompts: TunePairsSource;
+  samples: number;
+  iterations: number;
+  /** me: each prompt's samples open in the Label panel; judge: a local model scores them with a rubric. */
+  oracle: { kind: 'me' } | { kind: 'judge'; modelId: string };
+}
+
+/** One iteration of the history table. */
+export interface TuneDnoRow {
+  iteration: number;
+  /** New pairs and earlier ones replayed. */
+  pairs: number;
+  replayed: number;
+  /** Mean oracle score of fresh samples on the validation prompts. */
+  metric: number;
+  heldOutAccuracy: number | null;
+  adapterPath: string;
+  variantId: string | null;
+  /** The iterate kept (highest metric). */
+  best: boolean;
+}
+
+export interface TuneDnoView {
+  runDir: string;
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  phase: string | null;
+  iteration: number;
+  iterations: number;
+  fraction: number;
+  /** What the user should do (rank in the Label panel), or why it stopped. */
+  message: string | null;
+  /** The base model's metric, before iteration 1. */
+  baseline: number | null;
+  oracle: string | null;
+  rows: TuneDnoRow[];
+  /** Why the loop ended early (an iteration made no pair). */
+  stopped: string | null;
 }
 
 export interface TuneProtocol {
@@ -111,10 +156,16 @@ export interface TuneProtocol {
     'tune/resume': { params: { jobId: string }; result: { resumed: boolean } };
     /** Opens Compare on the model and the model + adapter. */
     'tune/compare': { params: { jobId: string }; result: { opened: boolean } };
+    /** Starts DNO iterations (the view comes as tune/dno notifications). */
+    'tune/dnoStart': { params: TuneDnoStartParams; result: { runDir: string } };
+    'tune/dnoCancel': { params: { runDir: string }; result: { cancelled: boolean } };
+    /** Opens Compare on an iterate and the one before it (the base for iteration 1). */
+    'tune/dnoCompare': { params: { runDir: string; iteration: number }; result: { opened: boolean } };
   };
   toWebview: {
     'tune/state': TuneState;
     'tune/job': TuneJobView;
+    'tune/dno': TuneDnoView;
   };
   toHost: Record<string, never>;
 }
@@ -132,10 +183,21 @@ export const tuneIncoming: IncomingSchemas = {
   requests: {
     'tune/dataset': obj({ modelId: id, pairs }),
     'tune/pickPairs': obj({}),
-    'tune/start': obj({ modelId: id, pairs, preset: str({ oneOf: TUNE_PRESET_NAMES }), method: str({ oneOf: TUNE_METHODS }) }),
+    'tune/start': obj({ modelId: id, pairs, preset: str({ oneOf: TUNE_PRESET_NAMES }), method: str({ oneOf: TUNE_METHODS }), dropout: optional(num({ min: 0, max: 0.9 })) }),
     'tune/cancel': obj({ jobId }),
     'tune/resume': obj({ jobId }),
     'tune/compare': obj({ jobId }),
+    'tune/dnoStart': obj({
+      modelId: id, prompts: pairs, samples: num({ integer: true, min: 2, max: 16 }), iterations: num({ integer: true, min: 1, max: 20 }),
+      oracle: (v, p) => {
+        const kind = (v as Record<string, unknown> | null)?.kind;
+        if (kind === 'me') return obj({ kind: str() })(v, p);
+        if (kind === 'judge') return obj({ kind: str(), modelId: id })(v, p);
+        return `${p}.kind: expected me or judge`;
+      },
+    }),
+    'tune/dnoCancel': obj({ runDir: id }),
+    'tune/dnoCompare': obj({ runDir: id, iteration: num({ integer: true, min: 1, max: 1000 }) }),
   },
   notifications: {},
 };

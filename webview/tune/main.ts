@@ -11,6 +11,7 @@ import type {
 import { TUNE_PRESET_NAMES, TUNE_PRESETS } from '../../src/protocol/webviewTune.js';
 import { formatBytes } from '../../src/protocol/formatBytes.js';
 import { HostChannel, HostError } from '../shared/hostChannel.js';
+import { mountDno } from './dnoSection.js';
 import { adoptCss, byId, h, svg } from '../shared/dom.js';
 import baseCss from '../shared/base.css';
 import css from './tune.css';
@@ -30,17 +31,20 @@ document.getElementById('app')!.append(
   h('h1', {}, 'Tune on preferences'),
   h('section', { class: 'row' },
     select('model', 'Model or variant'),
+    select('mode', 'Mode', opt('pairs', 'Train on labelled pairs'), opt('dno', 'DNO iterations (sample, rank, train)')),
     select('pairs-source', 'Pairs', opt('store', 'This workspace\'s preference store'), opt('file', 'TRL pairs file')),
     h('label', { for: 'pairs-path' }, 'Pairs file', h('input', { id: 'pairs-path', 'data-testid': 'pairs-path', placeholder: 'pairs.jsonl' })),
     h('vscode-button', { id: 'pick-pairs', 'data-testid': 'pick-pairs', secondary: true, icon: 'folder-opened', title: 'Choose a pairs file' }),
   ),
   h('p', { id: 'dataset', 'data-testid': 'dataset', class: 'muted' }, 'Reading the pairs…'),
-  h('section', { class: 'row' },
+  h('section', { class: 'row', id: 'pairs-mode' },
     select('preset', 'Preset', ...TUNE_PRESET_NAMES.map((n) => opt(n, TUNE_PRESETS[n].label))),
     select('method', 'Method', opt('dpo', 'DPO'), opt('ipo', 'IPO'), opt('sft', 'SFT (chosen answers only)')),
+    h('label', { for: 'dropout', title: 'LoRA dropout (PEFT\'s lora_dropout): the share of the adapter\'s input dropped at each training step; 0 = none' },
+      'LoRA dropout', h('input', { id: 'dropout', 'data-testid': 'dropout', type: 'number', min: 0, max: 0.9, step: 0.05, value: 0 })),
   ),
   h('table', { id: 'estimates', 'data-testid': 'estimates', class: 'presets' }),
-  h('p', { class: 'muted' }, 'Time and memory are estimates: from the model\'s size, the pair count and the tokens/s of an earlier run of this model (or a conservative guess).'),
+  h('p', { class: 'muted estimate-note' }, 'Time and memory are estimates: from the model\'s size, the pair count and the tokens/s of an earlier run of this model (or a conservative guess).'),
   h('section', { class: 'row actions' },
     h('vscode-button', { id: 'start', 'data-testid': 'start', icon: 'play' }, 'Start'),
     h('vscode-button', { id: 'cancel', 'data-testid': 'cancel', secondary: true, icon: 'debug-stop', disabled: true }, 'Cancel'),
@@ -62,6 +66,8 @@ document.getElementById('app')!.append(
 
 const el = {
   model: byId<HTMLSelectElement>('model'),
+  mode: byId<HTMLSelectElement>('mode'),
+  dropout: byId<HTMLInputElement>('dropout'),
   source: byId<HTMLSelectElement>('pairs-source'),
   path: byId<HTMLInputElement>('pairs-path'),
   dataset: byId('dataset'),
@@ -81,6 +87,16 @@ const el = {
 function showError(message: string | null): void {
   el.error.hidden = !message;
   el.error.textContent = message ?? '';
+}
+
+const dno = mountDno(host, document.getElementById('app')!, { model: () => el.model.value, prompts: () => source(), showError });
+/** Pairs mode shows presets, the estimate table, the job and its charts; DNO mode its own form and history. */
+function renderMode(): void {
+  const pairsMode = el.mode.value === 'pairs';
+  for (const id of ['pairs-mode', 'estimates', 'start', 'cancel', 'progress', 'status']) byId(id).hidden = !pairsMode;
+  for (const node of document.querySelectorAll<HTMLElement>('.charts, .estimate-note')) node.hidden = !pairsMode;
+  if (!pairsMode) el.resume.hidden = true;
+  dno.show(!pairsMode);
 }
 
 const duration = (sec: number): string => {
@@ -200,6 +216,7 @@ function renderJob(): void {
 host.on('tune/state', (s: TuneState) => {
   const keep = s.model ?? el.model.value;
   el.model.replaceChildren(...s.models.map((m) => h('option', { value: m.id, selected: m.id === keep }, m.name)));
+  dno.setModels(s.models);
   if (!s.dataDirectory) showError('Open a trusted folder first: runs and adapters go to its data folder.');
   job = s.job;
   renderJob();
@@ -214,6 +231,7 @@ el.model.addEventListener('change', () => void refreshDataset());
 el.source.addEventListener('change', () => void refreshDataset());
 el.path.addEventListener('change', () => void refreshDataset());
 el.preset.addEventListener('change', renderEstimates);
+el.mode.addEventListener('change', renderMode);
 byId('pick-pairs').addEventListener('click', async () => {
   const r = await host.request('tune/pickPairs', {});
   if (r.path) {
@@ -226,7 +244,10 @@ el.start.addEventListener('click', async () => {
   if (!el.model.value || !pairs) return showError('Pick a model and the pairs first.');
   showError(null);
   try {
-    await host.request('tune/start', { modelId: el.model.value, pairs, preset: el.preset.value as TunePresetName, method: el.method.value as 'dpo' | 'ipo' | 'sft' });
+    const dropout = Number(el.dropout.value) || 0;
+    await host.request('tune/start', {
+      modelId: el.model.value, pairs, preset: el.preset.value as TunePresetName, method: el.method.value as 'dpo' | 'ipo' | 'sft', ...(dropout > 0 ? { dropout } : {}),
+    });
   } catch (e) {
     showError(e instanceof HostError ? e.message : String(e));
   }
@@ -235,4 +256,5 @@ el.cancel.addEventListener('click', () => job && void host.request('tune/cancel'
 el.resume.addEventListener('click', () => job && void host.request('tune/resume', { jobId: job.jobId }).catch((e) => showError(e instanceof HostError ? e.message : String(e))));
 byId('compare').addEventListener('click', () => job && void host.request('tune/compare', { jobId: job.jobId }).catch((e) => showError(e instanceof HostError ? e.message : String(e))));
 
+renderMode();
 host.ready();

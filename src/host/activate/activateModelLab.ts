@@ -192,6 +192,7 @@ export function activateModelLab(api: HostApi, deps: ActivationDeps, subscriptio
   const tune = registry && runtime && jobs
     ? feature('tune', () => activateTune({
       api, registry, runtime, jobs: jobs.service, settings, log: line,
+      ...(label ? { rankInLabel: (task) => label.rank(task) } : {}),
       openCompare: (columns) => {
         if (!compare) throw new Error('the Compare panel is off; see the "Model Lab Runtime" output');
         compare.open({ columns });

@@ -53,6 +53,21 @@ interface Task {
   ctrl: AbortController;
   /** Set when the task re-labels a stored record: saving revises it instead of adding one. */
   revises: ComparisonEvent | null;
+  /** Told the decision once the task is saved (null: skipped or the panel closed) — an oracle waiting for the user. */
+  settled?: (decision: LabelDecision | null) => void;
+  /** Where the record says it came from (default 'editor'). */
+  origin?: string;
+}
+
+/** Candidates made elsewhere (a DNO iteration's samples) for the user to rank, one comparison per prompt. */
+export interface RankingTask {
+  model: LabelModel;
+  mode: 'chat' | 'complete';
+  prompt: string;
+  candidates: string[];
+  sampling?: { temperature?: number; topP?: number; maxTokens?: number };
+  /** The record's origin in the store, e.g. 'dno'. */
+  origin: string;
 }
 
 const BLIND_NAMES = 'ABCDEFGHI';
@@ -93,6 +108,7 @@ export class LabelPanel implements Disposable {
             const i = this.queue.findIndex((x) => x.id === taskId);
             if (i < 0) return { skipped: false };
             this.queue[i].ctrl.abort();
+            this.queue[i].settled?.(null);
             this.queue.splice(i, 1);
             this.message = 'Skipped; nothing was saved for it.';
             this.postState();
@@ -182,6 +198,37 @@ export class LabelPanel implements Disposable {
     }
   }
 
+  /**
+   * Queues finished candidates for ranking (no sampling here) and resolves with the user's decision when the task
+   * is saved — the comparison goes to the store as any other — or null when it is skipped or the panel closes.
+   */
+  rank(t: RankingTask): Promise<LabelDecision | null> {
+    return new Promise((resolve) => {
+      const candidates = t.candidates.map((text, i) => ({
+        id: `c${i + 1}`, text, model: t.model.name,
+        ...(t.model.adapterPath ? { variant: `${t.model.name} + ${t.model.adapterPath.split(/[\\/]/).pop()}` } : {}),
+        ...(t.sampling ? { sampling: t.sampling } : {}),
+        done: true, error: null,
+      }));
+      const order = candidates.map((c) => c.id);
+      if (this.blind) {
+        for (let i = order.length - 1; i > 0; i--) {
+          const j = Math.floor(this.random() * (i + 1));
+          [order[i], order[j]] = [order[j], order[i]];
+        }
+      }
+      const settings = this.deps.settings();
+      this.queue.push({
+        id: randomUUID(), model: t.model,
+        input: { selection: '', before: t.prompt, after: '', language: '', file: null },
+        prompt: { mode: t.mode, prompt: t.prompt, promptData: t.mode === 'chat' ? { messages: [{ role: 'user', content: t.prompt }] } : { text: t.prompt } },
+        preview: t.prompt.split('\n').slice(-6).join('\n'), context: {}, settings, candidates, order, blind: this.blind,
+        decision: null, ctrl: new AbortController(), revises: null, settled: resolve, origin: t.origin,
+      });
+      this.postState();
+    });
+  }
+
   /** Opens a stored comparison for re-labelling (the Dataset view's edit): saving revises it, undo reverts. */
   editRecord(record: ComparisonEvent): void {
     const existing = this.queue.find((t) => t.revises?.id === record.id);
@@ -241,13 +288,15 @@ export class LabelPanel implements Disposable {
         ...said,
         context: task.context,
         blind: task.blind,
-        origin: 'editor',
+        origin: task.origin ?? 'editor',
       });
       recordId = record.id;
       undo = () => store.delete(record.id);
     }
     this.queue.splice(this.queue.indexOf(task), 1);
     this.saved.push({ recordId, task, decision, undo });
+    task.settled?.(decision);
+    task.settled = undefined;
     this.message = `Saved to ${store.file}.`;
     this.deps.dataset.changed();
     this.postState();
@@ -271,7 +320,7 @@ export class LabelPanel implements Disposable {
     const view = (task: Task): LabelCandidateView[] =>
       task.order.map((id, i) => {
         const c = task.candidates.find((x) => x.id === id)!;
-        return { id, label: task.blind ? BLIND_NAMES[i] : `${c.model} · seed ${c.seed}`, text: c.text, done: c.done, error: c.error };
+        return { id, label: task.blind ? BLIND_NAMES[i] : c.seed !== undefined ? `${c.model} · seed ${c.seed}` : `${c.model} · ${c.id}`, text: c.text, done: c.done, error: c.error };
       });
     return {
       task: t ? { taskId: t.id, promptPreview: t.preview, file: t.context.file ?? null, language: t.context.language ?? null, candidates: view(t), blind: t.blind, decision: t.decision } : null,
@@ -292,7 +341,11 @@ export class LabelPanel implements Disposable {
   }
 
   private cancelAll(): void {
-    for (const t of this.queue) t.ctrl.abort();
+    for (const t of this.queue) {
+      t.ctrl.abort();
+      t.settled?.(null);
+      t.settled = undefined;
+    }
   }
 
   dispose(): void {

@@ -9,7 +9,8 @@ import { resolveModelArg } from '../models/resolveModelArg.js';
 import type { RuntimeService } from '../runtime/RuntimeService.js';
 import type { ModelLabSettings } from '../settings/readSettings.js';
 import type { Disposable, HostApi } from '../vscodeApi/HostApi.js';
-import { LabelPanel, type LabelModel } from './LabelPanel.js';
+import { LabelPanel, type LabelModel, type RankingTask } from './LabelPanel.js';
+import type { LabelDecision } from '../../protocol/webviewLabel.js';
 import { readLabelSettings } from './labelSettings.js';
 import { toErrorInfo } from '../panels/toErrorInfo.js';
 import { PreferenceDataset } from './PreferenceDataset.js';
@@ -31,6 +32,8 @@ export interface LabelFeature {
   dataset: PreferenceDataset;
   /** The open panel, if any (tests). */
   panel(): LabelPanel | null;
+  /** Opens the panel on candidates made elsewhere (DNO's samples); resolves with the user's decision (null: skipped). */
+  rank(task: RankingTask): Promise<LabelDecision | null>;
 }
 
 export function activateLabel(d: LabelFeatureDeps, subscriptions: Disposable[]): LabelFeature {
@@ -158,6 +161,7 @@ export function activateLabel(d: LabelFeatureDeps, subscriptions: Disposable[]):
 
   return {
     panel: () => panel,
+    rank: (task) => open().rank(task),
     dataset,
     handlers: {
       [COMMANDS.generateAlternatives]: async (arg) => {

@@ -12,7 +12,8 @@ import type { JobRecord } from '../../protocol/jobs.js';
 import type { CompareSource } from '../../protocol/webviewCompare.js';
 import {
   TUNE_PRESET_NAMES, TUNE_PRESETS, tuneIncoming,
-  type TuneAccuracy, type TuneDataset, type TuneEstimate, type TuneJobView, type TunePairsSource, type TunePresetName, type TuneProtocol, type TuneStartParams, type TuneState,
+  type TuneAccuracy, type TuneDataset, type TuneDnoStartParams, type TuneDnoView, type TuneEstimate, type TuneJobView, type TunePairsSource, type TunePresetName,
+  type TuneProtocol, type TuneStartParams, type TuneState,
 } from '../../protocol/webviewTune.js';
 import { workspacePaths, writeJsonAtomic } from '../../workspace/index.js';
 import { derivePairs, formatPairs, PreferenceStore } from '../../workspace/preferences/index.js';
@@ -23,6 +24,8 @@ import type { RuntimeService } from '../runtime/RuntimeService.js';
 import type { Disposable, HostApi, PanelHandle } from '../vscodeApi/HostApi.js';
 import { estimateTune, type TuneModelFacts } from './estimateTune.js';
 import { readTuneMetrics } from './readTuneMetrics.js';
+import type { RankInLabel } from './labelOracle.js';
+import { startDnoRun, type DnoRunHandle } from './runDnoFromPanel.js';
 
 export interface TuneDeps {
   registry: ModelRegistry;
@@ -34,6 +37,9 @@ export interface TuneDeps {
   workspaceFolder: () => string | null;
   /** Opens the Compare panel on these columns. */
   openCompare: (columns: CompareSource[]) => void;
+  /** DNO's oracle "me": one prompt's samples ranked by the user in the Label panel. */
+  rankInLabel: RankInLabel;
+  contextSize: () => number;
   log: (line: string) => void;
 }
 
@@ -54,6 +60,7 @@ export class TunePanel implements Disposable {
   private followed: string | null = null;
   private initialModel: string | null;
   private readonly measuring = new Set<string>();
+  private readonly dnoRuns = new Map<string, { handle: DnoRunHandle; view: TuneDnoView | null; modelId: string }>();
   private readonly subs: Disposable[] = [];
 
   constructor(readonly panel: PanelHandle, private readonly deps: TuneDeps, init: { modelId?: string } = {}) {
@@ -73,6 +80,13 @@ export class TunePanel implements Disposable {
           return { resumed: true };
         },
         'tune/compare': ({ jobId }) => this.compare(jobId),
+        'tune/dnoStart': (p) => this.startDno(p),
+        'tune/dnoCancel': ({ runDir }) => {
+          const run = this.dnoRuns.get(runDir);
+          run?.handle.cancel();
+          return { cancelled: run !== undefined };
+        },
+        'tune/dnoCompare': ({ runDir, iteration }) => this.compareDno(runDir, iteration),
       },
       notifications: {},
       onReady: () => void this.postState(),
@@ -181,7 +195,7 @@ export class TunePanel implements Disposable {
     const pairs = p.pairs.from === 'file' ? { from: 'file' as const, path: path.resolve(this.deps.workspaceFolder() ?? '', p.pairs.path) } : p.pairs;
     const params: TuneJobParams = {
       model: model.path, pairs, dataDirectory: data,
-      choices: { method: p.method, epochs: preset.epochs, maxSteps: preset.maxSteps, rank: preset.rank },
+      choices: { method: p.method, epochs: preset.epochs, maxSteps: preset.maxSteps, rank: preset.rank, ...(p.dropout ? { dropout: p.dropout } : {}) },
       backend: 'wasm', threads: 2,
     };
     const r = await this.deps.jobs.start('tune', params, `Tune ${model.name} (${p.method.toUpperCase()}, ${preset.label.toLowerCase()})`);
@@ -274,7 +288,41 @@ export class TunePanel implements Disposable {
     return { opened: true };
   }
 
+  /** DNO iterations: the loop runs here against the runtime; each iteration trains as a tune job (Jobs view). */
+  private async startDno(p: TuneDnoStartParams): Promise<{ runDir: string }> {
+    const data = this.needData();
+    const model = this.resolve(p.modelId);
+    const judge = p.oracle.kind === 'judge' ? this.resolve(p.oracle.modelId) : undefined;
+    const entry: { handle: DnoRunHandle; view: TuneDnoView | null; modelId: string } = { handle: null as unknown as DnoRunHandle, view: null, modelId: model.id };
+    const handle = await startDnoRun({ runtime: this.deps.runtime, jobs: this.deps.jobs, rankInLabel: this.deps.rankInLabel, log: this.deps.log }, p, {
+      model, judge, dataDirectory: data, workspaceFolder: this.deps.workspaceFolder(), contextSize: this.deps.contextSize(),
+      onView: (v) => {
+        entry.view = v;
+        this.channel.notify('tune/dno', v);
+        if (v.state !== 'running') void this.deps.registry.refresh().catch(() => undefined);
+      },
+    });
+    entry.handle = handle;
+    this.dnoRuns.set(handle.runDir, entry);
+    return { runDir: handle.runDir };
+  }
+
+  /** Compare on iterate t and t − 1 (the model itself before iteration 1). */
+  private compareDno(runDir: string, iteration: number): { opened: boolean } {
+    const run = this.dnoRuns.get(runDir);
+    const rows = run?.view?.rows ?? [];
+    const row = rows.find((r) => r.iteration === iteration);
+    if (!run || !row) throw new ModelLabError('DNO_NO_ITERATE', `Iteration ${iteration} of that DNO run has no adapter yet.`);
+    const prev = rows.find((r) => r.iteration === iteration - 1);
+    this.deps.openCompare([
+      prev ? { kind: 'model', modelId: run.modelId, adapterPath: prev.adapterPath, adapterScale: 1 } : { kind: 'model', modelId: run.modelId },
+      { kind: 'model', modelId: run.modelId, adapterPath: row.adapterPath, adapterScale: 1 },
+    ]);
+    return { opened: true };
+  }
+
   dispose(): void {
+    for (const r of this.dnoRuns.values()) r.handle.cancel();
     for (const s of this.subs) s.dispose();
     this.channel.dispose();
   }

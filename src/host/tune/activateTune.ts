@@ -10,6 +10,7 @@ import type { RuntimeService } from '../runtime/RuntimeService.js';
 import type { ModelLabSettings } from '../settings/readSettings.js';
 import type { Disposable, HostApi } from '../vscodeApi/HostApi.js';
 import type { CompareSource } from '../../protocol/webviewCompare.js';
+import { ModelLabError } from '../../engine/errors.js';
 import { TunePanel, type TuneDeps } from './TunePanel.js';
 
 export interface TuneFeatureDeps {
@@ -19,6 +20,8 @@ export interface TuneFeatureDeps {
   jobs: TuneDeps['jobs'];
   settings: () => ModelLabSettings;
   openCompare: (columns: CompareSource[]) => void;
+  /** DNO's oracle "me" (the Label panel); absent when the Label feature is off. */
+  rankInLabel?: TuneDeps['rankInLabel'];
   log: (line: string) => void;
 }
 
@@ -41,6 +44,8 @@ export function activateTune(d: TuneFeatureDeps, subscriptions: Disposable[]): T
         dataDirectory: () => d.settings().dataDirectory,
         workspaceFolder: () => d.api.workspace.folders()[0] ?? null,
         openCompare: d.openCompare,
+        rankInLabel: d.rankInLabel ?? (() => Promise.reject(new ModelLabError('LABEL_OFF', 'The Label panel is off (see the "Model Lab Runtime" output); choose a judge model as the oracle.'))),
+        contextSize: () => d.settings().contextSize,
         log: d.log,
       }, init),
     (p, init) => p.show(init),

@@ -191,6 +191,76 @@ test('Tune panel: cancel stops the job (resumable), resume finishes it; bad requ
   }
 });
 
+test('Tune panel, DNO iterations with "me" as the oracle: samples open in the Label panel, labels drive the iteration, the history marks the best, Compare opens on it and the base', async () => {
+  const t = await open(3);
+  try {
+    // bad requests are refused before anything runs
+    const one = await t.request('tune/dnoStart', { modelId: t.demoId, prompts: { from: 'store' }, samples: 1, iterations: 1, oracle: { kind: 'me' } });
+    assert.equal(one.error.code, 'INVALID_REQUEST', 'K = 1 makes no pair');
+    const who = await t.request('tune/dnoStart', { modelId: t.demoId, prompts: { from: 'store' }, samples: 2, iterations: 1, oracle: { kind: 'crowd' } });
+    assert.equal(who.error.code, 'INVALID_REQUEST');
+    const judge = await t.request('tune/dnoStart', { modelId: t.demoId, prompts: { from: 'store' }, samples: 2, iterations: 1, oracle: { kind: 'judge', modelId: '/nowhere/j.gguf' } });
+    assert.equal(judge.error.code, 'MODEL_NOT_FOUND');
+
+    const started = await t.request('tune/dnoStart', { modelId: t.demoId, prompts: { from: 'store' }, samples: 2, iterations: 1, oracle: { kind: 'me' } });
+    assert.ok(started.ok, JSON.stringify(started.error));
+    const runDir = started.result.runDir as string;
+    const dnoView = () => t.panel.notifications('tune/dno').at(-1);
+    // the user: each comparison that appears in the Label panel, the first sample best and the second worst
+    let label: FakePanel | undefined;
+    let labelled = 0, nextId = 1000;
+    const seen = new Set<string>();
+    await waitFor(() => {
+      label ??= t.stub.panels.find((p) => (p as FakePanel).options?.script === 'label') as FakePanel | undefined;
+      if (label && label.notifications('label/state').length === 0 && !seen.has('ready')) {
+        seen.add('ready');
+        label.send({ kind: 'notification', method: 'webview/ready', params: {} });
+      }
+      const task = label?.notifications('label/state').at(-1)?.task;
+      if (label && task && !seen.has(task.taskId)) {
+        seen.add(task.taskId);
+        assert.equal(task.candidates.length, 2, 'K samples per prompt, one comparison');
+        label.send({ kind: 'request', id: nextId++, method: 'label/save', params: { taskId: task.taskId, decision: { ranking: [['c1'], ['c2']], allBad: false, rationale: '', gold: null } } });
+        labelled++;
+      }
+      return dnoView()?.state !== undefined && dnoView()!.state !== 'running';
+    }, 'the DNO run, labelled in the Label panel', 600_000);
+    const v = dnoView()!;
+    assert.equal(v.state, 'done', v.message ?? '');
+    assert.equal(v.runDir, runDir);
+    assert.ok(fs.existsSync(path.join(runDir, 'dno.json')), 'the history file');
+    // baseline (2 validation samples of each of the 3 prompts), iteration 1's samples, its measurement: one comparison per prompt each
+    assert.equal(labelled, 9);
+    assert.equal(v.oracle, 'me (Label panel)');
+    assert.ok(v.baseline !== null && v.baseline >= 0 && v.baseline <= 1);
+    assert.equal(v.rows.length, 1);
+    const row = v.rows[0]!;
+    assert.deepEqual([row.iteration, row.pairs, row.best], [1, 3, true], 'one pair per prompt; the only iterate is the best');
+    assert.ok(fs.existsSync(row.adapterPath) && row.variantId, 'the iterate is an adapter variant');
+    // the training ran as a tune job (the Jobs view lists it), from the pairs the labels made
+    const job = t.lab.jobs!.list().find((r) => r.kind === 'tune' && r.title.startsWith('DNO'));
+    assert.equal(job?.state, 'done');
+    // the labels are in the preference store too, as comparisons from DNO
+    const store = await PreferenceStore.openInDataDir(t.data);
+    const dnoRecords = (await store.read()).records.filter((r) => r.kind === 'comparison' && r.origin === 'dno');
+    assert.equal(dnoRecords.length, 9);
+
+    const cmp = await t.request('tune/dnoCompare', { runDir, iteration: 1 });
+    assert.ok(cmp.ok, JSON.stringify(cmp.error));
+    const compare = t.stub.panels.find((p) => (p as FakePanel).options?.script === 'compare') as FakePanel;
+    compare.send({ kind: 'notification', method: 'webview/ready', params: {} });
+    await waitFor(() => compare.notifications('compare/state').length > 0, 'the Compare state');
+    assert.deepEqual(compare.notifications('compare/state').at(-1).columns, [
+      { kind: 'model', modelId: t.demoId },
+      { kind: 'model', modelId: t.demoId, adapterPath: row.adapterPath, adapterScale: 1 },
+    ], 'iteration 1 against the model before it');
+    const none = await t.request('tune/dnoCompare', { runDir, iteration: 2 });
+    assert.equal(none.error.code, 'DNO_NO_ITERATE');
+  } finally {
+    t.dispose();
+  }
+});
+
 test('estimateTune: longer presets cost more; a measured rate replaces the assumed one', () => {
   const facts = { fileBytes: 5e6, nEmbd: 256, nLayer: 4, nFf: 768, nVocab: 8000 };
   const o = { trainPairs: 300, allPairs: 330, tokensPerPair: 60 };
