@@ -5,7 +5,7 @@ import { ensureKernelsBuilt } from './ensureKernelsBuilt.js';
 /**
  * The reference twin and the WASM backend on 1 and 2 threads (2 with no size threshold, so even tiny calls are
  * split), started before the file's tests and disposed after them. `plain`: the plain-SIMD build on 2 threads,
- * which the default (relaxed SIMD wherever the runtime has it, Node 20 included) no longer exercises.
+ * which the default does not exercise where the runtime has relaxed SIMD on (Node ≥ 22).
  */
 export function backendsUnderTest(): { ref: KernelBackend; fast: Map<number, KernelBackend>; plain: () => KernelBackend } {
   const ref = createReferenceBackend();

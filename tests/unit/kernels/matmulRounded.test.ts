@@ -11,7 +11,7 @@ const { ref, fast, plain } = backendsUnderTest();
 let three: KernelBackend | undefined;
 before(async () => { three = await createWasmBackend({ threads: 3, parallelThreshold: 0 }); });
 after(() => three?.dispose());
-/** [label, backend]: 1–3 threads of the default build (relaxed SIMD where the runtime has it), and plain SIMD */
+/** [label, backend]: 1–3 threads of the default build (relaxed SIMD where the runtime has it on), and plain SIMD */
 const backends = (): Array<[string, KernelBackend]> => [
   ...[...fast].map(([n, be]): [string, KernelBackend] => [`${n} (${be.name})`, be]), [`3 (${three!.name})`, three!], [`2 (${plain().name})`, plain()],
 ];
@@ -30,7 +30,16 @@ function absWeight(w: WeightHandle): WeightHandle {
 
 // First in the file, so that the kernels run as V8 first compiles them: Node 20's baseline compiler (Liftoff) got the
 // relaxed i8 dot product wrong while its optimizing compiler got it right, which a test after warmed-up calls misses.
-test('the first integer matmuls of a fresh kernel module match the reference (no warm-up)', () => {
+test('the first integer matmuls of a fresh kernel module match the reference (no warm-up), plain and relaxed SIMD', async () => {
+  const relaxed = await createWasmBackend({ threads: 1, simd: 'relaxed' });
+  try {
+    firstCalls(fast.get(1)!);
+    firstCalls(relaxed);
+  } finally {
+    relaxed.dispose();
+  }
+});
+function firstCalls(be: KernelBackend): void {
   let seed = 77;
   for (const name of ['Q4_0', 'Q5_0', 'Q4_K', 'Q6_K'] as const) {
     const type = T[name];
@@ -39,7 +48,6 @@ test('the first integer matmuls of a fresh kernel module match the reference (no
     const wr = ref.uploadWeight(type, bytes, cols, rows);
     const x = randomVector(m * cols, ++seed);
     const want = ref.matmulRounded(x, wr, m);
-    const be = fast.get(1)!;
     const w = be.uploadWeight(type, bytes, cols, rows);
     const got = be.matmulRounded(x, w, m);
     const scale = Math.max(...want.map(Math.abs));
@@ -47,7 +55,7 @@ test('the first integer matmuls of a fresh kernel module match the reference (no
     be.freeWeight(w);
     ref.freeWeight(wr);
   }
-});
+}
 
 // [cols, rows]: odd row counts, more than one packed K tile (1024) and one block, rows past a 64-row chunk
 const SHAPES: Record<string, Array<[number, number]>> = {

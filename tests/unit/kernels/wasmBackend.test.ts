@@ -95,11 +95,10 @@ test('gemm matches the reference for every transpose pair, alpha and beta, odd s
   }
 });
 
-test('the relaxed-SIMD kernels start on every Node the project runs on (Node 20 turns on its V8 flag)', async () => {
+test('the relaxed-SIMD kernels start on request on every Node the project runs on (Node 20 turns on its V8 flag)', async () => {
   const be = await createWasmBackend({ threads: 2, simd: 'relaxed' });
   try {
     assert.equal(be.name, 'wasm-simd-fma');
-    assert.equal(fast.get(1)!.name, 'wasm-simd-fma', 'auto picks relaxed SIMD where it validates');
   } finally {
     be.dispose();
   }

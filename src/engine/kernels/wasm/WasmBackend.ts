@@ -20,7 +20,7 @@ interface WasmWeight extends WeightHandle { ptr: number; rowBytes: number; owner
 
 /** Weight types the integer path takes, and the 8-bit activation kind each pairs with (quantizeRows.ts). */
 const Q8_KIND = new Map<number, number>([
-  [KERNEL_TYPES.Q8_0, 0], [KERNEL_TYPES.Q4_0, 0], [KERNEL_TYPES.Q4_K, 1], [KERNEL_TYPES.Q5_K, 1], [KERNEL_TYPES.Q6_K, 1],
+  [KERNEL_TYPES.Q8_0, 0], [KERNEL_TYPES.Q4_0, 0], [KERNEL_TYPES.Q5_0, 0], [KERNEL_TYPES.Q4_K, 1], [KERNEL_TYPES.Q5_K, 1], [KERNEL_TYPES.Q6_K, 1],
 ]);
 const MODE_NT = 0;
 const MODE_NN = 1;
@@ -116,7 +116,7 @@ export class WasmBackend implements KernelBackend {
     const ptr = this.heap.alloc(Math.max(1, n) * 4);
     this.arrays.add(ptr);
     const v = new Float32Array(this.f32().buffer, ptr, n);
-    v.fill(0);
+    this.ex.zeroBytes(ptr, n * 4);
     return v;
   }
 

@@ -12,7 +12,8 @@ export interface KernelThreadOptions {
   threads?: number;
   /** upper bound of the shared memory, MiB (default and maximum 4096: wasm32) */
   maxMemoryMiB?: number;
-  /** 'auto' (default): fused multiply-add (relaxed SIMD) where this Node supports it, else plain SIMD. */
+  /** 'auto' (default): relaxed SIMD (fused multiply-add, i8 dot products) where the runtime has it on (Node ≥ 22),
+   *  else plain SIMD; 'relaxed': turn it on where it is behind a flag (Node 20), or fail. */
   simd?: 'auto' | 'relaxed' | 'plain';
   wasmPath?: string;
   workerPath?: string;
@@ -45,7 +46,11 @@ export async function startKernelThreads(opts: KernelThreadOptions = {}): Promis
     let bytes: Uint8Array = readFileSync(files.wasm);
     const mode = opts.simd ?? 'auto';
     const relaxed = mode !== 'plain' && files.relaxedWasm ? readFileSync(files.relaxedWasm) : undefined;
-    if (relaxed && (wasmApi.validate(relaxed) || (enableRelaxedSimd() && wasmApi.validate(relaxed)))) {
+    // 'auto' takes relaxed SIMD only where the runtime has it on; asked for, it is turned on (Node 20: a V8 flag)
+    // the flag, once set, is process-wide: 'auto' ignores relaxed SIMD that only an earlier request turned on
+    const on = relaxed !== undefined && (mode === 'relaxed' ? wasmApi.validate(relaxed) || (enableRelaxedSimd() && wasmApi.validate(relaxed))
+      : !flagSetHere && wasmApi.validate(relaxed));
+    if (relaxed && on) {
       bytes = relaxed;
       simd = 'relaxed';
     } else if (mode === 'relaxed') {
@@ -79,13 +84,19 @@ export async function startKernelThreads(opts: KernelThreadOptions = {}): Promis
   return { threads, simd, memory, instance, control, workers, maxBytes: maxMiB * 2 ** 20 };
 }
 
+let flagSetHere = false;
+
 /**
  * Node 20's V8 has relaxed SIMD behind a flag (on by default from Node 22 and in VS Code's newer hosts). V8 reads
  * the flag when it validates and compiles a module, so turning it on here, before compiling, is enough for this
  * thread and for the workers, which instantiate the module compiled here. Whether it took is judged by
  * WebAssembly.validate afterwards, never assumed. Returns false where the flag cannot be set.
+ * Only on request (simd: 'relaxed'), not for 'auto': Node 20's V8 lowers the relaxed i8 dot product to two
+ * multiplies (no VNNI instruction), so the relaxed kernels ran no faster than the plain ones there
+ * (docs/benchmarks.md) and its baseline compiler got that dot product wrong.
  */
 function enableRelaxedSimd(): boolean {
+  flagSetHere = true;
   try {
     v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
     // Node 20's baseline compiler (Liftoff) gets the relaxed i8 dot product wrong (its optimizing compiler gets it

@@ -21,7 +21,7 @@ import { paddedRows } from './quantizeRows';
 /** Values of K per packed tile (a multiple of 256). */
 const KQ: i32 = 1024;
 /** Tokens and weight rows per chunk of C. */
-const QCHUNK_M: i32 = 64;
+const QCHUNK_M: i32 = 256;
 const QCHUNK_N: i32 = 64;
 /** Scratch of one thread: 4 decoded rows, the packed tile, its sub-block and block scales, a 4×4 result tile. */
 const TMP_BYTES: usize = <usize>(4 * KQ) << 1;
