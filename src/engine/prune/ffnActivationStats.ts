@@ -1,6 +1,7 @@
 import { throwIfAborted } from '../errors.js';
 import { batchLogprobs, makeBatch, type EngineModel } from '../model/index.js';
-import type { ScoreContext } from './scoreTypes.js';
+import { topNeuronSimilarity } from './neuronSimilarity.js';
+import type { NeuronScores, ScoreContext } from './scoreTypes.js';
 import { calibrationBatches } from './withEngineModel.js';
 
 /** Per-layer statistics of the FFN hidden activations h = silu(gate)·up over the calibration tokens. */
@@ -53,4 +54,17 @@ export function ffnActivationStats(model: EngineModel, ctx: ScoreContext, opts: 
     stats.count += N;
   });
   return stats;
+}
+
+/**
+ * Calibration rows kept per layer for the similarity summary when a method needs no more ([rows, F] floats each:
+ * 64 × 8192 × 32 layers is 64 MiB for Phi-3-mini).
+ */
+export const SIMILARITY_ROWS = 64;
+
+/** The similarity summary of each layer's top-scored neurons (topNeuronSimilarity) from the sampled rows. */
+export function similarityOf(stats: FfnActivationStats, scores: Float32Array[]): NeuronScores['similarity'] {
+  if (!stats.samples || stats.sampleRows === 0) return undefined;
+  const rows = stats.sampleRows;
+  return { rows, layers: scores.map((s, l) => topNeuronSimilarity(stats.samples![l], rows, stats.samples![l].length / rows, s)) };
 }

@@ -21,4 +21,6 @@ export { ffnLayout, type FfnLayerTensors } from './ffnLayout.js';
 export { greedyUniqueScores } from './greedyUniqueScores.js';
 export { standardize } from './scoreFlap.js';
 export { PruneError } from './PruneError.js';
+export { topNeuronSimilarity, SIMILARITY_NEURONS, type NeuronSimilarity } from './neuronSimilarity.js';
+export { NEURON_SCORES_FILE, neuronScoresRecord, readNeuronScores, writeNeuronScores, type NeuronScoresRecord } from './neuronScoresFile.js';
 export { redundancyReport, PARTNER_COS, type RedundancyReport, type LayerRedundancy } from './redundancyReport.js';

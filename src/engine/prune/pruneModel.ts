@@ -10,7 +10,7 @@ import { prunedDownBlock } from './downType.js';
 import { ffnLayout } from './ffnLayout.js';
 import { PruneError } from './PruneError.js';
 import { scoreNeurons } from './scoreNeurons.js';
-import { CALIBRATED_METHODS, type PruneMethod } from './scoreTypes.js';
+import { CALIBRATED_METHODS, type NeuronScores, type PruneMethod } from './scoreTypes.js';
 import { DOWN_BIAS_ARCHS, writePrunedGguf, type PrunedWriteResult } from './writePrunedGguf.js';
 
 /** Architectures a global allocation can be written for with real per-layer widths (through deci). */
@@ -35,6 +35,8 @@ export interface PruneOptions {
   backend?: KernelBackend;
   threads?: number;
   signal?: AbortSignal;
+  /** called with the neuron scores (and the similarity summary, where the method has one) before they are used */
+  onScores?: (scores: NeuronScores) => Promise<void> | void;
   /** called with the kept neuron indices per layer (ascending) once they are chosen */
   onSelection?: (kept: Int32Array[]) => void;
   /** stage and fraction of the whole job, in [0, 1] */
@@ -87,6 +89,7 @@ export async function pruneModel(o: PruneOptions): Promise<PruneResult> {
     onProgress: (f) => o.onProgress?.({ stage: 'score', fraction: 0.8 * f }),
   });
   throwIfAborted(o.signal);
+  await o.onScores?.(scores);
   const alloc = allocateNeurons(scores.scores, o.sparsity, allocation, layers.map((l) => prunedDownBlock(l.down.type)));
   o.onSelection?.(alloc.kept);
   for (const r of alloc.rounded) notes.push(`layer ${r.layer}: ${r.requested} neurons kept rounded to ${r.kept} (ffn_down's quantization block is ${r.block})`);

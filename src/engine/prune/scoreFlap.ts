@@ -1,4 +1,4 @@
-import { ffnActivationStats } from './ffnActivationStats.js';
+import { ffnActivationStats, similarityOf, SIMILARITY_ROWS } from './ffnActivationStats.js';
 import type { NeuronScores, ScoreContext } from './scoreTypes.js';
 import { downColumnSquaredNorms, withSource } from './weightNorms.js';
 import { withEngineModel } from './withEngineModel.js';
@@ -10,7 +10,7 @@ import { withEngineModel } from './withEngineModel.js';
  * into an FFN down bias where the written architecture loads one.
  */
 export async function scoreFlap(ctx: ScoreContext): Promise<NeuronScores> {
-  const stats = await withEngineModel(ctx, (model) => ffnActivationStats(model, { ...ctx, onProgress: (f) => ctx.onProgress?.(0.9 * f) }));
+  const stats = await withEngineModel(ctx, (model) => ffnActivationStats(model, { ...ctx, onProgress: (f) => ctx.onProgress?.(0.9 * f) }, { sampleRows: SIMILARITY_ROWS }));
   const col = await withSource(ctx.file, async (src) => {
     const out: Float32Array[] = [];
     for (const l of ctx.layers) out.push(await downColumnSquaredNorms(src, l));
@@ -23,7 +23,7 @@ export async function scoreFlap(ctx: ScoreContext): Promise<NeuronScores> {
     return Math.max(0, stats.sumSq[l][i] / n - mean * mean) * v;
   })));
   ctx.onProgress?.(1);
-  return { scores, meanActivation };
+  return { scores, meanActivation, similarity: similarityOf(stats, scores) };
 }
 
 /** (x − mean) / std over the array (std 0: all zeros). */

@@ -1,5 +1,5 @@
 import { throwIfAborted } from '../errors.js';
-import { ffnActivationStats } from './ffnActivationStats.js';
+import { ffnActivationStats, similarityOf } from './ffnActivationStats.js';
 import { greedyUniqueScores } from './greedyUniqueScores.js';
 import type { NeuronScores, ScoreContext } from './scoreTypes.js';
 import { downColumnSquaredNorms, withSource } from './weightNorms.js';
@@ -33,6 +33,6 @@ export async function scoreGumOneshot(ctx: ScoreContext): Promise<NeuronScores> 
       ctx.onProgress?.(0.5 + 0.5 * (l + 1) / col.length);
       return s;
     });
-    return { scores };
+    return { scores, similarity: similarityOf(stats, scores) };
   });
 }

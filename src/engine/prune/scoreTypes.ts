@@ -2,6 +2,7 @@ import type { GgufFile } from '../gguf/index.js';
 import type { KernelBackend } from '../kernels/index.js';
 import type { CalibrationSet } from './calibration.js';
 import type { FfnLayerTensors } from './ffnLayout.js';
+import type { NeuronSimilarity } from './neuronSimilarity.js';
 
 export const PRUNE_METHODS = ['random', 'magnitude', 'activation', 'flap', 'sensitivity', 'movement', 'gum', 'gum-oneshot'] as const;
 export type PruneMethod = (typeof PRUNE_METHODS)[number];
@@ -40,4 +41,6 @@ export interface NeuronScores {
   scores: Float32Array[];
   /** FLAP: mean activation of each neuron over the calibration tokens (for bias compensation) */
   meanActivation?: Float32Array[];
+  /** methods that run the calibration text forward: the top-scored neurons' activation similarity per layer */
+  similarity?: { rows: number; layers: NeuronSimilarity[] };
 }

@@ -3,12 +3,14 @@
 // engine code of the kinds stays out of the extension host's bundle.
 import type { JobKind } from './JobKind.js';
 import { pruneJob } from './prune.js';
+import { scoreJob } from './score.js';
 import { trainJob } from './train.js';
 import { tuneJob } from './tune.js';
 
 export const JOB_KINDS = {
   train: trainJob,
   prune: pruneJob,
+  score: scoreJob,
   tune: tuneJob,
 } satisfies Record<string, JobKind<never, unknown>>;
 

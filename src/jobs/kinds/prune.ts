@@ -1,13 +1,15 @@
 // Job kind 'prune': structured FFN pruning of a model (src/engine/prune) into a new variant of it in the data folder.
 // The variant is reserved when the job starts (its id kept in the run folder, so a resumed job finishes the same
 // one) and registered with its parent once the file is written and checked; a cancelled job removes it. The
-// learned methods (movement, gum) keep their checkpoints in the run folder and resume from them.
+// learned methods (movement, gum) keep their checkpoints in the run folder and resume from them. The neuron scores
+// go into the run folder too (neuron-scores.json), for the Prune panel's histograms and similarity heat maps.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readGguf } from '../../engine/gguf/index.js';
 import { createReferenceBackend, createWasmBackend, type KernelBackend } from '../../engine/kernels/index.js';
 import {
-  CALIBRATED_METHODS, calibrationForModel, pruneModel, type PruneAllocation, type PruneMethod, type PruneResult,
+  CALIBRATED_METHODS, calibrationForModel, NEURON_SCORES_FILE, neuronScoresRecord, pruneModel, writeNeuronScores,
+  type PruneAllocation, type PruneMethod, type PruneResult,
 } from '../../engine/prune/index.js';
 import { createVariant, openPendingVariant, TOOL_VERSION, type PendingVariant } from '../../workspace/index.js';
 import { defineJobKind } from './JobKind.js';
@@ -59,6 +61,8 @@ export const pruneJob = defineJobKind<PruneJobParams, PruneJobResult>({
         modelPath: p.model, out: variant.file, method: p.method, sparsity: p.sparsity, allocation, seed, calibration, steps: p.steps,
         distill: p.distill, parentSha256: variant.parent.sha256, toolVersion: TOOL_VERSION, backend, runDir: path.join(ctx.runDir, 'scores'),
         signal: ctx.signal,
+        // the scores (and similarity summary) the Prune panel draws as histograms and heat maps
+        onScores: (s) => writeNeuronScores(path.join(ctx.runDir, NEURON_SCORES_FILE), neuronScoresRecord(p.model, p.method, s)),
         onProgress: ({ stage, fraction }) => {
           ctx.progress({ phase: stage === 'score' ? `scoring (${p.method})` : 'writing', fraction });
           const pct = Math.floor(fraction * 10);
