@@ -66,6 +66,23 @@ export interface TuneJobResult {
   wallSec: number;
 }
 
+/**
+ * The params of a tune job that trains one DNO iteration (the host's flow: it samples and ranks, runDno writes the
+ * iteration's pairs file, this job trains): at most one epoch, no held-out split (runDno measures on validation
+ * prompts), from the previous iterate with it as the reference, and the iteration recorded in the variant.
+ */
+export function dnoIterationJobParams(
+  req: { iteration: number; pairsFile: string; initAdapter?: string; previousVariantId?: string },
+  model: string, dataDirectory: string, choices: TuneOptions = {},
+): TuneJobParams {
+  return {
+    model, dataDirectory, pairs: { from: 'file', path: req.pairsFile },
+    choices: { epochs: 1, ...choices, heldOut: 0 },
+    ...(req.initAdapter ? { initAdapter: req.initAdapter, reference: 'init' as const } : {}),
+    variantParameters: { method: 'dno', dno: { iteration: req.iteration, previous: req.previousVariantId ?? null } },
+  };
+}
+
 export const PAIRS_FILE = 'pairs.jsonl';
 export const HELD_OUT_FILE = 'heldout.jsonl';
 const VARIANT_FILE = 'variant.json';
