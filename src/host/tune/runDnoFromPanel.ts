@@ -68,7 +68,8 @@ export function jobTrainer(deps: DnoPanelDeps, o: { model: string; dataDirectory
       if (!job) {
         const params: TuneJobParams = {
           model: o.model, pairs: { from: 'file', path: req.pairsFile }, dataDirectory: o.dataDirectory,
-          choices: { method: 'dpo', epochs: 1, seed: o.seed + req.iteration },
+          // every pair of the iteration trains: DNO measures iterates on its own validation prompts
+          choices: { method: 'dpo', epochs: 1, seed: o.seed + req.iteration, heldOut: 0 },
           ...(req.initAdapter ? { initAdapter: req.initAdapter, reference: 'init' as const } : {}),
           variantParameters: { dno: { iteration: req.iteration, previous: req.previousVariantId ?? null } },
           backend: 'wasm', threads: 2,
