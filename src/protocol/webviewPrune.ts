@@ -68,6 +68,51 @@ export interface PruneJobView {
   } | null;
 }
 
+/** One layer's neuron scores as the panel draws them: a histogram and the cut points. */
+export interface PruneLayerScores {
+  layer: number;
+  /** neurons in the layer */
+  width: number;
+  min: number;
+  max: number;
+  /** counts per bin of equal width over [min, max] */
+  bins: number[];
+  /**
+   * quantiles[p] (p = 0…100): the lowest score kept when p % of the layer's neurons are removed (the uniform
+   * allocation's cut); quantiles[0] is the minimum
+   */
+  quantiles: number[];
+}
+
+/** The neuron scores of a prune or score job: histograms per layer and the similarity heat maps. */
+export interface PruneScoresView {
+  jobId: string;
+  /** 'prune': the scores a prune job pruned by; 'score': a Score model job (nothing written) */
+  source: 'prune' | 'score';
+  method: PrunePanelMethod;
+  modelName: string;
+  layers: PruneLayerScores[];
+  /** globalQuantiles[q] (q = 0…1000): the lowest score kept when q ‰ of all layers' neurons are removed (global cut) */
+  globalQuantiles: number[];
+  /**
+   * For methods that run the calibration text: per layer, the cosine similarity of the activations (over `rows`
+   * calibration tokens) of its top-scored neurons (best first), [n, n] row-major. Null for weights-only methods.
+   */
+  similarity: { rows: number; layers: { layer: number; neurons: number[]; cosine: number[] }[] } | null;
+}
+
+/** The score below which a layer's neurons are removed at `sparsity` (uniform: per layer; global: one for all). */
+export function pruneCutScore(s: PruneScoresView, layer: number, sparsity: number, allocation: PruneAllocationName): number {
+  if (allocation === 'global') return s.globalQuantiles[Math.min(1000, Math.max(0, Math.round(sparsity * 1000)))]!;
+  return s.layers[layer]!.quantiles[Math.min(100, Math.max(0, Math.round(sparsity * 100)))]!;
+}
+
+/** About what share of a layer's neurons score below `cut` (from its percentiles; exact for its uniform cuts). */
+export function pruneShareBelow(l: PruneLayerScores, cut: number): number {
+  const p = l.quantiles.findIndex((q) => q >= cut);
+  return p < 0 ? 1 : p / 100;
+}
+
 export interface PruneState {
   models: PruneModelOption[];
   /** The model to start with (the Models-view node the panel opened on). */
@@ -75,6 +120,9 @@ export interface PruneState {
   dataDirectory: string | null;
   job: PruneJobView | null;
 }
+
+/** Score model: the scores of a method without pruning (sparsity and allocation matter to the learned methods only). */
+export type PruneScoreParams = PruneStartParams;
 
 export interface PruneStartParams {
   modelId: string;
@@ -89,6 +137,8 @@ export interface PruneProtocol {
     'prune/predict': { params: { modelId: string; sparsity: number }; result: PrunePrediction };
     'prune/pickCalibration': { params: Record<string, never>; result: { path: string | null } };
     'prune/start': { params: PruneStartParams; result: { jobId: string } };
+    /** Queues a 'score' job: the method's neuron scores, nothing written but the run folder's scores file. */
+    'prune/score': { params: PruneScoreParams; result: { jobId: string } };
     'prune/cancel': { params: { jobId: string }; result: { cancelled: boolean } };
     /** Opens Compare on the base model and the pruned variant. */
     'prune/compare': { params: { jobId: string }; result: { opened: boolean } };
@@ -96,6 +146,8 @@ export interface PruneProtocol {
   toWebview: {
     'prune/state': PruneState;
     'prune/job': PruneJobView;
+    /** The followed job's neuron scores once it is done (null: none to show). */
+    'prune/scores': PruneScoresView | null;
   };
   toHost: Record<string, never>;
 }
@@ -110,13 +162,16 @@ const calibration: Schema = (v, p) => {
   return `${p}.from: expected sample, files or selection`;
 };
 
+const startParams = obj({
+  modelId: id, method: str({ oneOf: PRUNE_PANEL_METHODS }), sparsity, allocation: str({ oneOf: PRUNE_ALLOCATIONS }), calibration,
+});
+
 export const pruneIncoming: IncomingSchemas = {
   requests: {
     'prune/predict': obj({ modelId: id, sparsity }),
     'prune/pickCalibration': obj({}),
-    'prune/start': obj({
-      modelId: id, method: str({ oneOf: PRUNE_PANEL_METHODS }), sparsity, allocation: str({ oneOf: PRUNE_ALLOCATIONS }), calibration,
-    }),
+    'prune/start': startParams,
+    'prune/score': startParams,
     'prune/cancel': obj({ jobId }),
     'prune/compare': obj({ jobId }),
   },

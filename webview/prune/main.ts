@@ -2,11 +2,14 @@
  * Prune webview: a model or variant, the method, the sparsity, the allocation and the calibration text; what pruning
  * is predicted to leave (parameters, file size, weight memory, speed) from the model's header before running; Prune
  * queues a prune job (the Jobs view shows it too) with progress, ETA and cancel; when it is done the variant is in
- * the Models view under its parent and Compare opens on the base and the variant. Ids: webview/README.md.
+ * the Models view under its parent and Compare opens on the base and the variant. Score model scores the neurons
+ * without pruning; the last job's scores show as a histogram per layer with the cut at the chosen sparsity, and (for
+ * methods that run the calibration text) a heat map of the top neurons' activation similarity per layer.
+ * Ids: webview/README.md.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type {
-  PruneAllocationName, PruneCalibrationSource, PruneJobView, PrunePanelMethod, PrunePrediction, PruneProtocol, PruneState,
+  PruneAllocationName, PruneCalibrationSource, PruneJobView, PrunePanelMethod, PrunePrediction, PruneProtocol, PruneScoresView, PruneState,
 } from '../../src/protocol/webviewPrune.js';
 import { PRUNE_CALIBRATED, PRUNE_MAX_SPARSITY, PRUNE_PANEL_METHODS } from '../../src/protocol/webviewPrune.js';
 import { formatBytes } from '../../src/protocol/formatBytes.js';
@@ -14,12 +17,15 @@ import { HostChannel, HostError } from '../shared/hostChannel.js';
 import { adoptCss, byId, h, svg } from '../shared/dom.js';
 import baseCss from '../shared/base.css';
 import css from './prune.css';
+import { renderHeatmap, renderHistograms } from './scoreCharts.js';
 
 adoptCss(baseCss);
 adoptCss(css);
 
 const host = new HostChannel<PruneProtocol>();
 let job: PruneJobView | null = null;
+let scores: PruneScoresView | null = null;
+let heatmapLayer = 0;
 
 const METHOD_LABELS: Record<PrunePanelMethod, string> = {
   random: 'Random (seeded baseline)',
@@ -59,6 +65,7 @@ document.getElementById('app')!.append(
   h('p', { id: 'prediction-note', 'data-testid': 'prediction-note', class: 'muted' }),
   h('section', { class: 'row actions' },
     h('vscode-button', { id: 'prune', 'data-testid': 'prune', icon: 'play' }, 'Prune'),
+    h('vscode-button', { id: 'score', 'data-testid': 'score', secondary: true, icon: 'graph', title: 'Score every neuron by the method, without pruning' }, 'Score model'),
     h('vscode-button', { id: 'cancel', 'data-testid': 'cancel', secondary: true, icon: 'debug-stop', disabled: true }, 'Cancel'),
     h('progress', { id: 'progress', 'data-testid': 'progress', max: 1, value: 0 }),
     h('span', { id: 'status', 'data-testid': 'status', class: 'muted' }),
@@ -69,6 +76,15 @@ document.getElementById('app')!.append(
     h('div', { id: 'kept-chart', 'data-testid': 'kept-chart' }),
     h('p', { id: 'notes', 'data-testid': 'notes', class: 'muted' }),
     h('vscode-button', { id: 'compare', 'data-testid': 'compare', icon: 'split-horizontal' }, 'Compare with the base'),
+  ),
+  h('section', { id: 'scores', 'data-testid': 'scores', hidden: true },
+    h('h3', { id: 'scores-title' }),
+    h('p', { id: 'scores-note', class: 'muted' }),
+    h('div', { id: 'histograms', 'data-testid': 'histograms' }),
+    h('section', { class: 'row', id: 'heatmap-row' },
+      h('label', { for: 'heatmap-layer' }, 'Similarity heat map of layer', h('select', { id: 'heatmap-layer', 'data-testid': 'heatmap-layer' })),
+    ),
+    h('div', { id: 'heatmap', 'data-testid': 'heatmap' }),
   ),
 );
 
@@ -91,6 +107,8 @@ const el = {
   result: byId('result'),
   summary: byId('summary'),
   notes: byId('notes'),
+  scores: byId('scores'),
+  heatmapLayer: byId<HTMLSelectElement>('heatmap-layer'),
 };
 
 function showError(message: string | null): void {
@@ -176,6 +194,7 @@ function renderJob(): void {
   const active = j !== null && (j.state === 'running' || j.state === 'queued');
   (el.cancel as HTMLElement & { disabled: boolean }).disabled = !active;
   (el.prune as HTMLElement & { disabled: boolean }).disabled = active;
+  (byId('score') as HTMLElement & { disabled: boolean }).disabled = active;
   el.progress.value = j?.fraction ?? 0;
   if (!j) {
     el.status.textContent = '';
@@ -214,6 +233,35 @@ function keptChart(kept: number[], before: number[]): void {
   ));
 }
 
+/** The followed job's scores: histograms with the cut at the slider's sparsity, and the chosen layer's heat map. */
+function renderScores(): void {
+  el.scores.hidden = !scores;
+  if (!scores) return;
+  const s = scores;
+  const allocation = el.allocation.value as PruneAllocationName;
+  byId('scores-title').textContent = `Neuron scores: ${s.method} on ${s.modelName}${s.source === 'score' ? ' (scored, not pruned)' : ' (the last prune)'}`;
+  byId('scores-note').textContent = `One histogram per layer (score → count of neurons); the line is the cut at ${pct(sparsity())} sparsity, `
+    + (allocation === 'global' ? 'one score across all layers (global allocation): each layer loses what falls left of it.' : 'each layer\'s own (uniform allocation).')
+    + ' Before rounding to quantization blocks.'
+    + (s.similarity ? ' Click a histogram for its layer\'s heat map.' : ` ${s.method} reads the weights only: no activations, so no similarity heat map.`);
+  renderHistograms(byId('histograms'), s, sparsity(), allocation, heatmapLayer, (layer) => {
+    heatmapLayer = layer;
+    el.heatmapLayer.value = String(layer);
+    renderScores();
+  });
+  byId('heatmap-row').hidden = !s.similarity;
+  renderHeatmap(byId('heatmap'), s, heatmapLayer);
+}
+
+host.on('prune/scores', (s) => {
+  scores = s;
+  if (s?.similarity) {
+    if (!s.similarity.layers.some((x) => x.layer === heatmapLayer)) heatmapLayer = s.similarity.layers[0]?.layer ?? 0;
+    el.heatmapLayer.replaceChildren(...s.similarity.layers.map((x) => h('option', { value: x.layer, selected: x.layer === heatmapLayer }, `layer ${x.layer}`)));
+  }
+  renderScores();
+});
+
 host.on('prune/state', (s: PruneState) => {
   const keep = s.model ?? el.model.value;
   el.model.replaceChildren(...s.models.map((m) => h('option', { value: m.id, selected: m.id === keep }, m.name)));
@@ -229,28 +277,32 @@ host.on('prune/job', (j) => {
 });
 
 el.model.addEventListener('change', () => void refreshPrediction());
-el.sparsity.addEventListener('input', () => void refreshPrediction());
-el.allocation.addEventListener('change', () => void refreshPrediction());
+el.sparsity.addEventListener('input', () => { void refreshPrediction(); renderScores(); });
+el.allocation.addEventListener('change', () => { void refreshPrediction(); renderScores(); });
+el.heatmapLayer.addEventListener('change', () => { heatmapLayer = Number(el.heatmapLayer.value); renderScores(); });
 el.method.addEventListener('change', renderCalibration);
 el.calibration.addEventListener('change', renderCalibration);
 byId('pick-calibration').addEventListener('click', async () => {
   const r = await host.request('prune/pickCalibration', {});
   if (r.path) el.path.value = r.path;
 });
-el.prune.addEventListener('click', async () => {
+/** Prune and Score model send the same choices; Score model writes nothing but the scores. */
+async function startJob(what: 'prune/start' | 'prune/score'): Promise<void> {
   const calibration = calibrationSource();
   if (!el.model.value) return showError('Pick a model first.');
   if (!calibration) return showError('Type a file or glob for the calibration text, or pick the built-in sample.');
   showError(null);
   try {
-    await host.request('prune/start', {
+    await host.request(what, {
       modelId: el.model.value, method: el.method.value as PrunePanelMethod, sparsity: sparsity(),
       allocation: el.allocation.value as PruneAllocationName, calibration,
     });
   } catch (e) {
     showError(message(e));
   }
-});
+}
+el.prune.addEventListener('click', () => void startJob('prune/start'));
+byId('score').addEventListener('click', () => void startJob('prune/score'));
 el.cancel.addEventListener('click', () => job && void host.request('prune/cancel', { jobId: job.jobId }).catch((e) => showError(message(e))));
 byId('compare').addEventListener('click', () => job && void host.request('prune/compare', { jobId: job.jobId }).catch((e) => showError(message(e))));
 

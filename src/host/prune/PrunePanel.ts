@@ -7,16 +7,19 @@ import { readGguf } from '../../engine/gguf/index.js';
 import { expandFilePattern } from '../../evaluate/readTextInputs.js';
 import type { JobService } from '../../jobs/service/JobService.js';
 import type { PruneJobParams, PruneJobResult } from '../../jobs/kinds/prune.js';
+import type { ScoreJobParams } from '../../jobs/kinds/score.js';
+import { NEURON_SCORES_FILE, readNeuronScores } from '../../engine/prune/neuronScoresFile.js';
 import type { JobRecord } from '../../protocol/jobs.js';
 import type { CompareSource } from '../../protocol/webviewCompare.js';
 import {
   PRUNE_CALIBRATED, pruneIncoming,
-  type PruneCalibrationSource, type PruneJobView, type PrunePrediction, type PruneProtocol, type PruneStartParams, type PruneState,
+  type PruneCalibrationSource, type PruneJobView, type PrunePrediction, type PruneProtocol, type PruneScoresView, type PruneStartParams, type PruneState,
 } from '../../protocol/webviewPrune.js';
 import type { ModelRegistry } from '../models/ModelRegistry.js';
 import { WebviewChannel } from '../panels/WebviewChannel.js';
 import { toErrorInfo } from '../panels/toErrorInfo.js';
 import type { Disposable, HostApi, PanelHandle } from '../vscodeApi/HostApi.js';
+import { neuronScoresView } from './neuronScoresView.js';
 import { predictPrune } from './predictPrune.js';
 
 export interface PruneDeps {
@@ -35,23 +38,28 @@ type Resolved = RunnableModel;
 
 /** Where the editor selection used as calibration text is kept (the job reads files). */
 const SELECTION_DIR = 'calibration';
+/** The job kinds the panel follows: a prune, or a Score model run (scores only). */
+const FOLLOWED_KINDS: ReadonlySet<string> = new Set(['prune', 'score']);
 
 /**
  * The Prune panel: a model or variant, a method, the sparsity, the allocation and the calibration text; the predicted
  * size after pruning from the header; Prune queues a 'prune' job (the Jobs view shows it too) whose progress, ETA
  * and cancel the panel shows; the new variant appears under its parent in the Models view (the registry watches
- * variants/) and Compare opens on the base and the variant. The job outlives the panel.
+ * variants/) and Compare opens on the base and the variant. Score model queues a 'score' job (scores only); the
+ * followed job's neuron scores (either kind) fill per-layer histograms with the cut at the chosen sparsity and, for
+ * methods that run the calibration text, similarity heat maps. The job outlives the panel.
  */
 export class PrunePanel implements Disposable {
   readonly channel: WebviewChannel<PruneProtocol>;
   private followed: string | null;
   private initialModel: string | null;
   private readonly subs: Disposable[] = [];
-  private readonly refreshed = new Set<string>();
+  /** the job whose scores the panel shows, and what it showed (a job's scores are read once) */
+  private scores: { jobId: string; view: PruneScoresView | null } | null = null;
 
   constructor(readonly panel: PanelHandle, private readonly deps: PruneDeps, init: { modelId?: string } = {}) {
     this.initialModel = init.modelId ?? null;
-    this.followed = deps.jobs.list().find((r) => r.kind === 'prune')?.id ?? null;
+    this.followed = deps.jobs.list().find((r) => FOLLOWED_KINDS.has(r.kind))?.id ?? null;
     this.channel = new WebviewChannel<PruneProtocol>(panel, pruneIncoming, {
       requests: {
         'prune/predict': (p) => this.predict(p.modelId, p.sparsity),
@@ -59,21 +67,20 @@ export class PrunePanel implements Disposable {
           path: (await deps.window.pickFile({ title: 'Choose a calibration text file', filters: { 'Text files': ['txt', 'md', 'py', 'ts', 'js', 'json', 'jsonl'], 'All files': ['*'] }, defaultPath: deps.workspaceFolder() ?? undefined })) ?? null,
         }),
         'prune/start': (p) => this.start(p),
+        'prune/score': (p) => this.score(p),
         'prune/cancel': ({ jobId }) => ({ cancelled: deps.jobs.get(jobId) ? deps.jobs.cancel(jobId) : false }),
         'prune/compare': ({ jobId }) => this.compare(jobId),
       },
       notifications: {},
-      onReady: () => void this.postState(),
+      onReady: () => {
+        this.postState();
+        void this.postScores();
+      },
     }, deps.log);
     this.subs.push(deps.jobs.onDidChange((r) => {
       if (!r || r.id !== this.followed) return;
       this.channel.notify('prune/job', this.jobView(r));
-      // the registry's watch on variants/ can miss a variant committed moments after the folder appeared (a first
-      // prune in a fresh data folder): re-read once the job is done, so the variant is under its parent at once
-      if (r.state === 'done' && !this.refreshed.has(r.id)) {
-        this.refreshed.add(r.id);
-        void deps.registry.refresh().catch((e) => deps.log(`[prune] could not re-read the models: ${toErrorInfo(e).message}`));
-      }
+      if (r.state === 'done') void this.postScores();
     }));
     this.subs.push(deps.registry.onDidChange(() => void this.postState()));
   }
@@ -139,6 +146,47 @@ export class PrunePanel implements Disposable {
     return [file];
   }
 
+  /** The followed job's scores, read from its run folder once it is done (null while there are none). */
+  async scoresView(): Promise<PruneScoresView | null> {
+    const r = this.followed ? this.deps.jobs.get(this.followed) : undefined;
+    if (!r || r.state !== 'done' || !FOLLOWED_KINDS.has(r.kind)) return null;
+    if (this.scores?.jobId === r.id) return this.scores.view;
+    const model = (r.params as { model: string }).model;
+    let view: PruneScoresView | null = null;
+    try {
+      const record = await readNeuronScores(path.join(r.runDir, NEURON_SCORES_FILE));
+      view = neuronScoresView(record, { jobId: r.id, source: r.kind === 'score' ? 'score' : 'prune', modelName: this.modelNameOf(model) });
+    } catch (e) {
+      // a prune job from before scores were kept, or a run folder cleaned up: nothing to draw
+      this.deps.log(`[prune] no neuron scores for ${r.id}: ${toErrorInfo(e).message}`);
+    }
+    this.scores = { jobId: r.id, view };
+    return view;
+  }
+
+  private async postScores(): Promise<void> {
+    try {
+      this.channel.notify('prune/scores', await this.scoresView());
+    } catch (e) {
+      this.deps.log(`[prune] could not show the scores: ${toErrorInfo(e).message}`);
+    }
+  }
+
+  /** Score model: a 'score' job with the panel's method and calibration (nothing is written but its scores). */
+  async score(p: PruneStartParams): Promise<{ jobId: string }> {
+    const data = this.needData();
+    const model = this.resolve(p.modelId);
+    const params: ScoreJobParams = {
+      model: model.path, method: p.method, sparsity: p.sparsity, allocation: p.allocation, backend: 'wasm', threads: 2,
+      ...(PRUNE_CALIBRATED.includes(p.method) ? { calibrationFiles: await this.calibrationFiles(p.calibration, data) } : {}),
+    };
+    const r = await this.deps.jobs.start('score', params, `Score ${model.name} (${p.method})`);
+    this.followed = r.id;
+    this.channel.notify('prune/job', this.jobView(r));
+    this.channel.notify('prune/scores', null);
+    return { jobId: r.id };
+  }
+
   async start(p: PruneStartParams): Promise<{ jobId: string }> {
     const data = this.needData();
     const model = this.resolve(p.modelId);
@@ -157,9 +205,13 @@ export class PrunePanel implements Disposable {
     return this.models().find((m) => path.resolve(m.path) === path.resolve(modelPath))?.id ?? modelPath;
   }
 
+  private modelNameOf(modelPath: string): string {
+    return this.models().find((m) => path.resolve(m.path) === path.resolve(modelPath))?.name ?? path.basename(modelPath);
+  }
+
   jobView(r: JobRecord): PruneJobView {
     const p = r.progress;
-    const result = r.state === 'done' ? (r.result as PruneJobResult | undefined) : undefined;
+    const result = r.state === 'done' && r.kind === 'prune' ? (r.result as PruneJobResult | undefined) : undefined;
     return {
       jobId: r.id, title: r.title, state: r.state,
       phase: p?.phase ?? null, fraction: r.state === 'done' ? 1 : p?.fraction ?? 0,
@@ -174,7 +226,7 @@ export class PrunePanel implements Disposable {
 
   private compare(jobId: string): { opened: boolean } {
     const r = this.deps.jobs.get(jobId);
-    const result = r?.state === 'done' ? (r.result as PruneJobResult | undefined) : undefined;
+    const result = r?.state === 'done' && r.kind === 'prune' ? (r.result as PruneJobResult | undefined) : undefined;
     if (!r || !result) throw new ModelLabError('PRUNE_NOT_DONE', 'That prune job has no variant yet; wait for it to finish.');
     const base = this.modelIdOf((r.params as PruneJobParams).model);
     this.deps.openCompare([{ kind: 'model', modelId: base }, { kind: 'model', modelId: result.outputPath }]);

@@ -2,7 +2,8 @@
 // 'prune' kind in-process on the demo model (the job process is tested in tests/integration/jobs), the registry
 // watches the data folder's variants. From the Models view: the prediction from the header, Prune → a job the Jobs
 // view lists, the variant under its parent with the predicted widths, Compare on base and variant; the editor
-// selection as calibration text; cancel; bad requests refused in one line.
+// selection as calibration text; cancel; bad requests refused in one line; the job's neuron scores as histograms
+// (the prune's, and Score model's with the similarity heat maps, no variant written).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -14,24 +15,23 @@ import type { Disposable } from '../../../src/host/vscodeApi/HostApi.js';
 import { readGguf } from '../../../src/engine/gguf/index.js';
 import { PRUNE_METHODS } from '../../../src/engine/prune/index.js';
 import { pruneJob, type PruneJobParams } from '../../../src/jobs/kinds/prune.js';
+import { scoreJob, type ScoreJobParams } from '../../../src/jobs/kinds/score.js';
 import type { JobProgress } from '../../../src/protocol/jobs.js';
-import { PRUNE_PANEL_METHODS, type PruneJobView, type PrunePrediction } from '../../../src/protocol/webviewPrune.js';
+import { PRUNE_PANEL_METHODS, pruneCutScore, type PruneJobView, type PrunePrediction, type PruneScoresView } from '../../../src/protocol/webviewPrune.js';
 import { createStubHostApi, waitFor, type FakePanel } from './stubHostApi.js';
 import { STUB_CATALOG, StubRuntime } from './stubRuntime.js';
 
 const DEMO = path.resolve('media/models/demo.gguf');
 
-/** The job process, in-process: runs the registered 'prune' kind as the job process would. */
+/** The job process, in-process: runs the registered 'prune' and 'score' kinds as the job process would. */
 class InProcessRunner implements HostJobRunner {
   pid = undefined;
   readonly params: PruneJobParams[] = [];
   run(jobId: string, kind: string, runDir: string, params: unknown, opts: { signal?: AbortSignal; onProgress?: (p: JobProgress) => void }) {
-    assert.equal(kind, 'prune');
+    assert.ok(kind === 'prune' || kind === 'score', kind);
     this.params.push(params as PruneJobParams);
-    return pruneJob.run(params as PruneJobParams, {
-      runDir, signal: opts.signal ?? new AbortController().signal, log: () => undefined,
-      progress: (p) => opts.onProgress?.({ ...p, jobId }),
-    });
+    const ctx = { runDir, signal: opts.signal ?? new AbortController().signal, log: () => undefined, progress: (p: Omit<JobProgress, 'jobId'>) => opts.onProgress?.({ ...p, jobId }) };
+    return kind === 'prune' ? pruneJob.run(params as PruneJobParams, ctx) : scoreJob.run(params as ScoreJobParams, ctx);
   }
   onLog(): Disposable {
     return { dispose: () => undefined };
@@ -65,7 +65,8 @@ async function open() {
     return panel.response(id);
   };
   const lastJob = (): PruneJobView | undefined => panel.notifications('prune/job').at(-1);
-  return { ws, stub, lab, panel, request, demoId, lastJob, runner, dispose: () => { for (const s of subs) s.dispose(); } };
+  const lastScores = (): PruneScoresView | null | undefined => panel.notifications('prune/scores').at(-1);
+  return { ws, stub, lab, panel, request, demoId, lastJob, lastScores, runner, dispose: () => { for (const s of subs) s.dispose(); } };
 }
 
 test('the panel offers exactly the engine\'s methods', () => {
@@ -108,6 +109,15 @@ test('Prune panel: prediction from the header → magnitude 50 % uniform job →
     assert.ok(Math.abs(written - p.fileBytesAfter) / written < 0.01, `predicted ${p.fileBytesAfter} bytes, written ${written}`);
     const g = await readGguf(r.variantPath);
     assert.equal(g.tensors.reduce((s, x) => s + x.elements, 0), p.paramsAfter, 'the predicted parameter count is exact');
+
+    // the scores it pruned by: a histogram per layer whose uniform cut at 50 % is where the job cut
+    await waitFor(() => t.lastScores()?.jobId === jobId, 'the neuron scores of the prune');
+    const sv = t.lastScores()!;
+    assert.deepEqual([sv.source, sv.method, sv.similarity], ['prune', 'magnitude', null], 'magnitude reads no activations: no heat map');
+    assert.deepEqual(sv.layers.map((l) => l.width), p.nFfBefore);
+    assert.deepEqual(sv.layers.map((l) => l.bins.reduce((a, b) => a + b, 0)), p.nFfBefore, 'every neuron in its histogram');
+    const cuts = sv.layers.map((l) => pruneCutScore(sv, l.layer, 0.5, 'uniform'));
+    assert.ok(cuts.every((c, l) => c >= sv.layers[l].min && c <= sv.layers[l].max));
 
     // the variant is under its parent in the Models view (the registry watches variants/)
     await waitFor(() => t.lab.registry!.listVariants().some((v) => v.path === r.variantPath), 'the variant in the Models view', 30_000);
@@ -156,6 +166,33 @@ test('Prune panel: the editor selection is the calibration text; cancel stops th
     assert.equal((await t.request('prune/cancel', { jobId })).result.cancelled, true);
     await waitFor(() => t.lastJob()?.state === 'cancelled', 'the cancel', 60_000);
     assert.equal(t.lastJob()!.result, null);
+  } finally {
+    t.dispose();
+  }
+});
+
+test('Prune panel: Score model → a score job, no variant; its histograms and the similarity heat map of each layer', async () => {
+  const t = await open();
+  try {
+    const started = await t.request('prune/score', { modelId: t.demoId, method: 'activation', sparsity: 0.5, allocation: 'global', calibration: { from: 'sample' } });
+    assert.ok(started.ok, JSON.stringify(started.error));
+    const jobId = started.result.jobId as string;
+    assert.ok(t.lab.jobs!.list().some((r) => r.id === jobId && r.kind === 'score'), 'the Jobs view lists the job');
+    await waitFor(() => t.lastJob()?.state === 'done' || t.lastJob()?.state === 'failed', 'the score job', 300_000);
+    assert.equal(t.lastJob()!.state, 'done', t.lastJob()!.error ?? '');
+    assert.equal(t.lastJob()!.result, null, 'no variant');
+    await waitFor(() => t.lastScores()?.jobId === jobId, 'the neuron scores');
+    const sv = t.lastScores()!;
+    assert.equal(sv.source, 'score');
+    assert.ok(sv.similarity, 'activation runs the calibration text: heat maps');
+    assert.equal(sv.similarity.layers.length, sv.layers.length);
+    const m = sv.similarity.layers[0];
+    assert.equal(m.cosine.length, m.neurons.length ** 2);
+    assert.equal(m.neurons.length, 32);
+    // global: one cut for all layers
+    const cuts = new Set(sv.layers.map((l) => pruneCutScore(sv, l.layer, 0.3, 'global')));
+    assert.equal(cuts.size, 1);
+    assert.equal((await t.lab.registry!.listVariants()).length, 0, 'scoring writes no variant');
   } finally {
     t.dispose();
   }
