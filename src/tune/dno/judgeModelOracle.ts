@@ -13,6 +13,25 @@ export function scorePrompt(rubric: string, prompt: string, response: string): s
 }
 
 /**
+ * log p(" s" | text) for each rubric score s. One scoring pass reads the judge's 20 likeliest next tokens; a score
+ * whose text is one token among them is read there (the same full-vocabulary log-probability a scoring pass gives),
+ * and any other is scored on its own (a score that is not one token, or an unlikely one).
+ */
+async function scoreLogprobs(rt: EvalRuntime, target: { sessionId: string; modelId: string }, text: string, signal?: AbortSignal): Promise<number[]> {
+  const base = (await rt.tokenize({ modelId: target.modelId, text, addBos: true })).tokens;
+  const r = await rt.logprobs({ sessionId: target.sessionId, text, top: 20 }, signal);
+  const next = r.top?.[r.tokens.length - 1] ?? [];
+  const out: number[] = [];
+  for (const s of JUDGE_SCORES) {
+    const t = (await rt.tokenize({ modelId: target.modelId, text: `${text} ${s}`, addBos: true })).tokens;
+    const one = t.length === base.length + 1 && base.every((id, i) => t[i] === id) ? t[base.length] : undefined;
+    const hit = one === undefined ? undefined : next.find((e) => e.token === one);
+    out.push(hit ? hit.logprob : (await completionLogprob(rt, target, text, ` ${s}`, signal)).logprob);
+  }
+  return out;
+}
+
+/**
  * A local judge model as the oracle: each candidate is shown with the rubric and its score is the judge's expected
  * score, Σ s·p(s) over the rubric's scores with p renormalised over them, read from llama.cpp's log-probabilities of
  * " 1" … " 6" — nothing is sampled, so the same candidates always get the same scores. The judge is loaded by the
@@ -30,8 +49,7 @@ export function judgeModelOracle(rt: EvalRuntime, judge: EvalModel, opts: { rubr
         for (const c of candidates) {
           throwIfAborted(signal);
           const text = scorePrompt(rubric, prompt, c);
-          const lps: number[] = [];
-          for (const s of JUDGE_SCORES) lps.push((await completionLogprob(rt, { sessionId, modelId: judge.modelId }, text, ` ${s}`, signal)).logprob);
+          const lps = await scoreLogprobs(rt, { sessionId, modelId: judge.modelId }, text, signal);
           const top = Math.max(...lps);
           const w = lps.map((l) => Math.exp(l - top));
           const sum = w.reduce((a, b) => a + b, 0);
