@@ -3,6 +3,7 @@ import type { CompareColumnStats, CompareProtocol, CompareRunParams, CompareSour
 import { compareIncoming } from '../../protocol/webviewCompare.js';
 import type { PreferenceStore } from '../../workspace/preferences/index.js';
 import type { ModelRegistry } from '../models/ModelRegistry.js';
+import { resolveRunnableModel, type RunnableModel } from '../models/runnableModels.js';
 import { WebviewChannel } from '../panels/WebviewChannel.js';
 import { toErrorInfo } from '../panels/toErrorInfo.js';
 import { DEFAULT_SAMPLING } from '../playground/defaultSampling.js';
@@ -138,12 +139,8 @@ export class ComparePanel implements Disposable {
     return { runId, order };
   }
 
-  private resolveModel(modelId: string): { id: string; name: string; path: string } {
-    const m = this.deps.registry.find(modelId);
-    if (m) return { id: m.id, name: m.name, path: m.path };
-    const v = this.deps.registry.listVariants().find((x) => x.path === modelId);
-    if (v?.path) return { id: v.path, name: v.name, path: v.path };
-    throw Object.assign(new Error('That model is no longer in the Models view; pick another one.'), { code: 'MODEL_NOT_FOUND' });
+  private resolveModel(modelId: string): RunnableModel {
+    return resolveRunnableModel(this.deps.registry, modelId);
   }
 
   private label(src: CompareSource): string {

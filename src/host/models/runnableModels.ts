@@ -1,18 +1,24 @@
 import path from 'node:path';
 import { ModelLabError } from '../../engine/errors.js';
+import type { ModelSource } from './ModelEntry.js';
 import type { ModelRegistry } from './ModelRegistry.js';
 
-/** A model a panel can run or rework: a listed model, or a model variant (named by its path). */
+/**
+ * A model a panel can run or rework: a listed model, or a model variant (named by its path). The one list and the
+ * one resolver of the Playground, Compare, Prune and Tune panels.
+ */
 export interface RunnableModel {
   id: string;
   name: string;
   path: string;
+  /** where the Models view found it; 'variant' for a pruned (model-type) variant */
+  source: ModelSource | 'variant';
 }
 
 /** Every usable listed model, then every model-type variant with a file. */
 export function runnableModels(registry: Pick<ModelRegistry, 'list' | 'listVariants'>): RunnableModel[] {
-  const out: RunnableModel[] = registry.list().filter((m) => !m.problem).map((m) => ({ id: m.id, name: m.name, path: m.path }));
-  for (const v of registry.listVariants()) if (v.kind === 'model' && v.path) out.push({ id: v.path, name: `${v.name} (variant)`, path: v.path });
+  const out: RunnableModel[] = registry.list().filter((m) => !m.problem).map((m) => ({ id: m.id, name: m.name, path: m.path, source: m.source }));
+  for (const v of registry.listVariants()) if (v.kind === 'model' && v.path) out.push({ id: v.path, name: `${v.name} (variant)`, path: v.path, source: 'variant' });
   return out;
 }
 

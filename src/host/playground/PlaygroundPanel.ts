@@ -3,6 +3,7 @@ import { playgroundIncoming } from '../../protocol/webviewPlayground.js';
 import { WebviewChannel } from '../panels/WebviewChannel.js';
 import { toErrorInfo } from '../panels/toErrorInfo.js';
 import type { ModelRegistry } from '../models/ModelRegistry.js';
+import { resolveRunnableModel, runnableModels } from '../models/runnableModels.js';
 import type { RuntimeService } from '../runtime/RuntimeService.js';
 import type { Disposable, HostApi, PanelHandle } from '../vscodeApi/HostApi.js';
 import { DEFAULT_SAMPLING } from './defaultSampling.js';
@@ -33,9 +34,7 @@ export function playgroundModels(registry: ModelRegistry, facts?: ModelFactsCach
     const ctx = chooseContextSize(contextSetting, f.trainContextSize);
     return { ...o, chatTemplate: f.chatTemplate, contextSize: ctx.size, contextNote: ctx.note };
   };
-  const out: PlaygroundModelOption[] = registry.list().filter((m) => !m.problem).map((m) => withFacts({ id: m.id, name: m.name, source: m.source }, m.path));
-  for (const v of registry.listVariants()) if (v.kind === 'model' && v.path) out.push(withFacts({ id: v.path, name: `${v.name} (variant)`, source: 'variant' }, v.path));
-  return out;
+  return runnableModels(registry).map((m) => withFacts({ id: m.id, name: m.name, source: m.source }, m.path));
 }
 
 let jobCounter = 0;
@@ -148,13 +147,7 @@ export class PlaygroundPanel implements Disposable {
       };
     };
     try {
-      const model =
-        this.deps.registry.find(p.modelId) ??
-        (() => {
-          const v = this.deps.registry.listVariants().find((x) => x.path === p.modelId);
-          return v?.path ? { id: v.path, name: v.name, path: v.path } : undefined;
-        })();
-      if (!model) throw Object.assign(new Error('That model is no longer in the Models view; pick another one.'), { code: 'MODEL_NOT_FOUND' });
+      const model = resolveRunnableModel(this.deps.registry, p.modelId);
       this.selected = model.id;
       if (p.adapterPath) await this.deps.validateAdapter(p.adapterPath, signal);
       if (!this.deps.runtime.isLoaded(model.id)) this.channel.notify('playground/status', { jobId, message: `Loading ${model.name}…` });
