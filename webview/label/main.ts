@@ -1,13 +1,15 @@
 /**
  * Label webview, keyboard first: 1..K best (T: tie, then 1..K adds to the best), Shift+1..K worst, B all bad,
  * E edit a candidate into a gold answer, R rationale, Enter save and next, U undo (the last key, then the last
- * saved record), S skip. Ids: webview/README.md.
+ * saved record), S skip. For a full ranking, drag the chips of the ranking row into order: a drag changes the same
+ * draft the keys do (and U undoes it), and the decision saved is the same tiered ranking. Ids: webview/README.md.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { LabelDecision, LabelProtocol, LabelState, LabelTaskView } from '../../src/protocol/webviewLabel.js';
 import { HostChannel, HostError } from '../shared/hostChannel.js';
 import { adoptCss, byId, h } from '../shared/dom.js';
 import { diffWords } from './diffWords.js';
+import { moveInTiers, partsFromRanking, partsFromTiers, rankingOf, rankingTiers, withoutInMiddle } from './ranking.js';
 import baseCss from '../shared/base.css';
 import css from './label.css';
 
@@ -18,6 +20,8 @@ const host = new HostChannel<LabelProtocol>();
 
 interface Draft {
   best: string[];
+  /** tiers between best and worst, best first (drags make them; see ranking.ts) */
+  middle: string[][];
   worst: string[];
   allBad: boolean;
   tieMode: boolean;
@@ -26,7 +30,7 @@ interface Draft {
   rationale: string;
   gold: { text: string; fromCandidate: string | null } | null;
 }
-const emptyDraft = (): Draft => ({ best: [], worst: [], allBad: false, tieMode: false, diff: false, rationale: '', gold: null });
+const emptyDraft = (): Draft => ({ best: [], middle: [], worst: [], allBad: false, tieMode: false, diff: false, rationale: '', gold: null });
 
 const key = (k: string) => h('kbd', {}, k);
 document.getElementById('app')!.append(
@@ -41,6 +45,7 @@ document.getElementById('app')!.append(
     h('div', { id: 'prompt-file', 'data-testid': 'prompt-file', class: 'muted' }),
     h('pre', { id: 'prompt-preview', 'data-testid': 'prompt-preview' }),
     h('div', { id: 'candidates', 'data-testid': 'candidates' }),
+    h('div', { id: 'ranking', 'data-testid': 'ranking', class: 'row tight', title: 'Drag a candidate to its place: best on the left, worst on the right' }),
     h('div', { id: 'flags', 'data-testid': 'flags', 'aria-live': 'polite' }),
     h('label', { for: 'gold', class: 'block', id: 'gold-label', hidden: true }, 'Gold answer (E; Escape or Ctrl+Enter when done)', h('textarea', { id: 'gold', 'data-testid': 'gold', rows: 6 })),
     h('label', { for: 'rationale', class: 'block', id: 'rationale-label', hidden: true }, 'Rationale (R; Escape or Ctrl+Enter when done)', h('textarea', { id: 'rationale', 'data-testid': 'rationale', rows: 3 })),
@@ -99,7 +104,8 @@ function render(): void {
     ...task.candidates.map((c, i) => {
       const best = draft.best.includes(c.id);
       const worst = draft.worst.includes(c.id);
-      const badge = best ? (draft.best.length > 1 ? 'tie best' : 'best') : worst ? 'worst' : '';
+      const middle = draft.middle.findIndex((t) => t.includes(c.id));
+      const badge = best ? (draft.best.length > 1 ? 'tie best' : 'best') : worst ? 'worst' : middle >= 0 ? `rank ${middle + 2}` : '';
       const card = h('div', { class: `candidate${best ? ' best' : ''}${worst ? ' worst' : ''}${c.error && c.error !== 'stopped' ? ' failed' : ''}`, 'data-testid': `candidate-${i + 1}`, 'data-candidate': c.id, 'data-mark': badge || null },
         h('div', { class: 'head' }, h('span', { class: 'key' }, String(i + 1)), h('span', {}, c.label), badge ? h('span', { class: 'badge' }, badge) : null, c.done ? null : h('span', { class: 'muted' }, '…')),
         h('pre', { 'data-testid': `candidate-text-${i + 1}` }, ...candidateText(c)),
@@ -108,6 +114,7 @@ function render(): void {
       return card;
     }),
   );
+  renderRanking();
   const flags: string[] = [];
   if (draft.tieMode) flags.push('tie: 1…K adds to the best');
   if (draft.diff) flags.push('diff against the best');
@@ -128,11 +135,55 @@ function candidateText(c: LabelTaskView['candidates'][number]): Array<Node | str
   return [...diffWords(base.text, c.text).map((r) => (r.op === 'same' ? r.text : h(r.op === 'add' ? 'ins' : 'del', {}, r.text))), failed];
 }
 
+/**
+ * The ranking row: every candidate as a chip in ranking order (tied ones joined by '='), dragged to its place. A drop
+ * is one change of the draft, as a key is.
+ */
+function renderRanking(): void {
+  const row = byId('ranking');
+  if (!task || draft.allBad) {
+    row.replaceChildren();
+    return;
+  }
+  const ids = task.candidates.map((c) => c.id);
+  const chip = (id: string): HTMLElement => {
+    const i = ids.indexOf(id);
+    const el = h('span', { class: 'chip', draggable: 'true', 'data-testid': `rank-chip-${i + 1}`, 'data-candidate': id }, h('span', { class: 'key' }, String(i + 1)), ' ', task!.candidates[i]!.label);
+    el.addEventListener('dragstart', (e) => {
+      e.dataTransfer?.setData('text/plain', id);
+      if (e.dataTransfer) e.dataTransfer.effectAllowed = 'move';
+    });
+    el.addEventListener('dragover', (e) => e.preventDefault());
+    el.addEventListener('drop', (e) => {
+      e.preventDefault();
+      const moved = e.dataTransfer?.getData('text/plain');
+      if (moved && ids.includes(moved)) dragTo(moved, id);
+    });
+    return el;
+  };
+  const tiers = rankingTiers(draft, ids);
+  row.replaceChildren(h('span', { class: 'muted' }, 'Ranking (drag):'), ...tiers.flatMap((t, k) => [
+    ...(k > 0 ? [h('span', { class: 'muted' }, '›')] : []),
+    ...t.flatMap((id, j) => [...(j > 0 ? [h('span', { class: 'muted' }, '=')] : []), chip(id)]),
+  ]));
+}
+
+/** A drag: `id` takes `target`'s place in the ranking; every candidate is then ranked (first best, last worst). */
+function dragTo(id: string, target: string): void {
+  if (!task || id === target) return;
+  const ids = task.candidates.map((c) => c.id);
+  change((d) => {
+    Object.assign(d, partsFromTiers(moveInTiers(rankingTiers(d, ids), id, target)));
+    d.allBad = false;
+  });
+}
+
 function mark(index: number, worst: boolean): void {
   const c = task?.candidates[index];
   if (!c) return;
   change((d) => {
     d.allBad = false;
+    d.middle = withoutInMiddle(d.middle, c.id);
     if (worst) {
       d.best = d.best.filter((x) => x !== c.id);
       d.worst = d.worst.includes(c.id) ? d.worst.filter((x) => x !== c.id) : [...d.worst, c.id];
@@ -146,8 +197,8 @@ function mark(index: number, worst: boolean): void {
 
 function decision(): LabelDecision | null {
   const gold = draft.gold && draft.gold.text.trim() ? draft.gold : null;
-  if (!draft.allBad && draft.best.length === 0 && draft.worst.length === 0 && !gold) return null;
-  const ranking = draft.allBad ? [[]] : [draft.best, ...(draft.worst.length ? [draft.worst] : [])];
+  if (!draft.allBad && draft.best.length === 0 && draft.middle.length === 0 && draft.worst.length === 0 && !gold) return null;
+  const ranking = draft.allBad ? [[]] : rankingOf(draft);
   return { ranking, allBad: draft.allBad, rationale: draft.rationale, gold };
 }
 
@@ -230,6 +281,7 @@ document.addEventListener('keydown', (e) => {
       d.allBad = !d.allBad;
       if (d.allBad) {
         d.best = [];
+        d.middle = [];
         d.worst = [];
       }
     }),
@@ -260,8 +312,8 @@ host.on('label/state', (s) => {
   if (task?.taskId !== prevId) {
     const kept = host.getState<{ taskId: string; draft: Draft }>();
     const d = task?.decision;
-    draft = kept && kept.taskId === task?.taskId ? kept.draft
-      : d ? { ...emptyDraft(), best: d.ranking[0] ?? [], worst: d.ranking.slice(1).flat(), allBad: d.allBad, rationale: d.rationale, gold: d.gold }
+    draft = kept && kept.taskId === task?.taskId ? { ...kept.draft, middle: kept.draft.middle ?? [] }
+      : d ? { ...emptyDraft(), ...partsFromRanking(d.ranking), allBad: d.allBad, rationale: d.rationale, gold: d.gold }
       : emptyDraft();
     history = [];
     goldEl.value = draft.gold?.text ?? '';
