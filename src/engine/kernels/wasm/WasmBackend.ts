@@ -16,7 +16,8 @@ export interface WasmBackendOptions extends KernelThreadOptions {
   parallelThreshold?: number;
 }
 
-interface WasmWeight extends WeightHandle { ptr: number; rowBytes: number; owner: WasmBackend }
+/** qtype: the type the integer path is told (T_Q8_0_ABS for Q8_0 with no −128, see qgemm.ts), else `type` */
+interface WasmWeight extends WeightHandle { ptr: number; rowBytes: number; owner: WasmBackend; qtype: number }
 
 /** Weight types the integer path takes, and the 8-bit activation kind each pairs with (quantizeRows.ts). */
 const Q8_KIND = new Map<number, number>([
@@ -89,7 +90,8 @@ export class WasmBackend implements KernelBackend {
     const l = weightLayout(type, cols, rows, bytes.byteLength);
     const ptr = this.heap.alloc(l.byteLength);
     new Uint8Array(this.memory.buffer, ptr, l.byteLength).set(bytes);
-    const w: WasmWeight = { type, cols, rows, byteLength: l.byteLength, ptr, rowBytes: l.rowBytes, owner: this };
+    const qtype = type === KERNEL_TYPES.Q8_0 && !hasMinus128(bytes) ? this.ex.T_Q8_0_ABS.value as number : type;
+    const w: WasmWeight = { type, cols, rows, byteLength: l.byteLength, ptr, rowBytes: l.rowBytes, owner: this, qtype };
     this.weights.add(w);
     return w;
   }
@@ -151,11 +153,11 @@ export class WasmBackend implements KernelBackend {
     const out = result(y, m * w.rows, 'y');
     if (m === 0) return out;
     // x → 8-bit rows (the kind llama.cpp pairs with this weight type), then integer dot products against W
-    const xv = this.ex.qValueShift(w.type);
+    const xv = this.ex.qValueShift(w.qtype);
     const [xp, yp, xq] = this.place([{ arr: x, n: m * w.cols, load: true }, { arr: out, n: m * w.rows, load: false, out: true }],
       this.ex.qBufferBytes(m, w.cols, kind, xv) / 4);
     this.opCall(OP_QUANTIZE, [xp, m, w.cols, kind, xq, xv], 8 * m * w.cols);
-    this.opCall(OP_QGEMM, [m, w.rows, w.cols, xq, w.ptr, w.type, w.rowBytes, yp, w.rows, this.work],
+    this.opCall(OP_QGEMM, [m, w.rows, w.cols, xq, w.ptr, w.qtype, w.rowBytes, yp, w.rows, this.work],
       m * w.rows * w.cols + 2 * w.rows * w.cols);
     this.unplace(out, yp, m * w.rows);
     return out;
@@ -432,6 +434,14 @@ export class WasmBackend implements KernelBackend {
     if (w.owner !== this || !this.weights.has(w)) throw new KernelArgumentError('This weight was freed or belongs to another backend.');
     return w;
   }
+}
+
+/** Whether Q8_0 blocks (f16 scale, 32 int8) hold a −128, which |w| cannot carry in 7 bits. */
+function hasMinus128(bytes: Uint8Array): boolean {
+  for (let b = 0; b < bytes.length; b += 34) {
+    for (let i = b + 2; i < b + 34; i++) if (bytes[i] === 0x80) return true;
+  }
+  return false;
 }
 
 function checkCount(v: number, what: string): void {

@@ -70,6 +70,7 @@ export interface KernelExports {
     cols: number, mask: number, dmask: number): void;
   heapBase(): number;
   WORK_BYTES: { value: unknown };
+  T_Q8_0_ABS: { value: unknown };
 }
 
 /** Runs chunks of the call in the control block on thread `tid` (0 = main) until none is left. */

@@ -30,10 +30,17 @@ const SUB_BYTES: usize = <usize>(KQ / 16) * 32;
 const BLK_BYTES: usize = <usize>(KQ / 32) * 32;
 export const QWORK_BYTES: usize = TMP_BYTES + PK_BYTES + SUB_BYTES + BLK_BYTES + 64;
 
+/**
+ * Q8_0 weights with no −128 among their values (the host checks at upload; llama.cpp's quantizer writes −127…127):
+ * the relaxed build dots |w| (7 bits) with the activations carrying w's sign, 16 products per i8 dot instead of
+ * the 8 of the 16-bit dot that signed 8-bit weights need. The plain build reads them as Q8_0.
+ */
+export const T_Q8_0_ABS: i32 = 0x100 | T_Q8_0;
+
 /** Values per block (scale group) of a weight type. */
 // @ts-ignore: decorator
 @inline function superBlock(type: i32): i32 {
-  return type == T_Q8_0 || type == T_Q4_0 || type == T_Q5_0 ? 32 : 256;
+  return type == T_Q8_0 || type == T_Q8_0_ABS || type == T_Q4_0 || type == T_Q5_0 ? 32 : 256;
 }
 /** Values per integer sub-block scale (Q6_K: 16; the others: 32). */
 // @ts-ignore: decorator
@@ -58,7 +65,7 @@ export function qValueShift(type: i32): i32 {
 
 /** Whether the integer path handles this type. */
 export function hasQgemm(type: i32): bool {
-  return type == T_Q8_0 || type == T_Q4_0 || type == T_Q5_0 || type == T_Q4_K || type == T_Q5_K || type == T_Q6_K;
+  return type == T_Q8_0 || type == T_Q8_0_ABS || type == T_Q4_0 || type == T_Q5_0 || type == T_Q4_K || type == T_Q5_K || type == T_Q6_K;
 }
 
 /** 16 int8 lanes → values i … i+15 of the row at dst: bytes, or i16 when `wide`. */
@@ -79,13 +86,13 @@ export function hasQgemm(type: i32): bool {
 function decodeRow(type: i32, row: usize, p0: i32, kc: i32, dst: usize, sub: usize, blk: usize): void {
   const wide = !byteValues(type);
   const low = i8x16.splat(15);
-  if (type == T_Q8_0 || type == T_Q4_0) {
-    const bb: usize = type == T_Q8_0 ? 34 : 18;
+  if (type == T_Q8_0 || type == T_Q8_0_ABS || type == T_Q4_0) {
+    const bb: usize = type == T_Q4_0 ? 18 : 34;
     const eight = i8x16.splat(wide ? 8 : 0);
     let p = row + <usize>(p0 / 32) * bb;
     for (let b = 0; b < kc / 32; b++, p += bb) {
       store<f32>(blk + (<usize>b << 5), halfAt(p));
-      if (type == T_Q8_0) {
+      if (type != T_Q4_0) {
         put16(dst, 32 * b, v128.load(p + 2), wide);
         put16(dst, 32 * b + 16, v128.load(p + 18), wide);
       } else {
@@ -188,6 +195,12 @@ function packGroup(type: i32, b: usize, rowBytes: i32, j: i32, nr: i32, p0: i32,
   }
 }
 
+/** t + the i8 dot products of |w| (wv) with a token's quad at x, each value negated where w < 0 (ms: −1 there). */
+// @ts-ignore: decorator
+@inline function dotSigned(t: v128, wv: v128, ms: v128, x: usize): v128 {
+  return i32x4.relaxed_dot_i8x16_i7x16_add_s(i8x16.sub(v128.xor(v128.load32_splat(x), ms), ms), wv, t);
+}
+
 /** t + the dot products of one w vector with a token's values at x (pair or quad per lane, see the file comment). */
 // @ts-ignore: decorator
 @inline function dotStep(t: v128, w: v128, x: usize, bytes: bool): v128 {
@@ -276,6 +289,41 @@ function micro(type: i32, kc: i32, pk: usize, xp: usize, ds: usize, dStride: usi
 }
 
 /**
+ * micro for T_Q8_0_ABS in the relaxed build: Q8_0's blocks of 32 with one scale each, |w| dotted with the
+ * activations negated where w < 0 (exact: |w| ≤ 127 and the activations are −127…127).
+ */
+function microQ8Abs(kc: i32, pk: usize, xp: usize, ds: usize, dStride: usize, ct: usize): void {
+  const d0 = ds, d1 = ds + dStride, d2 = ds + 2 * dStride, d3 = ds + 3 * dStride;
+  let w = pk;
+  let blk = pk + (<usize>kc << 2) + <usize>(kc / 32) * 32;
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let x = xp;
+  for (let b = 0; b < kc / 32; b++, blk += 32) {
+    let t0 = i32x4.splat(0), t1 = i32x4.splat(0), t2 = i32x4.splat(0), t3 = i32x4.splat(0);
+    for (let e = w + 128; w < e; w += 32, x += 32) {
+      let wv = v128.load(w);
+      let ms = i8x16.shr_s(wv, 7);
+      wv = i8x16.abs(wv);
+      t0 = dotSigned(t0, wv, ms, x); t1 = dotSigned(t1, wv, ms, x + 4);
+      t2 = dotSigned(t2, wv, ms, x + 8); t3 = dotSigned(t3, wv, ms, x + 12);
+      wv = v128.load(w, 16);
+      ms = i8x16.shr_s(wv, 7);
+      wv = i8x16.abs(wv);
+      const y = x + 16;
+      t0 = dotSigned(t0, wv, ms, y); t1 = dotSigned(t1, wv, ms, y + 4);
+      t2 = dotSigned(t2, wv, ms, y + 8); t3 = dotSigned(t3, wv, ms, y + 12);
+    }
+    const dw = v128.load(blk);
+    const bo = <usize>b << 2;
+    a0 = madd(f32x4.convert_i32x4_s(t0), f32x4.mul(dw, f32x4.splat(load<f32>(d0 + bo))), a0);
+    a1 = madd(f32x4.convert_i32x4_s(t1), f32x4.mul(dw, f32x4.splat(load<f32>(d1 + bo))), a1);
+    a2 = madd(f32x4.convert_i32x4_s(t2), f32x4.mul(dw, f32x4.splat(load<f32>(d2 + bo))), a2);
+    a3 = madd(f32x4.convert_i32x4_s(t3), f32x4.mul(dw, f32x4.splat(load<f32>(d3 + bo))), a3);
+  }
+  v128.store(ct, a0); v128.store(ct, a1, 16); v128.store(ct, a2, 32); v128.store(ct, a3, 48);
+}
+
+/**
  * Computes chunks of y[M, N] = q8(x) · Wᵀ until none is left (see the file comment). xq: M rows quantized by
  * quantizeChunks (the kind that matches `type`); b: the stored weight, rows of rowBytes; y rows are ldc floats
  * apart. Every thread taking part calls this with the same arguments; `counter` hands out chunks.
@@ -316,8 +364,12 @@ function qgemmRange(m0: i32, m1: i32, n0: i32, n1: i32, M: i32, K: i32, xq: usiz
       packGroup(type, b, rowBytes, j, nr, p0, kc, pk, tmp);
       for (let t = m0; t < m1; t += 4) {
         const mr = min(4, m1 - t);
-        micro(type, kc, pk, xq + <usize>(t >> 2) * panel + xo, scales + <usize>t * dStride + dO, dStride,
-          sums + <usize>t * sStride + sO, sStride, ct);
+        if (ASC_FEATURE_RELAXED_SIMD && type == T_Q8_0_ABS) {
+          microQ8Abs(kc, pk, xq + <usize>(t >> 2) * panel + xo, scales + <usize>t * dStride + dO, dStride, ct);
+        } else {
+          micro(type, kc, pk, xq + <usize>(t >> 2) * panel + xo, scales + <usize>t * dStride + dO, dStride,
+            sums + <usize>t * sStride + sO, sStride, ct);
+        }
         for (let ii = 0; ii < mr; ii++) {
           const dst = c + ((<usize>(t + ii) * <usize>ldc + <usize>j) << 2);
           const v = v128.load(ct + (<usize>ii << 4));
