@@ -12,18 +12,9 @@ import path from 'node:path';
 import { LlamaRuntime } from '../../../src/runtime/core/LlamaRuntime.js';
 import { sha256File } from '../../../src/workspace/index.js';
 import { bundleCli, repoRoot, type CliHarness } from '../cli/cliHarness.js';
-import { syntheticPairs } from './syntheticPairs.js';
+import { PROPERTY, propertyPairs, writePropertyJudge } from './dnoProperty.js';
 
 const DEMO = path.join(repoRoot, 'media/models/demo.gguf');
-const PROPERTY = 'readonly';
-
-/** Prompts that end a line of lib.d.ts, with a gold answer: the real next line with `readonly ` after its indentation. */
-function propertyPairs(count: number, seed: number): Array<{ prompt: string; chosen: string; rejected: string }> {
-  return syntheticPairs(repoRoot, count, seed).map((p) => {
-    const m = /^(\n[ \t]*)(.*)$/s.exec(p.rejected)!;
-    return { prompt: p.prompt, chosen: `${m[1]}${PROPERTY} ${m[2]}`, rejected: p.rejected };
-  });
-}
 
 /** Share of sampled completions (temperature 0.7, two seeds per prompt) that contain the property. */
 async function propertyRate(adapter: string | null, prompts: string[]): Promise<number> {
@@ -64,13 +55,12 @@ describe('model-lab train --method dno on the demo model', () => {
     fs.writeFileSync(promptsFile, pairs.map((p) => JSON.stringify({ prompt: p.prompt })).join('\n') + '\n');
     const pairsFile = path.join(dir, 'pairs.jsonl');
     fs.writeFileSync(pairsFile, pairs.map((p) => JSON.stringify(p)).join('\n') + '\n');
-    const judge = path.join(dir, 'judge.sh');
-    fs.writeFileSync(judge, `#!/bin/sh\nif grep -q ${PROPERTY}; then echo 1; else echo 0; fi\n`);
+    const judge = writePropertyJudge(dir);
     const data = path.join(dir, 'data');
     const dno = async (...args: string[]): Promise<Record<string, any>> => {
       // MODEL_LAB_THREADS=1 (the harness): llama.cpp's spinning threads are slow on a busy 2-core machine
       const r = await harness.runFromSource(['train', DEMO, '--method', 'dno', '--prompts', promptsFile, '--pairs', pairsFile,
-        '--judge-command', `sh ${judge}`, '--max-tokens', '12', '--data', data, '--json', ...args], { timeoutMs: 1_800_000 });
+        '--judge-command', judge, '--max-tokens', '12', '--data', data, '--json', ...args], { timeoutMs: 1_800_000 });
       assert.equal(r.code, 0, r.stderr);
       return JSON.parse(r.stdout);
     };
