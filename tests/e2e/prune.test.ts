@@ -1,6 +1,6 @@
 // Prune in a real VS Code (code-server with the packaged VSIX, headless Chromium). Prune Model opens the panel on the
-// demo model; the header's prediction shows before running; magnitude at 50 % uniform runs as a job the Jobs view
-// shows; the pruned variant appears under the demo model in the Models view; Compare opens from the panel's button on
+// demo model; the header's prediction shows before running; Score model (activation) draws a histogram per layer and a
+// similarity heat map; magnitude at 50 % uniform runs as a job the Jobs view shows, its scores' histograms cut in half; the pruned variant appears under the demo model in the Models view; Compare opens from the panel's button on
 // the base and the variant. Every wait is on state.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -70,6 +70,16 @@ test('Prune: magnitude 50 % uniform on the demo model from the panel → the var
   assert.match((await frame.locator('[data-testid="prediction"] tr[data-row="Generation speed"]').textContent()) ?? '', /~1\.\d\d×/);
   await wb.screenshot(page, SHOTS, 'prune-ready');
 
+  // Score model (activation): the scores alone, a histogram per layer and the similarity heat map of a layer
+  await frame.locator('[data-testid="method"]').selectOption('activation');
+  await frame.locator('[data-testid="score"]').click();
+  await frame.locator('[data-testid="heatmap-svg"][data-neurons="32"]').waitFor({ timeout: 300_000 });
+  assert.equal(await frame.locator('[data-testid="histogram"]').count(), 4, 'a histogram per layer of the demo model');
+  assert.equal(await frame.locator('[data-testid="histogram"][data-removed="50"]').count(), 4, 'uniform 50 %: each layer\'s cut at its median');
+  assert.equal(await frame.locator('[data-testid="heatmap-svg"] rect').count(), 32 * 32);
+  await wb.screenshot(page, SHOTS, 'prune-scores');
+  await frame.locator('[data-testid="method"]').selectOption('magnitude');
+
   await frame.locator('[data-testid="prune"]').click();
   await waitForRow('Jobs', (l) => /^Prune .*\(magnitude, 50 %, uniform\)$/.test(l), 60_000);
   await frame.locator('[data-testid="result"]').waitFor({ state: 'visible', timeout: 300_000 });
@@ -79,6 +89,8 @@ test('Prune: magnitude 50 % uniform on the demo model from the panel → the var
   assert.match((await frame.locator('[data-testid="status"]').textContent()) ?? '', /: done/);
   assert.equal(await frame.locator('[data-testid="kept-chart"] rect.kept').count(), 4, 'a bar per layer of the demo model');
   assert.equal(await frame.locator('[data-testid="kept-chart"] rect.kept title', { hasText: 'layer 0: 256 of 512' }).count(), 1, 'uniform 50 % keeps half of each layer');
+  await frame.locator('[data-testid="histogram"][data-removed="50"]').nth(3).waitFor({ timeout: 30_000 });
+  assert.equal(await frame.locator('[data-testid="heatmap-svg"]').count(), 0, 'magnitude reads no activations: no heat map');
   await wb.screenshot(page, SHOTS, 'prune-done');
 
   // the model row gains its first child while on screen: the tree shows it collapsed, as a user would see it

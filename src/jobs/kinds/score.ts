@@ -29,8 +29,8 @@ export interface ScoreJobParams {
 }
 
 export interface ScoreJobResult {
-  /** runs/<id>/neuron-scores.json (src/engine/prune/neuronScoresFile.ts) */
-  scoresFile: string;
+  /** runs/<id>/neuron-scores.json (src/engine/prune/neuronScoresFile.ts): what the Jobs view's Open Result opens */
+  outputPath: string;
   model: string;
   method: PruneMethod;
   layers: number;
@@ -59,10 +59,10 @@ export const scoreJob = defineJobKind<ScoreJobParams, ScoreJobResult>({
         onProgress: (f) => ctx.progress({ phase: `scoring (${p.method})`, fraction: 0.98 * f }),
       });
       await fs.mkdir(ctx.runDir, { recursive: true });
-      const scoresFile = path.join(ctx.runDir, NEURON_SCORES_FILE);
-      await writeNeuronScores(scoresFile, neuronScoresRecord(p.model, p.method, scores));
+      const outputPath = path.join(ctx.runDir, NEURON_SCORES_FILE);
+      await writeNeuronScores(outputPath, neuronScoresRecord(p.model, p.method, scores));
       ctx.progress({ phase: 'done', fraction: 1 });
-      return { scoresFile, model: p.model, method: p.method, layers: scores.scores.length, similarity: scores.similarity !== undefined };
+      return { outputPath, model: p.model, method: p.method, layers: scores.scores.length, similarity: scores.similarity !== undefined };
     } finally {
       backend?.dispose();
     }

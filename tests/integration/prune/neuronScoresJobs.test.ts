@@ -53,15 +53,15 @@ test('score job: the scores alone (no variant), equal to the engine\'s; a weight
   const data = path.join(dir, 'data2');
   const runDir = path.join(data, 'runs', 's1');
   const r = await scoreJob.run({ model, method: 'gum-oneshot', backend: 'reference' }, context(runDir));
-  assert.equal(r.scoresFile, path.join(runDir, NEURON_SCORES_FILE));
+  assert.equal(r.outputPath, path.join(runDir, NEURON_SCORES_FILE));
   assert.deepEqual([r.layers, r.similarity], [2, true]);
   const listed = await listVariants(data);
   assert.deepEqual([listed.variants, listed.pending], [[], []], 'no variant');
-  const s = await readNeuronScores(r.scoresFile);
+  const s = await readNeuronScores(r.outputPath);
   assert.equal(s.similarity?.layers[0].neurons.length, 32);
 
   const m = await scoreJob.run({ model, method: 'magnitude' }, context(path.join(data, 'runs', 's2')));
-  const ms = await readNeuronScores(m.scoresFile);
+  const ms = await readNeuronScores(m.outputPath);
   assert.equal(ms.similarity, undefined);
   const file = await readGguf(model);
   const direct = await scoreNeurons('magnitude', { modelPath: model, file, layers: ffnLayout(file).layers, seed: 0 });
