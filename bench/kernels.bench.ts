@@ -1,7 +1,7 @@
 // Kernel speed: GFLOP/s of the WASM SIMD kernels against the TypeScript reference, measured side by side.
 //   npm run bench kernels            (or: node --import tsx bench/kernels.bench.ts [--quick])
 // Shapes: a 512-token prompt through an FFN projection (512×1024 → 2816) and one token (m = 1); weights in F32,
-// Q8_0 and Q4_K (and, for the prompt, the integer path with 8-bit activations: rows "int8", ×f = speed against
+// Q8_0, Q5_0 and Q4_K (and, for the prompt, the integer path with 8-bit activations: rows "int8", ×f = speed against
 // the float kernels); 1 and 2 threads. Anchor: llama.cpp's own F32 prompt
 // evaluation, measured at about 55 GFLOP/s per thread on the project's 2-core development machine.
 import os from 'node:os';
@@ -52,8 +52,11 @@ for (const n of threadCounts) backends.set(n, await createWasmBackend({ threads:
 
 console.log(`cpus ${os.availableParallelism()}; matmul y[m, ${ROWS}] = x[m, ${COLS}] · Wᵀ; GFLOP/s = 2·m·${COLS}·${ROWS} / s`);
 const rows: string[][] = [['weights', 'm', 'reference', ...threadCounts.map((n) => `wasm ${n}t`), ...threadCounts.map((n) => `×ref ${n}t`), `2t/1t`]];
-for (const [name, type] of [['F32', T.F32], ['Q8_0', T.Q8_0], ['Q4_K', T.Q4_K]] as const) {
+for (const [name, type] of [['F32', T.F32], ['Q8_0', T.Q8_0], ['Q5_0', T.Q5_0], ['Q4_K', T.Q4_K]] as const) {
   const bytes = randomWeight(type, COLS, ROWS, 1);
+  // Q8_0 values as llama.cpp's quantizer writes them (−127…127): random bytes would hold −128, which sends the
+  // integer path to its slower 16-bit dot
+  if (type === T.Q8_0) for (let b = 0; b < bytes.length; b += 34) for (let i = b + 2; i < b + 34; i++) if (bytes[i] === 0x80) bytes[i] = 0x81;
   for (const m of [512, 1]) {
     const flops = 2 * m * COLS * ROWS;
     const x = randomVector(m * COLS, 2);
