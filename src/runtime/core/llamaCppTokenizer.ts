@@ -1,8 +1,8 @@
 // Training needs token ids that llama.cpp reproduces from the same text. The engine's SPM tokenizer gives them
 // without native code; for the vocabularies it does not cover (byte-level BPE: Qwen2.5, Llama 3.x) the ids come from
-// llama.cpp itself, with the model loaded vocabulary-only (no weight is read: a few MB and well under a second even
-// for a multi-GB file). This is the one tokenizer path of the CLI and of the job process alike: neither needs the
-// runtime process for it, and the job process loads node-llama-cpp only when a model's vocabulary asks for it.
+// llama.cpp itself, with the model loaded vocabulary-only (node-llama-cpp's vocabOnly: the weights are not loaded).
+// This is the one tokenizer path of the CLI and of the job process alike: neither needs the runtime process for it,
+// and the job process loads node-llama-cpp only when a model's vocabulary asks for it.
 import type { LlamaModel } from 'node-llama-cpp';
 import { readGguf } from '../../engine/gguf/index.js';
 import { TOKENIZER } from '../../engine/gguf/metadataKeys.js';
