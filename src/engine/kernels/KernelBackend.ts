@@ -19,6 +19,8 @@ export interface KernelBackend {
   /** The most bytes of weights, scratch and arrays the backend can hold (the WASM backend: its shared memory's
    *  maximum, at most 4 GiB in wasm32); absent when only the process's memory limits it. */
   readonly memoryLimit?: number;
+  /** Bytes of that memory in use now (weights, scratch, allocF32 arrays); absent where memoryLimit is. */
+  readonly memoryInUse?: number;
   /** Keep a stored weight (raw GGUF bytes in its own type) once; ne = [cols (in), rows (out)]. No F32 copy. */
   uploadWeight(type: number, bytes: Uint8Array, cols: number, rows: number): WeightHandle;
   /** y[m, rows] = x[m, cols] · Wᵀ   (y_t = W x_t for each of m tokens) */

@@ -1,11 +1,12 @@
-import { KernelOutOfMemoryError, type KernelBackend } from '../kernels/index.js';
+import { KERNEL_MEMORY_RESERVE, KernelOutOfMemoryError, type KernelBackend } from '../kernels/index.js';
 
 /**
  * The arrays of one training pass (activations, gradients), kept in the kernels' memory so that every kernel call
  * reads and writes them in place instead of copying them in and out, and freed by scope: a block's buffers go as
  * soon as its backward is done, so the kernels' memory holds what a pass needs at once, not all of it. When that
- * memory is full (a 32-bit WebAssembly memory next to a large model), an array falls back to JavaScript memory:
- * slower (copied per call), never wrong.
+ * memory is nearly full (a 32-bit WebAssembly memory next to a large model), an array goes to JavaScript memory
+ * instead: slower (copied per call), never wrong. The arena leaves the last KERNEL_MEMORY_RESERVE (a quarter of a
+ * small memory) to the kernels' own scratch, which must fit there: the copies of such arrays go through it.
  */
 export class KernelArena {
   private readonly scopes: Float32Array[][] = [[]];
@@ -14,13 +15,16 @@ export class KernelArena {
 
   /** A zeroed array in the newest open scope. */
   readonly alloc = (n: number): Float32Array => {
-    let a: Float32Array;
-    try {
-      a = this.be.allocF32(n);
-    } catch (e) {
-      if (!(e instanceof KernelOutOfMemoryError)) throw e;
-      a = new Float32Array(n);
+    let a: Float32Array | undefined;
+    const limit = this.be.memoryLimit, inUse = this.be.memoryInUse;
+    if (limit === undefined || inUse === undefined || inUse + 4 * n <= limit - Math.min(KERNEL_MEMORY_RESERVE, limit / 4)) {
+      try {
+        a = this.be.allocF32(n);
+      } catch (e) {
+        if (!(e instanceof KernelOutOfMemoryError)) throw e;
+      }
     }
+    a ??= new Float32Array(n);
     this.scopes[this.scopes.length - 1].push(a);
     return a;
   };

@@ -72,3 +72,30 @@ test('lossAndGrad keeps its activations and gradients in kernel memory and frees
   model.dispose();
   refModel.dispose();
 });
+
+test('lossAndGrad on a nearly full kernel memory keeps the arrays that do not fit in JavaScript memory: the same gradients', async () => {
+  const small = await createWasmBackend({ threads: 2, parallelThreshold: 0, maxMemoryMiB: 16 });
+  try {
+    const cfg = { architecture: 'llama' as const, nVocab: 40, nEmbd: 64, nLayer: 3, nHead: 4, nHeadKv: 2, nFf: 96, initStd: 0.1, seed: 9 };
+    // a batch whose activations (≈ 4 KB a row per block, kept for all 3 blocks) are more than the 16 MiB memory holds
+    const batch = makeBatch([Array.from({ length: 1500 }, (_, i) => (i * 13) % 40), Array.from({ length: 700 }, (_, i) => (i * 5) % 40)]);
+    const weights = nllWeights(batch);
+    const run = (be: KernelBackend): Float32Array[] => {
+      const model = createRandomModel(cfg, be);
+      const lora = LoraAdapter.create(model, { r: 2, alpha: 4, targets: ['attn_q', 'ffn_down'], seed: 3 });
+      let k = 1;
+      for (const p of lora.pairs.values()) p.b.set(randn(p.b.length, k++, 0.1));
+      lossAndGrad(model, batch, { weights }, { lora, recompute: false });
+      const g = lora.parameters().map((p) => Float32Array.from(p.grad));
+      model.dispose();
+      return g;
+    };
+    const want = run(wasm);
+    const got = run(small);
+    assert.ok(small.memoryLimit! <= 16 * 2 ** 20, 'the small backend is limited to 16 MiB');
+    got.forEach((g, i) => assert.deepEqual(g, want[i], `parameter ${i}: the same gradients as with room to spare`));
+    assert.ok(small.memoryInUse! < 16 * 2 ** 20 - 4 * 2 ** 20, 'the arena left the reserve free');
+  } finally {
+    small.dispose();
+  }
+});
