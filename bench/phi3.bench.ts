@@ -1,5 +1,6 @@
 // Real-scale benchmark on a Phi-3-mini-shaped model, side by side with llama.cpp in one run.
 //   npm run bench phi3            (or: node --import tsx bench/phi3.bench.ts [--threads N])
+//   npm run bench phi3 -- --dpo-pairs 1 --dpo-tokens 64 --calibration 128   (the smaller steps, see below)
 // Model: phi3, 32 layers, 3072 wide, FFN 8192, 32 heads, vocabulary 32064; Q4_K matrices, Q6_K output, random
 // weights (≈ 2.3 GB). Written once, as a stream, to the user's cache folder ($XDG_CACHE_HOME or ~/.cache, under
 // model-lab/bench; never the repository) and reused by later runs. Each of our measurements runs in a child
