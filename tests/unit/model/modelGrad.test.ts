@@ -21,7 +21,7 @@ for (const arch of ['llama', 'phi3', 'qwen2', 'deci'] as const) {
     const batch = makeBatch(seqs);
     const masks = [[0, 1, 1, 0, 1, 1], [0, 1, 1, 1]];
     const weights = nllWeights(batch, masks);
-    const { loss } = lossAndGrad(model, batch, { weights });
+    const { loss } = lossAndGrad(model, batch, { weights }, { recompute: true });
     const lossOf = (): number => {
       const lp = batchLogprobs(model, batch);
       let l = 0;
