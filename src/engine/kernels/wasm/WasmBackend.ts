@@ -61,6 +61,8 @@ export class WasmBackend implements KernelBackend {
     readonly threads: number,
     /** 'relaxed': fused multiply-add kernels (relaxed SIMD); 'plain': 128-bit SIMD with separate mul and add */
     readonly simd: 'relaxed' | 'plain',
+    /** the relaxed i8 dot is one instruction (startKernelThreads): Q8_0 takes it with the sign trick */
+    private readonly fastI8Dot: boolean,
     private readonly memory: WasmMemory,
     instance: WasmInstance,
     private readonly control: SharedArrayBuffer,
@@ -81,7 +83,7 @@ export class WasmBackend implements KernelBackend {
 
   static async create(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
     const k = await startKernelThreads(opts);
-    return new WasmBackend(k.threads, k.simd, k.memory, k.instance, k.control, k.workers, k.maxBytes,
+    return new WasmBackend(k.threads, k.simd, k.fastI8Dot, k.memory, k.instance, k.control, k.workers, k.maxBytes,
       opts.parallelThreshold ?? 2 ** 22);
   }
 
@@ -90,7 +92,7 @@ export class WasmBackend implements KernelBackend {
     const l = weightLayout(type, cols, rows, bytes.byteLength);
     const ptr = this.heap.alloc(l.byteLength);
     new Uint8Array(this.memory.buffer, ptr, l.byteLength).set(bytes);
-    const qtype = type === KERNEL_TYPES.Q8_0 && !hasMinus128(bytes) ? this.ex.T_Q8_0_ABS.value as number : type;
+    const qtype = type === KERNEL_TYPES.Q8_0 && this.fastI8Dot && !hasMinus128(bytes) ? this.ex.T_Q8_0_ABS.value as number : type;
     const w: WasmWeight = { type, cols, rows, byteLength: l.byteLength, ptr, rowBytes: l.rowBytes, owner: this, qtype };
     this.weights.add(w);
     return w;

@@ -71,6 +71,7 @@ export interface KernelExports {
   heapBase(): number;
   WORK_BYTES: { value: unknown };
   T_Q8_0_ABS: { value: unknown };
+  relaxedDotProbe(a: number, b: number): number;
 }
 
 /** Runs chunks of the call in the control block on thread `tid` (0 = main) until none is left. */

@@ -5,7 +5,9 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { KernelArgumentError, KernelStartError } from '../KernelBackend.js';
 import { kernelFiles } from './kernelFiles.js';
-import { CTRL_INTS, wasmApi, wasmImports, type WasmInstance, type WasmMemory, type WasmModule, type WorkerInit } from './kernelProtocol.js';
+import {
+  CTRL_INTS, wasmApi, wasmImports, type KernelExports, type WasmInstance, type WasmMemory, type WasmModule, type WorkerInit,
+} from './kernelProtocol.js';
 
 export interface KernelThreadOptions {
   /** threads including the calling one (default: os.availableParallelism()) */
@@ -22,6 +24,8 @@ export interface KernelThreadOptions {
 export interface KernelThreads {
   threads: number;
   simd: 'relaxed' | 'plain';
+  /** relaxed SIMD's i8 dot product is one instruction here (VNNI, Arm's sdot), not two multiplies (relaxedDotProbe) */
+  fastI8Dot: boolean;
   memory: WasmMemory;
   /** the calling thread's instance */
   instance: WasmInstance;
@@ -41,6 +45,7 @@ export async function startKernelThreads(opts: KernelThreadOptions = {}): Promis
   let module: WasmModule;
   let instance: WasmInstance;
   let simd: 'relaxed' | 'plain' = 'plain';
+  let fastI8Dot = false;
   try {
     ({ memory, maxMiB } = sharedMemory(maxMiB));
     let bytes: Uint8Array = readFileSync(files.wasm);
@@ -58,6 +63,16 @@ export async function startKernelThreads(opts: KernelThreadOptions = {}): Promis
     }
     module = await wasmApi.compile(bytes);
     instance = await wasmApi.instantiate(module, wasmImports(memory));
+    if (simd === 'relaxed') {
+      // where V8 lowers the i8 dot to two multiplies (x86 without VNNI) the relaxed kernels are no faster than the
+      // plain ones, slower on Q6_K and sign-carrying Q8_0 (docs/benchmarks.md): 'auto' takes the plain build there
+      fastI8Dot = (instance.exports as unknown as KernelExports).relaxedDotProbe(127, -1) !== TWO_MULTIPLIES;
+      if (!fastI8Dot && mode === 'auto') {
+        simd = 'plain';
+        module = await wasmApi.compile(readFileSync(files.wasm));
+        instance = await wasmApi.instantiate(module, wasmImports(memory));
+      }
+    }
   } catch (e) {
     throw new KernelStartError(`The WASM kernels could not start: ${(e as Error).message}`);
   }
@@ -81,10 +96,12 @@ export async function startKernelThreads(opts: KernelThreadOptions = {}): Promis
     w.on('error', () => undefined);
     w.unref();
   }
-  return { threads, simd, memory, instance, control, workers, maxBytes: maxMiB * 2 ** 20 };
+  return { threads, simd, fastI8Dot, memory, instance, control, workers, maxBytes: maxMiB * 2 ** 20 };
 }
 
 let flagSetHere = false;
+/** relaxedDotProbe(127, −1) where pairs of products saturate at 32767 (x86's pmaddubsw): 2 · 2 · 32767 */
+const TWO_MULTIPLIES = 65534;
 
 /**
  * Node 20's V8 has relaxed SIMD behind a flag (on by default from Node 22 and in VS Code's newer hosts). V8 reads

@@ -10,7 +10,7 @@ export function heapBase(): usize {
 export { softmaxChunks, softmaxBackwardChunks } from './softmax';
 export { swigluChunks } from './swiglu';
 export { quantizeChunks, qBufferBytes } from './quantizeRows';
-export { qgemmChunks, qValueShift, QWORK_BYTES, T_Q8_0_ABS } from './qgemm';
+export { qgemmChunks, qValueShift, QWORK_BYTES, T_Q8_0_ABS, relaxedDotProbe } from './qgemm';
 export { swigluBackwardChunks } from './swiglu';
 export { rmsnormChunks } from './rmsnorm';
 export { ropeChunks } from './rope';

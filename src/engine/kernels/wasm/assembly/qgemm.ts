@@ -63,6 +63,18 @@ export function qValueShift(type: i32): i32 {
   return type == T_Q4_0 ? 8 : type == T_Q5_0 ? 16 : type == T_Q6_K ? 32 : 0;
 }
 
+/**
+ * How this runtime computes the relaxed i8 dot (i32x4.relaxed_dot_i8x16_i7x16_add_s), from its one
+ * implementation-defined case: lane 0 of the dot of splat(a) with splat(b) where b is outside 7 bits. With a = 127,
+ * b = −1: 129540 (4·127·255) where it is one VNNI instruction, 65534 where x86 without VNNI takes two multiplies
+ * (pairs saturate at 32767: no faster than the 16-bit dot), −508 where b is read as signed (Arm's sdot).
+ * Parameters, not constants, so that the compiler cannot fold it. 0 in the plain build.
+ */
+export function relaxedDotProbe(a: i32, b: i32): i32 {
+  if (!ASC_FEATURE_RELAXED_SIMD) return 0;
+  return i32x4.extract_lane(i32x4.relaxed_dot_i8x16_i7x16_add_s(i8x16.splat(<i8>a), i8x16.splat(<i8>b), i32x4.splat(0)), 0);
+}
+
 /** Whether the integer path handles this type. */
 export function hasQgemm(type: i32): bool {
   return type == T_Q8_0 || type == T_Q8_0_ABS || type == T_Q4_0 || type == T_Q5_0 || type == T_Q4_K || type == T_Q5_K || type == T_Q6_K;
