@@ -12,8 +12,9 @@
 //     - every call is synchronous: the caller takes chunks of C from a shared counter along with the workers and
 //       Atomics.waits only for workers that joined; chunks are fixed by the sizes, so results are the same bits
 //       for any thread count;
-//     - the memory grows as weights arrive, up to 4 GiB (wasm32); kernels-relaxed.wasm (fused multiply-add) is
-//       used where the runtime validates relaxed SIMD (Node ≥ 22; Node 20 behind --experimental-wasm-relaxed-simd).
+//     - the memory grows as weights arrive, up to 4 GiB (wasm32); kernels-relaxed.wasm (fused multiply-add, i8 dot
+//       products) is used where the runtime has relaxed SIMD on (Node ≥ 22) and its i8 dot is one instruction
+//       (startKernelThreads probes it); Node 20 turns it on only when asked (simd: 'relaxed').
 //   Files: bundled, dist/kernelWorker.js and dist/kernels*.wasm sit next to the bundle; from source (tsx),
 //   kernelWorker.ts and wasm/build/kernels*.wasm (made by wasm/build.mjs, which `npm run build` runs).
 export type { KernelBackend, WeightHandle } from './KernelBackend.js';
