@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm run train:demo`: trains the built-in demo model from scratch with our engine and writes
 // media/models/demo.gguf + demo.manifest.json. Resumes an interrupted run from its last checkpoint.
+//   --recipe NAME   llama (default: the shipped demo) or phi3 (Phi-3's layout, chat markers and template, and a
+//                   chat-shaped slice of the corpus; src/engine/train/demo/demoRecipe.ts)
 //   --steps N       fewer steps (a quick trial; the manifest records it)
 //   --threads N     kernel threads (default 2; the result is reproducible for a fixed count)
 //   --run-dir DIR   run folder (default .model-lab/runs/demo): config.json, metrics.jsonl, checkpoint.bin
@@ -28,6 +30,10 @@ if (!process.env.MODEL_LAB_TRAIN_DEMO_CHILD) {
 }
 
 const opt = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
+if (!['llama', 'phi3'].includes(opt('--recipe', 'llama'))) {
+  console.error(`train:demo: --recipe is llama or phi3, not '${opt('--recipe')}'`);
+  process.exit(1);
+}
 const { trainDemo } = await import(path.join(root, 'src/engine/train/demo/trainDemo.ts'));
 const ac = new globalThis.AbortController();
 process.once('SIGINT', () => {
@@ -42,6 +48,7 @@ try {
     outDir: path.resolve(root, opt('--out', 'media/models')),
     runDir: path.resolve(root, opt('--run-dir', '.model-lab/runs/demo')),
     threads: Number(opt('--threads', '2')),
+    recipe: opt('--recipe', 'llama'),
     steps: steps ? Number(steps) : undefined,
     fresh: args.includes('--fresh'),
     command: ['npm run train:demo', ...(args.length ? ['--', ...args] : [])].join(' '),

@@ -5,13 +5,14 @@ import path from 'node:path';
 import { GGUF_VALUE_TYPE } from '../../gguf/types.js';
 import { createWasmBackend } from '../../kernels/index.js';
 import { saveModelGguf } from '../../model/saveModelGguf.js';
-import { SpmTokenizer, tokenizerGgufMetadata, trainSpmVocab } from '../../tokenizer/index.js';
+import { SpmTokenizer, TOKEN_TYPE, tokenizerGgufMetadata, trainSpmVocab, type TokenizerVocab } from '../../tokenizer/index.js';
 import { TokenWindows } from '../TokenWindows.js';
 import type { TrainConfig } from '../TrainConfig.js';
 import { meanNll, trainModel, type TrainProgress } from '../trainModel.js';
 import { loadDemoCorpus, type CorpusFile } from './demoCorpus.js';
-import { DEMO_TRAIN_CONFIG, DEMO_VOCAB_SIZE } from './demoRecipe.js';
-import { GENERAL } from '../../gguf/metadataKeys.js';
+import { DEMO_CHAT_FILE_SHARE, DEMO_RECIPES, DEMO_VOCAB_SIZE, type DemoRecipe } from './demoRecipe.js';
+import { GENERAL, TOKENIZER } from '../../gguf/metadataKeys.js';
+import { chatPairTokens, DEMO_CHAT_TEMPLATE, DEMO_CHAT_TOKENS, demoChatSlice, type DemoChatToken } from './demoChat.js';
 
 export interface TrainDemoOptions {
   /** The installed `typescript` package (the corpus). */
@@ -22,6 +23,8 @@ export interface TrainDemoOptions {
   runDir: string;
   /** Kernel threads (default 2: results are reproducible for a fixed thread count). */
   threads?: number;
+  /** 'llama' (default: the shipped demo) or 'phi3' (Phi-3's layout, chat markers, template and chat slice). */
+  recipe?: DemoRecipe;
   /** Override the step count (quick trial runs); the manifest records what was used. */
   steps?: number;
   /** Delete the run folder first instead of resuming. */
@@ -36,8 +39,9 @@ export interface TrainDemoOptions {
 const WEIGHT_TYPE = { id: 1, name: 'F16' };
 
 /**
- * Builds the built-in demo model end to end: corpus → tokenizer → token streams → training (trainModel, with
- * checkpoints and resume) → demo.gguf (F16, tokenizer inside) + demo.manifest.json. Deterministic for a thread count.
+ * Builds the built-in demo model end to end: corpus → tokenizer → token streams (with the phi3 recipe, the chat
+ * slice after the files) → training (trainModel, with checkpoints and resume) → demo.gguf (F16, tokenizer and, for
+ * phi3, the chat template inside) + demo.manifest.json. Deterministic for a recipe and thread count.
  */
 export async function trainDemo(opts: TrainDemoOptions): Promise<Record<string, unknown>> {
   const log = opts.log ?? (() => {});
@@ -45,22 +49,29 @@ export async function trainDemo(opts: TrainDemoOptions): Promise<Record<string, 
   const corpus = loadDemoCorpus(opts.typescriptDir);
   log(`corpus: ${corpus.source}, ${corpus.train.length} train + ${corpus.heldOut.length} held-out files, sha256 ${corpus.sha256.slice(0, 16)}…`);
 
-  const vocab = trainSpmVocab(corpus.train.map((f) => f.text), { vocabSize: DEMO_VOCAB_SIZE, signal: opts.signal });
+  const recipe = DEMO_RECIPES[opts.recipe ?? 'llama'];
+  const vocab = demoVocab(corpus.train, recipe.chat, opts.signal);
   const tok = new SpmTokenizer(vocab);
-  const stream = (files: CorpusFile[]): Int32Array => {
+  const special = (t: DemoChatToken): number => tok.tokenId(t)!;
+  const stream = (files: CorpusFile[]): number[] => {
     const ids: number[] = [];
     for (const f of files) {
       for (const id of tok.encode(f.text)) ids.push(id);
       ids.push(vocab.eosId);
     }
-    return Int32Array.from(ids);
+    return ids;
   };
-  const train = stream(corpus.train);
-  const heldOut = stream(corpus.heldOut);
+  // The chat slice follows the files in the stream; windows are visited shuffled, so it is mixed through training.
+  const chat = recipe.chat ? demoChatSlice(corpus.train, DEMO_CHAT_FILE_SHARE) : undefined;
+  const chatIds = chat ? chat.pairs.flatMap((p) => chatPairTokens(p, (t) => tok.encode(t), special)) : [];
+  const fileIds = stream(corpus.train);
+  const train = Int32Array.from([...fileIds, ...chatIds]);
+  const heldOut = Int32Array.from(stream(corpus.heldOut));
   const chars = (files: CorpusFile[]): number => files.reduce((s, f) => s + f.chars, 0);
-  log(`tokenizer: ${vocab.tokens.length} tokens; ${train.length} train tokens (${(chars(corpus.train) / train.length).toFixed(2)} chars/token), ${heldOut.length} held-out tokens (${(chars(corpus.heldOut) / heldOut.length).toFixed(2)} chars/token), ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  log(`tokenizer: ${vocab.tokens.length} tokens; ${fileIds.length} train tokens (${(chars(corpus.train) / fileIds.length).toFixed(2)} chars/token), ${heldOut.length} held-out tokens (${(chars(corpus.heldOut) / heldOut.length).toFixed(2)} chars/token), ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  if (chat) log(`chat slice: ${chat.pairs.length} doc comment → declaration pairs (of ${chat.found}), ${chatIds.length} tokens = ${(100 * chatIds.length / train.length).toFixed(1)} % of the training stream`);
 
-  const config: TrainConfig = { ...DEMO_TRAIN_CONFIG, steps: opts.steps ?? DEMO_TRAIN_CONFIG.steps };
+  const config: TrainConfig = { ...recipe.config, steps: opts.steps ?? recipe.config.steps };
   config.warmupSteps = Math.min(config.warmupSteps, config.steps);
   const threads = opts.threads ?? 2;
   if (opts.fresh) rmSync(opts.runDir, { recursive: true, force: true });
@@ -83,10 +94,16 @@ export async function trainDemo(opts: TrainDemoOptions): Promise<Record<string, 
     const ggufPath = path.join(opts.outDir, 'demo.gguf');
     const tmp = `${ggufPath}.tmp`;
     await saveModelGguf(model, tmp, {
+      // Not "phi3" or "phi-3" in the name: llama.cpp would then strip the newline after each chat marker when it
+      // tokenizes a conversation (as Phi-3's own files want), and the chat slice was trained with it kept.
       name: 'Model Lab demo (TypeScript lib.d.ts)',
       weightType: WEIGHT_TYPE.id,
       metadata: [
         ...tokenizerGgufMetadata(vocab),
+        ...(chat ? [
+          { key: TOKENIZER.paddingId, type: GGUF_VALUE_TYPE.UINT32, value: vocab.eosId },
+          { key: TOKENIZER.chatTemplate, type: GGUF_VALUE_TYPE.STRING, value: DEMO_CHAT_TEMPLATE },
+        ] : []),
         { key: GENERAL.license, type: GGUF_VALUE_TYPE.STRING, value: 'Apache-2.0' },
         { key: GENERAL.sourceUrl, type: GGUF_VALUE_TYPE.STRING, value: `npm:typescript@${corpus.packageVersion}/lib` },
       ],
@@ -104,7 +121,7 @@ export async function trainDemo(opts: TrainDemoOptions): Promise<Record<string, 
       sha256: createHash('sha256').update(readFileSync(ggufPath)).digest('hex'),
       bytes: statSync(ggufPath).size,
       weightType: WEIGHT_TYPE.name,
-      architecture: 'llama',
+      architecture: config.model.architecture ?? 'llama',
       parameters: paramCount,
       hyperparameters: config,
       corpus: {
@@ -113,27 +130,38 @@ export async function trainDemo(opts: TrainDemoOptions): Promise<Record<string, 
         packageVersion: corpus.packageVersion,
         sha256: corpus.sha256,
         heldOutRule: 'whole files listed in src/engine/train/demo/demoCorpus.ts (HELD_OUT_FILES)',
-        trainTokens: train.length,
+        trainTokens: fileIds.length,
         heldOutTokens: heldOut.length,
         files: corpus.files.map(({ name, split, chars, sha256 }) => ({ name, split, chars, sha256 })),
       },
+      chat: chat && {
+        template: DEMO_CHAT_TEMPLATE,
+        slice: 'each /** doc comment */ of a training file as the user turn, the declaration after it as the answer (src/engine/train/demo/demoChat.ts)',
+        pairs: chat.pairs.length,
+        pairsFound: chat.found,
+        thinned: chat.thinned,
+        tokens: chatIds.length,
+        shareOfTrainingStream: +(chatIds.length / train.length).toFixed(3),
+      },
       tokenizer: {
-        model: 'llama (SPM), learned with BPE; score = -merge rank',
+        model: `llama (SPM), learned with BPE; score = -merge rank${chat ? '; Phi-3\'s chat markers as control tokens at the end' : ''}`,
         vocabSize: vocab.tokens.length,
-        special: { unk: vocab.unkId, bos: vocab.bosId, eos: vocab.eosId },
+        special: { unk: vocab.unkId, bos: vocab.bosId, eos: vocab.eosId, ...(chat ? Object.fromEntries(DEMO_CHAT_TOKENS.map((t) => [t, special(t)])) : {}) },
         byteFallback: true,
         addBos: vocab.addBos,
         addEos: vocab.addEos,
         addSpacePrefix: vocab.addSpacePrefix,
         chunking: 'newline+indentation | ▁?identifier | ▁?number | ▁?punctuation run | spaces (src/engine/tokenizer/splitIntoChunks.ts)',
         minCharCount: 10,
-        charsPerTokenTrain: +(chars(corpus.train) / train.length).toFixed(3),
+        charsPerTokenTrain: +(chars(corpus.train) / fileIds.length).toFixed(3),
         charsPerTokenHeldOut: +(chars(corpus.heldOut) / heldOut.length).toFixed(3),
-        documentSeparator: 'EOS after each file; every training window starts with BOS',
+        documentSeparator: chat ? 'EOS (<|endoftext|>) after each file and each chat example; every training window starts with BOS'
+          : 'EOS after each file; every training window starts with BOS',
       },
       training: {
         steps: result.steps,
         tokensSeen,
+        trainStreamTokens: train.length,
         epochs: +(tokensSeen / train.length).toFixed(3),
         finalTrainLoss: +result.finalLoss.toFixed(4),
         heldOutLoss: +heldOutLoss.toFixed(4),
@@ -159,4 +187,22 @@ export async function trainDemo(opts: TrainDemoOptions): Promise<Record<string, 
   } finally {
     backend.dispose();
   }
+}
+
+/**
+ * The demo tokenizer: an SPM vocabulary learned on the training files; with `chat`, Phi-3's chat markers as control
+ * tokens at the end (DEMO_VOCAB_SIZE in all), with `<|endoftext|>` as EOS as in Phi-3 (`</s>` stays, unused).
+ */
+function demoVocab(train: CorpusFile[], chat: boolean, signal?: AbortSignal): TokenizerVocab {
+  const texts = train.map((f) => f.text);
+  if (!chat) return trainSpmVocab(texts, { vocabSize: DEMO_VOCAB_SIZE, signal });
+  const learned = trainSpmVocab(texts, { vocabSize: DEMO_VOCAB_SIZE - DEMO_CHAT_TOKENS.length, signal });
+  const vocab: TokenizerVocab = { ...learned, tokens: [...learned.tokens], scores: [...learned.scores], types: [...learned.types] };
+  for (const t of DEMO_CHAT_TOKENS) {
+    vocab.tokens.push(t);
+    vocab.scores.push(0);
+    vocab.types.push(TOKEN_TYPE.CONTROL);
+  }
+  vocab.eosId = vocab.tokens.indexOf('<|endoftext|>');
+  return vocab;
 }
