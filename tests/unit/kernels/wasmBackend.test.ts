@@ -95,12 +95,18 @@ test('gemm matches the reference for every transpose pair, alpha and beta, odd s
   }
 });
 
-test('the relaxed-SIMD kernels start on request on every Node the project runs on (Node 20 turns on its V8 flag)', async () => {
-  const be = await createWasmBackend({ threads: 2, simd: 'relaxed' });
+test('the relaxed-SIMD kernels start on request on every Node the project runs on (Node 20 turns on its V8 flag); auto takes them only where the i8 dot is one instruction', async () => {
+  const be = await WasmBackend.create({ threads: 2, simd: 'relaxed' });
+  const auto = await WasmBackend.create({ threads: 1 });
   try {
     assert.equal(be.name, 'wasm-simd-fma');
+    // Node 20 lowers the relaxed i8 dot to two multiplies (and has relaxed SIMD only behind its flag): plain there
+    if (process.versions.node.startsWith('20.')) assert.equal(be.fastI8Dot, false);
+    assert.equal(auto.simd, be.fastI8Dot && !process.versions.node.startsWith('20.') ? 'relaxed' : 'plain');
+    assert.equal(auto.fastI8Dot, auto.simd === 'relaxed');
   } finally {
     be.dispose();
+    auto.dispose();
   }
 });
 

@@ -62,7 +62,7 @@ export class WasmBackend implements KernelBackend {
     /** 'relaxed': fused multiply-add kernels (relaxed SIMD); 'plain': 128-bit SIMD with separate mul and add */
     readonly simd: 'relaxed' | 'plain',
     /** the relaxed i8 dot is one instruction (startKernelThreads): Q8_0 takes it with the sign trick */
-    private readonly fastI8Dot: boolean,
+    readonly fastI8Dot: boolean,
     private readonly memory: WasmMemory,
     instance: WasmInstance,
     private readonly control: SharedArrayBuffer,
