@@ -84,7 +84,7 @@ export class OpenAiServer {
       if (route === 'GET /v1/models') {
         this.json(res, 200, { object: 'list', data: [this.modelCard()] });
       } else if (req.method === 'GET' && url.pathname.startsWith('/v1/models/')) {
-        this.checkModel(decodeURIComponent(url.pathname.slice('/v1/models/'.length)));
+        this.checkModel(decodePathPart(url.pathname.slice('/v1/models/'.length)));
         this.json(res, 200, this.modelCard());
       } else if (route === 'POST /v1/completions') {
         const body = parseCompletionRequest(await readJson(req));
@@ -270,6 +270,15 @@ export class OpenAiServer {
 
 function usageOf(result: GenerateResult): { prompt_tokens: number; completion_tokens: number; total_tokens: number } {
   return { prompt_tokens: result.promptTokens, completion_tokens: result.tokens.length, total_tokens: result.promptTokens + result.tokens.length };
+}
+
+/** A percent-encoded path segment; a malformed escape is the client's error (400), not the server's. */
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new OpenAiRequestError(400, `The path has a malformed percent-escape: '${part}'`);
+  }
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -263,6 +263,12 @@ export class LlamaRuntime {
           s.chat ??= new lib.LlamaChatSession({ contextSequence: s.sequence, systemPrompt: s.params.systemPrompt, autoDisposeSequence: false });
           if (params.messages) {
             const { history, prompt } = chatHistoryFromMessages(params.messages);
+            // node-llama-cpp would drop the start of a conversation that does not fit and answer what is left
+            const { model } = this.modelEntry(s.info.modelId);
+            const least = params.messages.reduce((n, m) => n + model.tokenize(m.content, false).length, 0);
+            if (least >= s.sequence.contextSize) {
+              throw new ModelLabError('CONTEXT_FULL', `The conversation is over ${least} tokens and the context holds ${s.sequence.contextSize}: shorten it or raise the context size (up to the model's trained context)`);
+            }
             s.chat.setChatHistory(history);
             return await generateText({ mode, chat: s.chat, sequence: s.sequence }, { ...input, prompt });
           }

@@ -80,9 +80,20 @@ export async function generateText(target: GenerateTarget, input: GenerateTextIn
     text = r.response;
     reason = r.metadata.stopReason === 'maxTokens' && maxTokens < asked ? 'contextFull' : r.metadata.stopReason;
   } else {
-    const r = await target.chat.promptWithMeta(input.prompt, common);
+    // A chat reply also ends where the window does: node-llama-cpp would otherwise erase the start of the
+    // conversation to make room and go on (up to max tokens, many windows long) without saying so.
+    const window = new AbortController();
+    const sequence = target.sequence;
+    const r = await target.chat.promptWithMeta(input.prompt, {
+      ...common,
+      signal: input.signal ? AbortSignal.any([input.signal, window.signal]) : window.signal,
+      onToken: (t: Token[]) => {
+        onToken(t);
+        if (sequence.nextTokenIndex + 1 >= sequence.contextSize) window.abort();
+      },
+    });
     text = r.responseText;
-    reason = r.stopReason;
+    reason = window.signal.aborted && !input.signal?.aborted ? 'contextFull' : r.stopReason;
     // the templated prompt is not visible here; count what was evaluated as input
     promptTokens = target.sequence.tokenMeter.usedInputTokens - inputBefore;
   }

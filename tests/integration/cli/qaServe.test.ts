@@ -1,0 +1,66 @@
+// `model-lab serve` against what real clients send at the edges: a conversation longer than the context, a reply
+// asked to run past it, a malformed path. The server runs as a user starts it (the bundled CLI, its own process) on
+// the demo model, whose context is 256 tokens; the official `openai` client asks.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import OpenAI from 'openai';
+import { bundleCli, repoRoot, type CliHarness } from './cliHarness.js';
+
+const DEMO = path.join(repoRoot, 'media/models/demo.gguf');
+
+describe('model-lab serve at the edges', () => {
+  let harness: CliHarness;
+  let child: ChildProcess;
+  let url: string;
+  let client: OpenAI;
+  let stderr = '';
+
+  before(async () => {
+    harness = await bundleCli();
+    child = spawn(process.execPath, [harness.bundle, 'serve', DEMO, '--port', '0', '--name', 'demo'], {
+      cwd: repoRoot, env: { ...process.env, MODEL_LAB_THREADS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /at (http:\/\/\S+\/v1)\n/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited (${code}) before listening: ${stderr}`)));
+    });
+    client = new OpenAI({ baseURL: url, apiKey: 'unused-on-loopback', maxRetries: 0 });
+  });
+  after(() => {
+    child?.kill('SIGTERM');
+    harness?.dispose();
+  });
+
+  test('a reply asked to run past the context stops at the window with finish_reason length', async () => {
+    const r = await client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'interface Point {' }], max_tokens: 100_000, temperature: 0 });
+    assert.equal(r.choices[0]!.finish_reason, 'length');
+    assert.ok(r.usage!.prompt_tokens > 0, `prompt tokens counted: ${JSON.stringify(r.usage)}`);
+    assert.ok(r.usage!.total_tokens <= 256, `the reply stays in the 256-token window: ${JSON.stringify(r.usage)}`);
+  });
+
+  test('a conversation longer than the context is refused with a 400 that says so', async () => {
+    await assert.rejects(
+      client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'let x = 1;\n'.repeat(400) }], max_tokens: 4 }),
+      (err: unknown) => err instanceof OpenAI.BadRequestError && /context holds 256/.test(err.message),
+    );
+    // and the server goes on answering
+    const r = await client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 3 });
+    assert.equal(r.choices[0]!.finish_reason, 'length');
+  });
+
+  test('a malformed percent-escape in the path is the client\'s error (400), not the server\'s', async () => {
+    const res = await fetch(`${url}/models/%E0%A4%A`);
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { error: { message: string; type: string } };
+    assert.equal(body.error.type, 'invalid_request_error');
+    assert.match(body.error.message, /percent-escape/);
+  });
+});
