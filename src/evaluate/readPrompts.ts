@@ -1,12 +1,10 @@
 // The prompt set of a win-rate evaluation (model-lab eval --prompts, the Evaluate panel).
-import { promises as fs } from 'node:fs';
 import { ModelLabError } from '../engine/errors.js';
+import { readUtf8File } from '../workspace/readUtf8File.js';
 
 /** Prompts: JSON lines with a "prompt" string (.jsonl), or one prompt per non-empty line of a text file. */
 export async function readPrompts(file: string): Promise<string[]> {
-  const text = await fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new ModelLabError('FILE_UNREADABLE', `cannot read ${file}: ${err.code ?? err.message}`);
-  });
+  const text = await readUtf8File(file);
   const lines = text.split(/\r?\n/);
   if (!/\.jsonl$/i.test(file)) return lines.filter((l) => l.trim() !== '');
   const prompts: string[] = [];

@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ModelLabError } from '../engine/errors.js';
+import { decodeUtf8Text } from '../workspace/readUtf8File.js';
 
 export interface TextInput {
   /** the path as the user would write it (relative to cwd when inside it) */
@@ -69,10 +70,11 @@ export async function readTextInputs(pattern: string, cwd = process.cwd()): Prom
     try {
       const st = await fs.stat(file);
       if (st.size > MAX_TEXT_BYTES) throw new ModelLabError('FILE_TOO_LARGE', `${name} is ${(st.size / 2 ** 20).toFixed(0)} MiB; text inputs are read whole (at most 64 MiB)`);
-      out.push({ name, text: await fs.readFile(file, 'utf8') });
+      out.push({ name, text: decodeUtf8Text(await fs.readFile(file), name) });
     } catch (err) {
       if (err instanceof ModelLabError) throw err;
-      throw new ModelLabError('FILE_UNREADABLE', `cannot read ${name}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new ModelLabError('FILE_UNREADABLE', `cannot read ${name}: ${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message}`);
     }
   }
   return out;

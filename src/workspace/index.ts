@@ -24,6 +24,7 @@
 // The preference store is ./preferences (its own index.ts), at workspacePaths(data).preferences.
 export { DEFAULT_DATA_DIRECTORY, workspacePaths, type WorkspacePaths } from './workspacePaths.js';
 export { writeFileAtomic, writeJsonAtomic, isTempFile } from './writeFileAtomic.js';
+export { decodeUtf8Text, readUtf8File } from './readUtf8File.js';
 export { newVariantId } from './newVariantId.js';
 export { createRunFolder, createEvalFolder } from './reserveFolder.js';
 export { sha256File, type Sha256Options } from './sha256File.js';

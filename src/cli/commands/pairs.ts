@@ -6,7 +6,8 @@
 // export writes the file atomically; stats prints {"records", "pairs", "ties", …}. A repaired store (a torn last
 // line moved to .corrupt) and lines the store cannot read are reported on stderr, never dropped silently.
 import { parseArgs } from 'node:util';
-import { stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { ModelLabError } from '../../engine/errors.js';
 import { DEFAULT_DATA_DIRECTORY } from '../../workspace/workspacePaths.js';
 import { writeFileAtomic } from '../../workspace/writeFileAtomic.js';
@@ -88,6 +89,9 @@ export async function run(args: string[]): Promise<void> {
     reportProblems(store, snap);
     const derived = derivePairs(snap.records, { ties });
     const out = formatPairs(derived.pairs, { format, shape });
+    // as --out everywhere else: a missing folder is made; a folder is not a file name
+    if ((await stat(v.out).catch(() => undefined))?.isDirectory()) throw new CliUsageError(`--out ${v.out} is a folder; give a file name`);
+    await mkdir(path.dirname(path.resolve(v.out)), { recursive: true });
     await writeFileAtomic(v.out, out.text);
     const summary = { file: v.out, format, shape: out.shape, rows: out.rows, unrepresentable: out.unrepresentable, tiesLeftOut: out.tiesLeftOut, duplicates: derived.duplicates, identical: derived.identical };
     const notes = [

@@ -1,8 +1,7 @@
 // model-lab ppl MODEL --file FILE [--lora FILE] [--context N] [--json]
 // Perplexity exp(mean −log p) over every token of the file after the first. Texts longer than the context are
 // scored in windows of N tokens that overlap by half; each token is scored once.
-import { readFile } from 'node:fs/promises';
-import { ModelLabError } from '../../engine/errors.js';
+import { readUtf8File } from '../../workspace/index.js';
 import { numberOption, parseCommand, requiredString, withCliRuntime, GPU_USAGE } from './llamaArgs.js';
 
 const usage = `ppl MODEL --file FILE [--lora FILE] [--lora-scale S] [--context N] [--json] [${GPU_USAGE}] [--threads N]`;
@@ -17,12 +16,7 @@ export async function run(args: string[]): Promise<void> {
   const file = requiredString(values, 'file', usage);
   const contextSize = numberOption(values, 'context', { integer: true, min: 16 });
   const loraScale = numberOption(values, 'lora-scale');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new ModelLabError('FILE_UNREADABLE', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  const text = await readUtf8File(file);
   const result = await withCliRuntime(values, async (rt) => {
     await rt.loadModel({ id: 'model', path: model });
     const lora = typeof values.lora === 'string' ? [{ path: values.lora, scale: loraScale ?? 1 }] : undefined;

@@ -4,12 +4,12 @@
  * file imported twice, or a repeated row) is skipped as a duplicate, so importing is idempotent and import then
  * export gives back the valid rows.
  */
-import { readFile } from 'node:fs/promises';
 import { derivePairs, type PreferencePair } from './derivePairs.js';
 import { PreferenceStore } from './PreferenceStore.js';
 import type { ComparisonEvent } from './schema.js';
 import { trlRowToComparison } from './trlFormat.js';
 import { throwIfAborted } from '../../engine/errors.js';
+import { readUtf8File } from '../readUtf8File.js';
 
 export interface ImportResult {
   imported: number;
@@ -19,7 +19,7 @@ export interface ImportResult {
 const pairKey = (p: PreferencePair): string => JSON.stringify([p.prompt, p.chosen.messages ?? p.chosen.text, p.rejected.messages ?? p.rejected.text]);
 
 export async function importTrl(store: PreferenceStore, file: string, opts: { signal?: AbortSignal; batch?: number } = {}): Promise<ImportResult> {
-  const text = await readFile(file, 'utf8');
+  const text = await readUtf8File(file);
   const seen = new Set(derivePairs((await store.read()).records).pairs.map(pairKey));
   const skipped: ImportResult['skipped'] = [];
   const pending: ComparisonEvent[] = [];
