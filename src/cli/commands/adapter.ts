@@ -16,6 +16,7 @@ import { mergeLoraGguf } from '../../engine/tune/mergeLoraGguf.js';
 import { CliUsageError } from '../CliUsageError.js';
 import { openVariantOutput, variantOutputOptions } from '../variantOutput.js';
 import { numberOption } from './llamaArgs.js';
+import { cancelOnInterrupt } from '../cancelOnInterrupt.js';
 
 const usage = 'adapter merge MODEL ADAPTER.gguf [--out MERGED.gguf | --data DIR] [--scale S] [--keep-type] [--json] | '
   + 'adapter export-peft ADAPTER.gguf --out DIR [--base MODEL] [--json] | adapter import-peft DIR --base MODEL --out ADAPTER.gguf [--json]';
@@ -58,9 +59,7 @@ async function merge(args: string[]): Promise<void> {
   if (extra.length) throw new CliUsageError(`unexpected argument '${extra[0]}' (usage: ${usage})`);
   const scale = numberOption(parsed.values as Record<string, string | boolean | undefined>, 'scale') ?? 1;
   const started = Date.now();
-  const ac = new AbortController();
-  const onSigint = (): void => ac.abort();
-  process.once('SIGINT', onSigint);
+  const ac = cancelOnInterrupt();
   const output = await openVariantOutput(parsed.values, {
     kind: 'merged', method: 'merge', parent: { file: path.resolve(model) }, signal: ac.signal,
     parameters: { adapter: path.resolve(adapter), scale, mergedType: parsed.values['keep-type'] ? 'source' : 'f32' },
@@ -75,7 +74,7 @@ async function merge(args: string[]): Promise<void> {
     await output.abandon();
     throw err;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    ac.dispose();
   }
 }
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { formatBytes } from '../../protocol/formatBytes.js';
 import { downloadModel } from '../../runtime/download/downloadModel.js';
 import { CliUsageError } from '../CliUsageError.js';
+import { cancelOnInterrupt } from '../cancelOnInterrupt.js';
 
 const usage = 'usage: model-lab download URI [--out DIR] [--json]';
 
@@ -22,9 +23,7 @@ export async function run(args: string[]): Promise<void> {
   if (!uri || extra.length > 0) throw new CliUsageError(usage);
   const dirPath = path.resolve(parsed.values.out ?? '.');
   const tty = process.stderr.isTTY === true;
-  const ac = new AbortController();
-  const onSigint = (): void => ac.abort();
-  process.once('SIGINT', onSigint);
+  const ac = cancelOnInterrupt();
   try {
     const r = await downloadModel({
       uri,
@@ -39,6 +38,6 @@ export async function run(args: string[]): Promise<void> {
     if (tty) process.stderr.write('\n');
     process.stdout.write(parsed.values.json ? JSON.stringify(r) + '\n' : `${r.path}\n`);
   } finally {
-    process.off('SIGINT', onSigint);
+    ac.dispose();
   }
 }

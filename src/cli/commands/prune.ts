@@ -6,6 +6,7 @@
 // what happened along the way (block rounding, deci, an allocation that could not be written as asked) is printed
 // as "note:" lines (on stderr with --json).
 import path from 'node:path';
+import { AbortedError } from '../../engine/errors.js';
 import { assertNotSameFile, readGguf } from '../../engine/gguf/index.js';
 import { TOKENIZER } from '../../engine/gguf/metadataKeys.js';
 import {
@@ -17,6 +18,7 @@ import { CliUsageError } from '../CliUsageError.js';
 import { readTextInputs } from '../../evaluate/readTextInputs.js';
 import { dataDirectoryOption, openVariantOutput, variantOutputOptions } from '../variantOutput.js';
 import { numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
+import { cancelOnInterrupt } from '../cancelOnInterrupt.js';
 
 const usage = `prune MODEL --method ${PRUNE_METHODS.join('|')} --sparsity S [--allocation uniform|global] [--calib FILE|GLOB] `
   + '[--steps N] [--distill] [--seed N] [--out OUT.gguf | --data DIR] [--json] [--threads N]';
@@ -51,9 +53,7 @@ export async function run(args: string[]): Promise<void> {
   const parentSha256 = await sha256File(model, typeof values.out === 'string' ? {} : { cacheDirectory: path.join(dataDirectoryOption(values), 'cache') });
   const parameters = { method, sparsity, allocation, seed, ...(steps !== undefined ? { steps } : {}), ...(values.distill ? { distill: true } : {}) };
   const output = await openVariantOutput(values, { kind: 'pruned', method: 'prune-ffn', parent: { file: model }, parameters, dataHash: calibration?.sha256 ?? null });
-  const ac = new AbortController();
-  const onSigint = (): void => ac.abort();
-  process.once('SIGINT', onSigint);
+  const ac = cancelOnInterrupt();
   try {
     const r = await pruneModel({
       modelPath: model, out: output.file, method, sparsity, allocation: allocation as PruneAllocation, seed, calibration, steps,
@@ -74,9 +74,11 @@ export async function run(args: string[]): Promise<void> {
     }
   } catch (err) {
     await output.abandon();
+    // the scoring loop's own words ("resumes from the last step") are for jobs; the CLI's prune starts over
+    if (err instanceof AbortedError) throw new AbortedError('prune cancelled; nothing was written (run the command again to start over)');
     throw err;
   } finally {
-    process.off('SIGINT', onSigint);
+    ac.dispose();
   }
 }
 

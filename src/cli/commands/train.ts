@@ -25,6 +25,7 @@ import { CliUsageError } from '../CliUsageError.js';
 import { dataDirectoryOption, openVariantOutput, variantOutputOptions } from '../variantOutput.js';
 import { runDnoCommand } from './trainDno.js';
 import { numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
+import { cancelOnInterrupt } from '../cancelOnInterrupt.js';
 
 const usage = 'train MODEL --pairs FILE.jsonl [--out ADAPTER.gguf | --data DIR] [--method dpo|ipo|sft] [--rank 8] [--alpha 16] '
   + '[--targets LIST] [--dropout P] [--epochs N | --steps N] [--lr X] [--beta B] [--sft-weight W] [--seed N] [--held-out N] [--resume RUN] [--json] [--threads N]';
@@ -150,9 +151,7 @@ export async function run(args: string[]): Promise<void> {
     runDir = (await createRunFolder(data, method)).dir;
   }
 
-  const ac = new AbortController();
-  const onSigint = (): void => ac.abort();
-  process.once('SIGINT', onSigint);
+  const ac = cancelOnInterrupt();
   try {
     return await withCliRuntime(values, async (rt) => {
       // llama.cpp's copy of the base is loaded only while scoring, never while the engine trains on its own.
@@ -208,6 +207,6 @@ export async function run(args: string[]): Promise<void> {
           + `held-out accuracy ${before.toFixed(3)} → ${after.toFixed(3)} (${heldOutTexts.length} pairs), peak RSS ${(out.peakRssBytes / 2 ** 20).toFixed(0)} MiB\n`);
     });
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    ac.dispose();
   }
 }

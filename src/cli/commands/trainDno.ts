@@ -29,6 +29,7 @@ import { CliUsageError } from '../CliUsageError.js';
 import { dataDirectoryOption } from '../variantOutput.js';
 import { numberOption, parseCommand, requiredString, withCliRuntime } from './llamaArgs.js';
 import { peakRssBytes } from './train.js';
+import { cancelOnInterrupt } from '../cancelOnInterrupt.js';
 
 const usage = 'train MODEL --method dno --prompts FILE [--pairs FILE.jsonl] [--iterations 2] [--samples 4] [--judge MODEL | --judge-command CMD] '
   + '[--margin X] [--beta 0.1] [--lr X] [--sft-weight W] [--max-tokens N] [--validation N] [--held-out N] [--seed N] [--data DIR] [--resume RUN] [--json] [--threads N]';
@@ -171,9 +172,7 @@ export async function runDnoCommand(args: string[]): Promise<void> {
     runDir = (await createRunFolder(data, 'dno')).dir;
   }
 
-  const ac = new AbortController();
-  const onSigint = (): void => ac.abort();
-  process.once('SIGINT', onSigint);
+  const ac = cancelOnInterrupt();
   try {
     await withCliRuntime(values, async (rt) => {
       await rt.loadModel({ id: 'base', path: model });
@@ -220,7 +219,7 @@ export async function runDnoCommand(args: string[]): Promise<void> {
           + `${history.stopped ? `stopped: ${history.stopped}\n` : ''}best iterate: ${best.iteration} (metric ${best.metric.toFixed(3)}, base ${history.baseline.metric.toFixed(3)}): ${best.adapter}\n`);
     });
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    ac.dispose();
   }
 }
 
