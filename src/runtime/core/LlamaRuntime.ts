@@ -30,7 +30,7 @@ import { firstLine, initLlama, type InitializedLlama, type RuntimeLogger } from 
 import { validateAdapterFile, validateModelFile } from './validateModelFile.js';
 import { generateText } from './generateText.js';
 import { chooseContextSize, DEFAULT_CONTEXT_SIZE } from '../../protocol/contextSize.js';
-import { chatHistoryFromMessages } from './chatHistory.js';
+import { chatHistoryFromMessages, initialChatHistory } from './chatHistory.js';
 import { EXACT_SCORING_CONTEXT, scoreTokens } from './scoreTokens.js';
 import { archKey, GENERAL, TOKENIZER } from '../../engine/gguf/metadataKeys.js';
 
@@ -226,7 +226,7 @@ export class LlamaRuntime {
   /** Forgets the chat history and the evaluated tokens of a session. */
   async resetSession(id: string): Promise<void> {
     const s = this.session(id);
-    s.chat?.resetChatHistory();
+    s.chat?.setChatHistory(initialChatHistory(s.params.systemPrompt));
     await s.sequence.clearHistory();
   }
 
@@ -260,7 +260,10 @@ export class LlamaRuntime {
         const mode = params.mode ?? 'completion';
         const input = { ...params, signal: controller.signal, onChunk };
         if (mode === 'chat') {
-          s.chat ??= new lib.LlamaChatSession({ contextSequence: s.sequence, systemPrompt: s.params.systemPrompt, autoDisposeSequence: false });
+          if (!s.chat) {
+            s.chat = new lib.LlamaChatSession({ contextSequence: s.sequence, autoDisposeSequence: false });
+            s.chat.setChatHistory(initialChatHistory(s.params.systemPrompt));
+          }
           if (params.messages) {
             const { history, prompt } = chatHistoryFromMessages(params.messages);
             // node-llama-cpp would drop the start of a conversation that does not fit and answer what is left

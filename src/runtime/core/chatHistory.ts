@@ -19,3 +19,12 @@ export function chatHistoryFromMessages(messages: ChatMessage[]): { history: Cha
   });
   return { history, prompt: last.content };
 }
+
+/**
+ * The history a chat session starts from: the user's system prompt, or none. Left to itself node-llama-cpp starts
+ * with its own default system prompt (about 130 tokens, half the window of a 256-token model, and text the model
+ * was never trained to follow).
+ */
+export function initialChatHistory(systemPrompt: string | undefined): ChatHistoryItem[] {
+  return systemPrompt ? [{ type: 'system', text: systemPrompt }] : [];
+}

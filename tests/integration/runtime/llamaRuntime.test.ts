@@ -180,6 +180,15 @@ describe('LlamaRuntime (in-process)', () => {
     const r = await rt.generate({ sessionId: 'tchat', generationId: 't1', prompt: 'Hi', maxTokens: 3, temperature: 0, mode: 'chat' });
     const rendered = rt.tokenize({ modelId: 't', text: '#system: Be brief.\n#user: Hi\n#assistant: ', addBos: true });
     assert.equal(r.promptTokens, rendered.tokens.length);
+    // without a system prompt the conversation has none (node-llama-cpp's default one would take ~130 tokens)
+    await rt.createSession({ id: 'bare', modelId: 't' });
+    const bare = rt.tokenize({ modelId: 't', text: '#user: Hi\n#assistant: ', addBos: true });
+    for (const id of ['b1', 'b2']) {
+      const b = await rt.generate({ sessionId: 'bare', generationId: id, prompt: 'Hi', maxTokens: 3, temperature: 0, mode: 'chat' });
+      // (node-llama-cpp tokenizes the rendered text in parts: the trailing space may merge, one token less)
+      assert.ok(b.promptTokens >= bare.tokens.length - 1 && b.promptTokens <= bare.tokens.length, `${b.promptTokens} prompt tokens`);
+      await rt.resetSession('bare');
+    }
     await rt.unloadModel('t');
   });
 });
