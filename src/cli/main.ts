@@ -39,7 +39,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     const e = err as Error & { code?: string };
-    const line = (e?.message ?? String(err)).split('\n')[0];
+    let line = (e?.message ?? String(err)).split('\n')[0];
+    // an error about one of several files (a malformed GGUF) names the file when its message does not
+    const file = (e as { file?: unknown })?.file;
+    if (typeof file === 'string' && !line.includes(file)) line = `${file}: ${line}`;
     process.stderr.write(`model-lab ${name}: ${line}\n`);
     return e instanceof CliUsageError ? 2 : 1;
   }

@@ -204,7 +204,7 @@ export async function run(args: string[]): Promise<void> {
       };
       process.stdout.write(values.json ? JSON.stringify(out) + '\n'
         : `wrote ${out.out}${done.variantId ? ` (variant ${done.variantId})` : ''}: ${out.steps} steps in ${out.seconds.toFixed(0)}s, train loss ${out.trainLoss.toFixed(4)}, `
-          + `held-out accuracy ${before.toFixed(3)} → ${after.toFixed(3)} (${heldOutTexts.length} pairs), peak RSS ${(out.peakRssBytes / 2 ** 20).toFixed(0)} MiB\n`);
+          + `${heldOutTexts.length ? `held-out accuracy ${before.toFixed(3)} → ${after.toFixed(3)} (${heldOutTexts.length} pairs)` : 'no held-out pairs (--held-out N)'}, peak RSS ${(out.peakRssBytes / 2 ** 20).toFixed(0)} MiB\n`);
     });
   } finally {
     ac.dispose();

@@ -6,6 +6,8 @@ import { ModelLabError } from '../errors.js';
  */
 export class GgufFormatError extends ModelLabError {
   override name = 'GgufFormatError';
+  /** The file, set by readGguf: a command that reads several files (a model and an adapter) names the bad one. */
+  file?: string;
   constructor(
     code: string,
     readonly offset: number,

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { throwIfAborted } from '../errors.js';
 import { NeedMoreBytes } from './ByteCursor.js';
+import { GgufFormatError } from './GgufFormatError.js';
 import { parseGgufHeader } from './parseGgufHeader.js';
 import type { GgufFile } from './types.js';
 
@@ -29,6 +30,7 @@ export async function readGguf(path: string, opts: { signal?: AbortSignal } = {}
         file.path = path;
         return file;
       } catch (err) {
+        if (err instanceof GgufFormatError) err.file ??= path;
         if (!(err instanceof NeedMoreBytes)) throw err;
         size = Math.min(fileBytes, Math.max(size * 2, err.needed + (64 << 10)));
         const next = new Uint8Array(size);

@@ -79,6 +79,16 @@ describe('CLI on odd text files', () => {
     assert.match(asFolder.stderr, /^model-lab pairs: --out .* is a folder; give a file name\n$/);
   });
 
+  test('a malformed GGUF among several files is named: the model given to prune, the adapter given to merge', async () => {
+    const text = path.join(dir, 'notes.gguf');
+    fs.writeFileSync(text, 'these are notes, not a model\n');
+    assertOneLineError(await harness.run(['prune', text, '--method', 'magnitude', '--sparsity', '0.3', '--out', path.join(dir, 'p.gguf')]),
+      /notes\.gguf: not a GGUF file \(bad magic number\)$/m);
+    const merged = path.join(dir, 'merged.gguf');
+    assertOneLineError(await harness.run(['adapter', 'merge', model, text, '--out', merged]), /notes\.gguf: not a GGUF file/);
+    assert.equal(fs.existsSync(merged), false);
+  });
+
   test('pairs import of a missing file: one line that names it', async () => {
     assertOneLineError(await harness.run(['pairs', 'import', path.join(dir, 'nope.jsonl'), '--data', path.join(dir, 'data')]), /nope\.jsonl'?: no such file$/m);
   });
