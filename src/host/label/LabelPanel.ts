@@ -13,8 +13,11 @@ import type { Candidate, ComparisonEvent, SourceContext } from '../../workspace/
 import { WebviewChannel } from '../panels/WebviewChannel.js';
 import { toErrorInfo } from '../panels/toErrorInfo.js';
 import type { RuntimeService } from '../runtime/RuntimeService.js';
+import type { LoadedModel, ModelRuntime } from '../runtime/ModelRuntime.js';
+import { chooseContextSize } from '../../protocol/contextSize.js';
 import type { Disposable, EditorSelection, PanelHandle } from '../vscodeApi/HostApi.js';
 import { buildAlternativesPrompt, type AlternativesInput, type AlternativesPrompt } from './buildAlternativesPrompt.js';
+import { fitAlternativesPrompt } from './fitAlternativesPrompt.js';
 import type { LabelSettings } from './labelSettings.js';
 import type { PreferenceDataset } from './PreferenceDataset.js';
 
@@ -170,8 +173,8 @@ export class LabelPanel implements Disposable {
       }
       try {
         const state = await this.deps.runtime.ensureLoaded(task.model.id, task.model.name, task.model.path, signal);
-        const prompt = (task.prompt ??= buildAlternativesPrompt(task.input, { chat: state.info.chatTemplate === true, instruction: task.settings.instruction }));
         const rt = await this.deps.runtime.get();
+        const prompt = (task.prompt ??= await this.prompt(task, state.info, rt, signal));
         await rt.generate(
           {
             modelHandle: state.info.handle,
@@ -196,6 +199,17 @@ export class LabelPanel implements Disposable {
       c.done = true;
       this.channel.notify('label/candidateDone', { taskId: task.id, candidateId: c.id, error: c.error });
     }
+  }
+
+  /** The task's prompt, its surroundings cut to fit the session's context with room for the answer. */
+  private async prompt(task: Task, info: LoadedModel, rt: ModelRuntime, signal: AbortSignal): Promise<AlternativesPrompt> {
+    const opts = { chat: info.chatTemplate === true, instruction: task.settings.instruction };
+    const tokenizer = rt.evalRuntime?.();
+    // (a runtime without a tokenizer, as unit tests' stubs, gets the prompt uncut)
+    if (!tokenizer) return buildAlternativesPrompt(task.input, opts);
+    const countTokens = async (text: string): Promise<number> => (await tokenizer.tokenize({ modelId: info.handle, text, addBos: true })).tokens.length;
+    const contextSize = chooseContextSize(this.deps.contextSize(), info.trainContextSize).size;
+    return fitAlternativesPrompt(task.input, opts, { contextSize, maxTokens: task.settings.maxTokens, countTokens }, signal);
   }
 
   /**

@@ -34,11 +34,20 @@ function fill(template: string, values: Record<string, string>): string {
   return template.replace(/\{(language|file|selection|before|after)\}/g, (_, k: string) => values[k]);
 }
 
-export function buildAlternativesPrompt(input: AlternativesInput, opts: { chat: boolean; instruction?: string }): AlternativesPrompt {
+export interface AlternativesOptions {
+  chat: boolean;
+  instruction?: string;
+  /** Characters of code kept before and after the selection (CONTEXT_BEFORE, CONTEXT_AFTER unless fitAlternativesPrompt asks for fewer). */
+  keepBefore?: number;
+  keepAfter?: number;
+}
+
+export function buildAlternativesPrompt(input: AlternativesInput, opts: AlternativesOptions): AlternativesPrompt {
   // Cut the context at line starts so the model never sees half a line.
-  let before = input.before.slice(-CONTEXT_BEFORE);
+  const keepBefore = opts.keepBefore ?? CONTEXT_BEFORE;
+  let before = keepBefore > 0 ? input.before.slice(-keepBefore) : '';
   if (before.length < input.before.length) before = before.slice(before.indexOf('\n') + 1);
-  let after = input.after.slice(0, CONTEXT_AFTER);
+  let after = input.after.slice(0, opts.keepAfter ?? CONTEXT_AFTER);
   if (after.length < input.after.length && after.lastIndexOf('\n') > 0) after = after.slice(0, after.lastIndexOf('\n') + 1);
   if (!opts.chat) return { mode: 'complete', prompt: before, promptData: { text: before } };
   const content = fill(opts.instruction ?? DEFAULT_INSTRUCTION, {
