@@ -1,5 +1,6 @@
 import { ModelLabError } from '../errors.js';
-import type { TextTokenizer } from './TextTokenizer.js';
+import { partitionSpecial, type SpecialTokenText } from './partitionSpecial.js';
+import type { EncodeOptions, TextTokenizer } from './TextTokenizer.js';
 import { SPACE_MARK, TOKEN_TYPE, byteTokenText, type TokenizerVocab } from './TokenizerVocab.js';
 
 export class TokenizerError extends ModelLabError {
@@ -14,13 +15,18 @@ export class TokenizerError extends ModelLabError {
  *   candidate; the candidate with the highest score merges first (ties: the leftmost), and merging creates new
  *   candidates with the neighbours, until none is left;
  * - a final symbol that is not a token is emitted as its UTF-8 byte tokens.
- * Special-token text inside raw text is NOT parsed (llama.cpp's parse_special = false, node-llama-cpp's default).
+ * Before that the text is cut at special-token texts (partitionSpecial): user-defined tokens always, control and
+ * unknown tokens only with parseSpecial (llama.cpp's parse_special; node-llama-cpp's default is off). Each raw
+ * piece is then encoded alone, and a piece that follows a special token (or starts the text) gets the space prefix.
  */
 export class SpmTokenizer implements TextTokenizer {
   readonly vocab: TokenizerVocab;
   private readonly ids = new Map<string, number>();
   private readonly scores: Float32Array;
   private readonly byteIds = new Int32Array(256).fill(-1);
+  /** Texts cut out of any text (user-defined tokens) and, with parseSpecial, also control and unknown ones. */
+  private readonly alwaysSpecial: SpecialTokenText[] = [];
+  private readonly parsedSpecial: SpecialTokenText[] = [];
 
   constructor(vocab: TokenizerVocab) {
     this.vocab = vocab;
@@ -35,6 +41,12 @@ export class SpmTokenizer implements TextTokenizer {
       const id = this.ids.get(byteTokenText(b));
       if (id !== undefined) this.byteIds[b] = id;
     }
+    const strip = new Set(vocab.stripAfter ?? []);
+    vocab.types.forEach((type, id) => {
+      const s = { id, text: vocab.tokens[id]!, rstrip: strip.has(id) };
+      if (type === TOKEN_TYPE.USER_DEFINED) this.alwaysSpecial.push(s);
+      if (type === TOKEN_TYPE.USER_DEFINED || type === TOKEN_TYPE.CONTROL || type === TOKEN_TYPE.UNKNOWN) this.parsedSpecial.push(s);
+    });
   }
 
   get size(): number {
@@ -65,14 +77,24 @@ export class SpmTokenizer implements TextTokenizer {
     return this.ids.get(text);
   }
 
-  /** Token ids of `text` (llama_tokenize with add_special = addBos, parse_special = false). */
-  encode(text: string, opts: { addBos?: boolean } = {}): number[] {
+  /** Token ids of `text` (llama_tokenize with add_special = addBos, parse_special = parseSpecial). */
+  encode(text: string, opts: EncodeOptions = {}): number[] {
     const out: number[] = [];
     const addSpecial = opts.addBos ?? false;
     if (addSpecial && this.vocab.addBos) out.push(this.vocab.bosId);
-    if (text.length > 0) {
-      const prefixed = this.vocab.addSpacePrefix ? ' ' + text : text;
+    const specials = opts.parseSpecial ? this.parsedSpecial : this.alwaysSpecial;
+    const fragments = specials.length > 0 ? partitionSpecial(text, specials) : text.length > 0 ? [{ text }] : [];
+    // llama.cpp prefixes the space to the text's start and to every piece right after a special token
+    let afterSpecial = true;
+    for (const f of fragments) {
+      if ('id' in f) {
+        out.push(f.id);
+        afterSpecial = true;
+        continue;
+      }
+      const prefixed = this.vocab.addSpacePrefix && afterSpecial ? ' ' + f.text : f.text;
       this.encodeSpm(prefixed.replaceAll(' ', SPACE_MARK), out);
+      afterSpecial = false;
     }
     if (addSpecial && this.vocab.addEos) out.push(this.vocab.eosId);
     return out;

@@ -16,6 +16,12 @@ export interface TokenizerVocab {
   addEos: boolean;
   /** When true llama.cpp prepends a space to the text (and strips it again when detokenizing). */
   addSpacePrefix: boolean;
+  /**
+   * Ids of special tokens after which llama.cpp drops whitespace when it cuts them out of text (its RSTRIP
+   * attribute). GGUF does not store it: llama.cpp sets it from the model's name (see phi3StripAfter in
+   * tokenizerGguf.ts). Absent: none.
+   */
+  stripAfter?: readonly number[];
 }
 
 /** llama.cpp's token types (the one table, with the other GGUF format facts). */

@@ -2,7 +2,7 @@ import { GGUF_VALUE_TYPE, type GgufMetadataEntry, type GgufValue } from '../gguf
 import { TokenizerError } from './SpmTokenizer.js';
 import { ENGINE_TOKENIZER_MODELS, engineTokenizes } from './TextTokenizer.js';
 import type { TokenizerVocab } from './TokenizerVocab.js';
-import { TOKENIZER } from '../gguf/metadataKeys.js';
+import { GENERAL, TOKEN_TYPE, TOKENIZER } from '../gguf/metadataKeys.js';
 
 /** The `tokenizer.ggml.*` entries that make llama.cpp load `vocab` as an SPM ("llama") tokenizer. */
 export function tokenizerGgufMetadata(vocab: TokenizerVocab): GgufMetadataEntry[] {
@@ -39,6 +39,7 @@ export function tokenizerVocabFromGguf(metadata: Record<string, GgufValue>): Tok
   };
   const id = (key: string, fallback: number): number => (metadata[key] === undefined ? fallback : Number(metadata[key]));
   const flag = (key: string, fallback: boolean): boolean => (typeof metadata[key] === 'boolean' ? (metadata[key] as boolean) : fallback);
+  const stripAfter = phi3StripAfter(metadata[GENERAL.name], tokens as string[], numbers(TOKENIZER.tokenType, 1));
   return {
     tokens: tokens as string[],
     scores: numbers(TOKENIZER.scores, 0),
@@ -49,5 +50,24 @@ export function tokenizerVocabFromGguf(metadata: Record<string, GgufValue>): Tok
     addBos: flag(TOKENIZER.addBos, true),
     addEos: flag(TOKENIZER.addEos, false),
     addSpacePrefix: flag(TOKENIZER.addSpacePrefix, true),
+    ...(stripAfter.length > 0 ? { stripAfter } : {}),
   };
+}
+
+/**
+ * llama.cpp drops the whitespace after Phi-3's special tokens (so `<|user|>\nHi` reads as `<|user|>`, `▁Hi`), but
+ * only for a model whose general.name contains "phi-3" or "phi3" (case-insensitive): every control, user-defined and
+ * unknown token, and `</s>`, except `<unk>`, `<s>` and `<|endoftext|>`. The file says nothing else about it, so the
+ * name is what we key on too; other models keep their whitespace.
+ */
+export function phi3StripAfter(name: GgufValue | undefined, tokens: readonly string[], types: readonly number[]): number[] {
+  const n = typeof name === 'string' ? name.toLowerCase() : '';
+  if (!n.includes('phi-3') && !n.includes('phi3')) return [];
+  const special = new Set<number>([TOKEN_TYPE.CONTROL, TOKEN_TYPE.USER_DEFINED, TOKEN_TYPE.UNKNOWN]);
+  const keep = new Set(['<unk>', '<s>', '<|endoftext|>']);
+  const out: number[] = [];
+  tokens.forEach((t, i) => {
+    if ((special.has(types[i]!) || t === '</s>') && !keep.has(t)) out.push(i);
+  });
+  return out;
 }

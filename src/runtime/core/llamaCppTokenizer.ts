@@ -44,8 +44,8 @@ async function releaseLlama(): Promise<void> {
 
 /**
  * llama.cpp's tokenizer for the model at `modelPath` (checked by our GGUF reader first), loaded vocabulary-only on
- * the CPU; encode runs llama.cpp's tokenizer on the text (special tokens as plain text, as the engine's), with BOS
- * as the model adds it.
+ * the CPU; encode runs llama.cpp's tokenizer on the text (special-token texts parsed only with parseSpecial, as the
+ * engine's), with BOS as the model adds it.
  */
 export async function llamaCppTokenizer(modelPath: string, signal?: AbortSignal): Promise<TrainingTokenizer> {
   const gguf = await validateModelFile(modelPath, signal);
@@ -71,7 +71,7 @@ export async function llamaCppTokenizer(modelPath: string, signal?: AbortSignal)
     vocabSize: tokens.length,
     tokenText: (t) => tokens[t] ?? '',
     encode: (text, opts = {}) => {
-      const ids = model.tokenize(text, false).map(Number);
+      const ids = model.tokenize(text, opts.parseSpecial ?? false).map(Number);
       if (opts.addBos && bos !== undefined) ids.unshift(bos);
       return ids;
     },
