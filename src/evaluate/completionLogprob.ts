@@ -3,7 +3,8 @@ import type { EvalRuntime } from './EvalRuntime.js';
 /**
  * Summed natural-log probability of `completion` after `prompt`, by llama.cpp on a session: the text is scored
  * whole and the tokens after the longest common prefix with the prompt's own tokenization are summed (a completion
- * may merge with the prompt's last token; those tokens then count as the completion's).
+ * may merge with the prompt's last token; those tokens then count as the completion's). With parseSpecial (a chat
+ * template's rendering) both are tokenized with the markers as special tokens.
  */
 export async function completionLogprob(
   rt: EvalRuntime,
@@ -11,9 +12,10 @@ export async function completionLogprob(
   prompt: string,
   completion: string,
   signal?: AbortSignal,
+  parseSpecial = false,
 ): Promise<{ logprob: number; tokens: number }> {
-  const promptTokens = (await rt.tokenize({ modelId: target.modelId, text: prompt, addBos: true })).tokens;
-  const r = await rt.logprobs({ sessionId: target.sessionId, text: prompt + completion }, signal);
+  const promptTokens = (await rt.tokenize({ modelId: target.modelId, text: prompt, addBos: true, parseSpecial })).tokens;
+  const r = await rt.logprobs({ sessionId: target.sessionId, text: prompt + completion, parseSpecial }, signal);
   let start = 0;
   while (start < promptTokens.length && r.tokens[start] === promptTokens[start]) start++;
   let sum = 0;

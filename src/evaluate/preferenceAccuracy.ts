@@ -7,6 +7,8 @@ export interface PairText {
   prompt: string;
   chosen: string;
   rejected: string;
+  /** A chat template's rendering (message-list pairs): scored with its markers as special tokens. */
+  parseSpecial?: boolean;
 }
 
 export interface PreferenceAccuracyResult {
@@ -38,8 +40,8 @@ export async function preferenceAccuracy(
     for (const [i, p] of pairs.entries()) {
       throwIfAborted(opts.signal);
       opts.onProgress?.(i, pairs.length, 'pairs');
-      const chosen = await completionLogprob(rt, target, p.prompt, p.chosen, opts.signal);
-      const rejected = await completionLogprob(rt, target, p.prompt, p.rejected, opts.signal);
+      const chosen = await completionLogprob(rt, target, p.prompt, p.chosen, opts.signal, p.parseSpecial === true);
+      const rejected = await completionLogprob(rt, target, p.prompt, p.rejected, opts.signal, p.parseSpecial === true);
       const margin = chosen.logprob - rejected.logprob;
       margins.push(margin);
       wins += margin > 0 ? 1 : margin === 0 ? 0.5 : 0;

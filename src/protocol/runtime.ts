@@ -158,6 +158,8 @@ export interface TokenizeParams {
   text: string;
   /** Prepend BOS when the model adds one (as generation and logprobs do). Default false. */
   addBos?: boolean;
+  /** Read special-token texts as those tokens (a chat template's rendering). Default false: plain text. */
+  parseSpecial?: boolean;
 }
 export interface TokenizeResult {
   tokens: number[];
@@ -181,6 +183,8 @@ export interface LogprobsParams extends ScoringTarget {
   text: string;
   /** Score these token ids (BOS included when wanted) instead of tokenizing `text`. */
   tokens?: number[];
+  /** Read special-token texts in `text` as those tokens (a chat template's rendering), as llama.cpp's chat does. */
+  parseSpecial?: boolean;
   /** Also return the top-k of each next-token distribution (k ≤ 20). */
   top?: number;
 }

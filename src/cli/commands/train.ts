@@ -55,9 +55,11 @@ export async function heldOutAccuracy(rt: LlamaRuntime, modelId: string, pairs: 
   try {
     let wins = 0;
     for (const p of pairs) {
-      const prompt = rt.tokenize({ modelId, text: p.prompt, addBos: true }).tokens;
+      // a chat template's rendering is read with its markers as special tokens, as training read it
+      const parseSpecial = p.parseSpecial === true;
+      const prompt = rt.tokenIds({ modelId, text: p.prompt, addBos: true, parseSpecial });
       const score = async (completion: string): Promise<number> => {
-        const r = await rt.logprobs({ sessionId, text: p.prompt + completion }, opts.signal);
+        const r = await rt.logprobs({ sessionId, text: p.prompt + completion, parseSpecial }, opts.signal);
         let start = 0;
         while (start < prompt.length && r.tokens[start] === prompt[start]) start++;
         let sum = 0;

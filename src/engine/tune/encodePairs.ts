@@ -24,13 +24,15 @@ export interface EncodeResult {
  * Tokenizes pairs the way llama.cpp tokenizes the whole text (prompt + completion, BOS first): the completion is
  * what follows the longest common prefix with the prompt's own tokens, so a token that straddles the boundary
  * counts as completion. Over-long pairs lose prompt tokens from the left (after BOS), as TRL's keep-end.
+ * Template-rendered pairs (parseSpecial) are read with the chat markers as their special tokens.
  */
 export function encodePairs(texts: PairTexts[], tok: TextTokenizer, maxLength: number): EncodeResult {
   const out: EncodeResult = { pairs: [], truncated: 0, dropped: 0, kept: [] };
   texts.forEach((t, i) => {
-    const prompt = tok.encode(t.prompt, { addBos: true });
+    const opts = { addBos: true, parseSpecial: t.parseSpecial === true };
+    const prompt = tok.encode(t.prompt, opts);
     const one = (completion: string): { ids: number[]; start: number } | null => {
-      const ids = tok.encode(t.prompt + completion, { addBos: true });
+      const ids = tok.encode(t.prompt + completion, opts);
       let start = 0;
       while (start < prompt.length && start < ids.length && ids[start] === prompt[start]) start++;
       start = Math.max(1, start);

@@ -3,7 +3,16 @@ import type { ChatMessage, TrlPair } from './readTrlPairs.js';
 import { TuneError } from './TuneError.js';
 
 /** A pair as plain text: the prompt and the two full completions that follow it. */
-export interface PairTexts { prompt: string; chosen: string; rejected: string }
+export interface PairTexts {
+  prompt: string;
+  chosen: string;
+  rejected: string;
+  /**
+   * The text is a chat template's rendering: its markers (`<|user|>`, `<|end|>`, …) are to be read as the special
+   * tokens they are, as llama.cpp reads a rendered chat, when tokenizing and when scoring. Absent for plain pairs.
+   */
+  parseSpecial?: boolean;
+}
 
 /** How conversational pairs become text: the model's own chat template (Jinja, from tokenizer.chat_template). */
 export interface ChatFormat {
@@ -17,6 +26,10 @@ export interface ChatFormat {
  * way TRL applies it: prompt = render(prompt messages, add_generation_prompt); completion = render(prompt +
  * completion messages) minus the prompt text. A model without a template gets the messages' contents joined
  * with newlines (a plain continuation: nothing the model never saw is invented).
+ * Rendered pairs are marked parseSpecial: the whole text, the messages' contents included, is read with special
+ * tokens parsed, as llama.cpp reads a rendered prompt. A message that itself contains a marker's text (a user typing
+ * `<|user|>`) therefore gets that marker as a token, as llama.cpp's own chat would; node-llama-cpp's chat wrapper,
+ * which keeps contents as plain text, would not.
  */
 export function pairTexts(pair: TrlPair, format: ChatFormat = {}): PairTexts {
   if (typeof pair.prompt === 'string' && typeof pair.chosen === 'string' && typeof pair.rejected === 'string') {
@@ -53,5 +66,5 @@ export function pairTexts(pair: TrlPair, format: ChatFormat = {}): PairTexts {
     }
     return full.slice(p.length);
   };
-  return { prompt: p, chosen: completion(chosen), rejected: completion(rejected) };
+  return { prompt: p, chosen: completion(chosen), rejected: completion(rejected), parseSpecial: true };
 }

@@ -305,7 +305,7 @@ export class LlamaRuntime {
   /** tokenize's ids without the per-token pieces (one detokenize call each): for training text, megabytes of it. */
   tokenIds(params: TokenizeParams): number[] {
     const { model } = this.modelEntry(params.modelId);
-    const tokens: number[] = model.tokenize(params.text, false);
+    const tokens: number[] = model.tokenize(params.text, params.parseSpecial ?? false);
     if (params.addBos && model.tokens.shouldPrependBosToken && model.tokens.bos != null) tokens.unshift(model.tokens.bos);
     return tokens;
   }
@@ -343,7 +343,7 @@ export class LlamaRuntime {
     }
   }
 
-  private textTokens(target: ScoringTarget, text: string, given?: number[]): { model: LlamaModel; tokens: number[] } {
+  private textTokens(target: ScoringTarget, text: string, given?: number[], parseSpecial?: boolean): { model: LlamaModel; tokens: number[] } {
     const modelId = target.sessionId ? this.session(target.sessionId).info.modelId : target.modelId;
     const { model, info } = this.modelEntry(modelId);
     if (given) {
@@ -353,13 +353,13 @@ export class LlamaRuntime {
       return { model, tokens: given };
     }
     if (text.length === 0) throw new ModelLabError('EMPTY_TEXT', 'The text is empty: nothing to score');
-    const tokens = this.tokenize({ modelId: modelId!, text, addBos: true }).tokens;
+    const tokens = this.tokenIds({ modelId: modelId!, text, addBos: true, parseSpecial });
     return { model, tokens };
   }
 
   /** Per-token natural-log probabilities of a text under the model (BOS, when the model adds it, is token 0). */
   async logprobs(params: LogprobsParams, signal?: AbortSignal): Promise<LogprobsResult> {
-    const { model, tokens } = this.textTokens(params, params.text, params.tokens);
+    const { model, tokens } = this.textTokens(params, params.text, params.tokens, params.parseSpecial);
     const k = params.top ? Math.min(20, Math.max(1, Math.floor(params.top))) : undefined;
     const scores = await this.withScoringSequence(params, tokens.length, signal, (seq, window) => scoreTokens(seq, tokens, { window, top: k, signal }));
     // alternatives are named by their text, as a user reads them (detokenized alone: no context before them)
