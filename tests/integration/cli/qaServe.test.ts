@@ -1,14 +1,17 @@
 // `model-lab serve` against what real clients send at the edges: a conversation longer than the context, a reply
 // asked to run past it, a malformed path. The server runs as a user starts it (the bundled CLI, its own process) on
-// the demo model, whose context is 256 tokens; the official `openai` client asks.
+// a small generated model served with a 256-token context (greedy replies from random weights run on rather than
+// end early); the official `openai` client asks.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import OpenAI from 'openai';
+import fs from 'node:fs';
+import { tempDir, testModel } from '../runtime/fixtures.js';
 import { bundleCli, repoRoot, type CliHarness } from './cliHarness.js';
 
-const DEMO = path.join(repoRoot, 'media/models/demo.gguf');
+// llama.cpp rounds a context up to a multiple of 256: ask for one it keeps
+const CONTEXT = 256;
 
 describe('model-lab serve at the edges', () => {
   let harness: CliHarness;
@@ -16,10 +19,13 @@ describe('model-lab serve at the edges', () => {
   let url: string;
   let client: OpenAI;
   let stderr = '';
+  let dir: string;
 
   before(async () => {
+    dir = tempDir();
+    const model = await testModel(dir, 'llama.gguf', { contextLength: 512 });
     harness = await bundleCli();
-    child = spawn(process.execPath, [harness.bundle, 'serve', DEMO, '--port', '0', '--name', 'demo'], {
+    child = spawn(process.execPath, [harness.bundle, 'serve', model, '--port', '0', '--name', 'demo', '--context', String(CONTEXT)], {
       cwd: repoRoot, env: { ...process.env, MODEL_LAB_THREADS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -37,19 +43,20 @@ describe('model-lab serve at the edges', () => {
   after(() => {
     child?.kill('SIGTERM');
     harness?.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('a reply asked to run past the context stops at the window with finish_reason length', async () => {
     const r = await client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'interface Point {' }], max_tokens: 100_000, temperature: 0 });
     assert.equal(r.choices[0]!.finish_reason, 'length');
     assert.ok(r.usage!.prompt_tokens > 0, `prompt tokens counted: ${JSON.stringify(r.usage)}`);
-    assert.ok(r.usage!.total_tokens <= 256, `the reply stays in the 256-token window: ${JSON.stringify(r.usage)}`);
+    assert.ok(r.usage!.total_tokens <= CONTEXT, `the reply stays in the ${CONTEXT}-token window: ${JSON.stringify(r.usage)}`);
   });
 
   test('a conversation longer than the context is refused with a 400 that says so', async () => {
     await assert.rejects(
-      client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'let x = 1;\n'.repeat(400) }], max_tokens: 4 }),
-      (err: unknown) => err instanceof OpenAI.BadRequestError && /context holds 256/.test(err.message),
+      client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'let x = 1;\n'.repeat(CONTEXT) }], max_tokens: 4 }),
+      (err: unknown) => err instanceof OpenAI.BadRequestError && err.message.includes(`context holds ${CONTEXT}`),
     );
     // and the server goes on answering
     const r = await client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 3 });
