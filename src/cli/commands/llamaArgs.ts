@@ -20,9 +20,19 @@ export interface ParsedCommand {
 
 /** Parses `COMMAND MODEL [options]`; every mistake is a CliUsageError (exit 2). */
 export function parseCommand(command: string, args: string[], options: Options, usage: string): ParsedCommand {
+  const all = { ...commonOptions, ...options };
+  // `--lr -1` is a bad number (its own one-line error), not a missing value: parseArgs refuses a value that starts
+  // with a dash, so a negative number is joined to its option as `--lr=-1`
+  args = args.flatMap((a, i) => {
+    const prev = args[i - 1];
+    if (/^-(\d|\.\d)/.test(a) && prev?.startsWith('--') && !prev.includes('=') && all[prev.slice(2)]?.type === 'string') return [];
+    const next = args[i + 1];
+    if (a.startsWith('--') && !a.includes('=') && all[a.slice(2)]?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) return [`${a}=${next}`];
+    return [a];
+  });
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { ...commonOptions, ...options }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options: all, allowPositionals: true, strict: true });
   } catch (err) {
     throw new CliUsageError(`${(err as Error).message.split('\n')[0]} (usage: ${usage})`);
   }
