@@ -2,7 +2,8 @@
 // them as single tokens (parse_special), and so must training. The engine's SPM tokenizer with parseSpecial gives
 // the ids llama.cpp gives (node-llama-cpp's tokenize with special tokens, the model loaded vocabulary-only) on Phi-3
 // replicas: named Phi-3 (llama.cpp then drops the whitespace after the markers), not named so (it keeps it), without
-// the space prefix (as our demo model), and with the markers as user-defined tokens (cut out even without the flag).
+// the space prefix (as our demo model), and with the markers as user-defined tokens (cut out even without the flag);
+// and on control tokens whose texts overlap (llama.cpp cuts the longest first).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { readGguf } from '../../../src/engine/gguf/index.js';
 import { GENERAL, TOKEN_TYPE, TOKENIZER } from '../../../src/engine/gguf/metadataKeys.js';
 import { GGUF_VALUE_TYPE as V } from '../../../src/engine/gguf/types.js';
-import { spmVocab, writeCatalogReplica } from '../../../src/engine/synth/index.js';
+import { spmVocab, writeCatalogReplica, writeTestModel } from '../../../src/engine/synth/index.js';
 import { CHAT_TOKENS } from '../../../src/engine/synth/spmVocab.js';
 import { SpmTokenizer, tokenizerVocabFromGguf } from '../../../src/engine/tokenizer/index.js';
 import { pairTexts } from '../../../src/engine/tune/index.js';
@@ -48,6 +49,9 @@ before(async () => {
     models[name] = path.join(dir, `${name}.gguf`);
     await writeCatalogReplica(models[name], 'phi-3-mini-4k-instruct-fp16', { nLayer: 1, ...opts });
   }
+  // control tokens whose texts overlap: which one llama.cpp cuts out first decides the ids
+  models.overlapping = path.join(dir, 'overlapping.gguf');
+  await writeTestModel(models.overlapping, { arch: 'llama', nEmbd: 64, nLayer: 1, contextLength: 256, extraControlTokens: ['<|x', '|x|>', 'x|', '<|', '|>'] });
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -79,6 +83,19 @@ for (const name of ['phi3Named', 'otherName', 'noSpacePrefix', 'userDefined']) {
     }
   });
 }
+
+test('overlapping special texts: the engine cuts them in llama.cpp\'s order (longest first, not leftmost first)', async () => {
+  const { ours, theirs } = await both('overlapping');
+  try {
+    for (const text of ['<|x|>', 'a<|x|> b', '<|x<|x|>|>', 'x|x|>', '<|<|x', ' |>x|']) {
+      assert.deepEqual(ours.encode(text, { addBos: true, parseSpecial: true }), theirs.encode(text, { addBos: true, parseSpecial: true }), JSON.stringify(text));
+    }
+    // '|x|>' (4 characters) is cut before '<|x' (3) although '<|x' starts first
+    assert.deepEqual(ours.encode('<|x|>', { parseSpecial: true }).slice(-1), [ours.tokenId('|x|>')]);
+  } finally {
+    await theirs.dispose();
+  }
+});
 
 test('a rendered turn is one token per marker with parseSpecial, several without (control markers)', async () => {
   const { ours, theirs } = await both('phi3Named');
