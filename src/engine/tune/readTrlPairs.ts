@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { decodeUtf8Text } from '../text/decodeUtf8Text.js';
 import { TuneError } from './TuneError.js';
 
 /** One turn of a conversation, as TRL and chat templates take it. */
@@ -57,11 +58,12 @@ export function parseTrlPairs(text: string, source = 'pairs'): TrlPair[] {
 }
 
 export function readTrlPairs(path: string): TrlPair[] {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     throw new TuneError('TUNE_BAD_PAIRS', `Cannot read ${path}: ${(err as Error).message.split('\n')[0]}`);
   }
-  return parseTrlPairs(text, path);
+  // Decoded as every user text file is: a BOM (Windows editors) dropped, other encodings refused by name.
+  return parseTrlPairs(decodeUtf8Text(bytes, path), path);
 }
