@@ -1,4 +1,4 @@
-import { throwIfAborted } from '../engine/errors.js';
+import { ModelLabError, throwIfAborted } from '../engine/errors.js';
 import type { EvalModel, EvalProgress, EvalRuntime } from './EvalRuntime.js';
 
 export interface PerplexityEvalResult {
@@ -19,6 +19,10 @@ export async function perplexityEval(
   texts: Array<{ name: string; text: string }>,
   opts: { contextSize?: number; signal?: AbortSignal; onProgress?: EvalProgress } = {},
 ): Promise<PerplexityEvalResult> {
+  // Checked before any scoring so that a glob with one empty file fails at once, naming it (the runtime's own
+  // refusal cannot say which file it was given).
+  const empty = texts.find((t) => t.text.trim() === '');
+  if (empty) throw new ModelLabError('EMPTY_TEXT', `${empty.name} is empty: nothing to score; give a file with some text`);
   const files: PerplexityEvalResult['files'] = [];
   let nll = 0;
   let tokens = 0;

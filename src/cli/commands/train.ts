@@ -15,7 +15,7 @@ import { archKey, GENERAL, TOKENIZER } from '../../engine/gguf/metadataKeys.js';
 import { createWasmBackend } from '../../engine/kernels/index.js';
 import { loadEngineModel, saveLoraGguf, type LoraTarget } from '../../engine/model/index.js';
 import {
-  ALL_LORA_TARGETS, DEFAULT_TUNE, encodePairs, pairTexts, readTrlPairs, splitHeldOut, trainPreferences, tuneConfigFor,
+  ALL_LORA_TARGETS, DEFAULT_TUNE, encodePairs, noPairsLeftError, pairTexts, readTrlPairs, splitHeldOut, trainPreferences, tuneConfigFor,
   type PairTexts, type TuneMethod,
 } from '../../engine/tune/index.js';
 import type { LlamaRuntime } from '../../runtime/core/LlamaRuntime.js';
@@ -128,6 +128,7 @@ export async function run(args: string[]): Promise<void> {
   const train = encodePairs(trainTexts, tok, maxLength);
   const heldOut = encodePairs(heldOutTexts, tok, maxLength);
   await tok.dispose();
+  if (train.pairs.length === 0) throw noPairsLeftError(train);
 
   const config = tuneConfigFor({
     method: method as TuneMethod,

@@ -14,8 +14,8 @@ import { archKey, GENERAL, TOKENIZER } from '../../engine/gguf/metadataKeys.js';
 import { createWasmBackend } from '../../engine/kernels/index.js';
 import { loadEngineModel, loadLoraGguf, saveLoraGguf } from '../../engine/model/index.js';
 import {
-  DEFAULT_TUNE, encodePairs, initAdapterShape, pairTexts, readTrlPairs, splitHeldOut, trainPreferences, tuneConfigFor,
-  type TrlPair, type TuneConfig,
+  chatFormatOf, DEFAULT_TUNE, encodePairs, initAdapterShape, noPairsLeftError, pairTexts, readTrlPairs, splitHeldOut, trainPreferences, tuneConfigFor,
+  type PairTexts, type TrlPair, type TuneConfig,
 } from '../../engine/tune/index.js';
 import { readPrompts } from '../../evaluate/readPrompts.js';
 import type { LlamaRuntime } from '../../runtime/core/LlamaRuntime.js';
@@ -38,6 +38,16 @@ const usage = 'train MODEL --method dno --prompts FILE [--pairs FILE.jsonl] [--i
 function plainPair(p: TrlPair): { prompt: string; chosen: string; rejected: string } {
   const text = (v: TrlPair['prompt'], last: boolean): string => (typeof v === 'string' ? v : last ? (v[v.length - 1]?.content ?? '') : v.map((m) => m.content).join('\n'));
   return { prompt: text(p.prompt, true), chosen: text(p.chosen, false), rejected: text(p.rejected, false) };
+}
+
+/**
+ * A held-out seed pair as the trainer sees its pairs: in chat mode one user turn and the answer through the model's
+ * chat template (scored with its markers as special tokens), else the plain text.
+ */
+function asTrained(p: { prompt: string; chosen: string; rejected: string }, md: Record<string, unknown>, mode: 'completion' | 'chat'): PairTexts {
+  const format = chatFormatOf(md);
+  if (mode !== 'chat' || !format.template) return p;
+  return pairTexts({ prompt: [{ role: 'user', content: p.prompt }], chosen: [{ role: 'assistant', content: p.chosen }], rejected: [{ role: 'assistant', content: p.rejected }] }, format);
 }
 
 /** Reads and checks a judge model file: it must exist and pass our GGUF reader before llama.cpp sees it. */
@@ -76,6 +86,7 @@ function engineTrainer(o: {
       } finally {
         await tok.dispose();
       }
+      if (encoded.pairs.length === 0) throw noPairsLeftError(encoded);
       const init = req.initAdapter ? await initAdapterShape(req.initAdapter, req.signal) : undefined;
       const planned = tuneConfigFor({
         method: 'dpo', beta: o.beta, lr: o.lr, sftWeight: o.sftWeight, seed: o.seed + req.iteration, epochs: 1,
@@ -155,6 +166,13 @@ export async function runDnoCommand(args: string[]): Promise<void> {
   const golds = new Map<string, string[]>();
   for (const p of seedSplit.train) golds.set(p.prompt, [...new Set([...(golds.get(p.prompt) ?? []), p.chosen])]);
   const seedPairs: DnoPair[] = seedSplit.train.map((p) => ({ ...p, iteration: 0 }));
+  // gold answers only join the samples of prompts written exactly as in the prompts file: say so when none did
+  const noPairHint = (): string => {
+    if (typeof values.pairs !== 'string') return 'raise --samples, lower --margin, or give gold answers with --pairs';
+    const matched = prompts.filter((p) => golds.has(p)).length;
+    if (matched === 0) return `none of the ${golds.size} prompts in ${values.pairs} is among the ${prompts.length} training prompts of ${promptsFile} (they must match exactly); raise --samples or lower --margin`;
+    return `raise --samples or lower --margin (gold answers from ${values.pairs} matched ${matched} of ${prompts.length} prompts)`;
+  };
 
   const ctx = Number(md[archKey(String(md[GENERAL.architecture]), 'contextLength')] ?? 512);
   const mode = typeof md[TOKENIZER.chatTemplate] === 'string' ? 'chat' : 'completion';
@@ -189,7 +207,7 @@ export async function runDnoCommand(args: string[]): Promise<void> {
         trainer: engineTrainer({
           rt, model, data, threads, beta, lr: numberOption(values, 'lr', { min: 0 }), sftWeight: numberOption(values, 'sft-weight', { min: 0 }), seed, maxLength: Math.min(ctx, 512),
         }),
-        prompts, validationPrompts, golds, seedPairs, heldOutPairs: seedSplit.heldOut,
+        prompts, validationPrompts, golds, seedPairs, heldOutPairs: seedSplit.heldOut.map((p) => asTrained(p, md, mode)),
         settings: {
           iterations, samples, temperature: DEFAULT_DNO.temperature, topP: DEFAULT_DNO.topP, maxTokens, mode,
           rules: dnoPairRules(oracle.range, margin), replayShare: DEFAULT_DNO.replayShare, seed, validationSamples: DEFAULT_DNO.validationSamples,
@@ -202,7 +220,7 @@ export async function runDnoCommand(args: string[]): Promise<void> {
       });
       const best = history.iterations.find((r) => r.iteration === history.best);
       if (!best) {
-        throw new DnoError('DNO_NO_PAIRS', `${history.stopped ?? 'no iteration finished'}; raise --samples, lower --margin, or give gold answers with --pairs`);
+        throw new DnoError('DNO_NO_PAIRS', `${history.stopped ?? 'no iteration finished'}; ${noPairHint()}`);
       }
       const out = {
         out: best.adapter, best: best.iteration, variantId: best.variantId ?? null,

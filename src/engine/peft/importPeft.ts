@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ModelLabError } from '../errors.js';
 import { readGguf, modelSpecFromGguf, writeGguf, GGUF_VALUE_TYPE, type GgufTensorToWrite } from '../gguf/index.js';
@@ -14,6 +14,7 @@ import { readSafetensors } from './safetensors.js';
  * lora_dropout kept (model_lab.lora.dropout) so a run that continues the adapter, or an export, has it.
  */
 export async function importPeft(dir: string, basePath: string, out: string): Promise<{ tensors: number; rank: number; alpha: number; dropout: number }> {
+  checkPeftFolder(dir);
   let config: { r?: number; lora_alpha?: number; lora_dropout?: number; use_rslora?: boolean; peft_type?: string; fan_in_fan_out?: boolean };
   try {
     config = JSON.parse(readFileSync(path.join(dir, 'adapter_config.json'), 'utf8'));
@@ -73,4 +74,15 @@ export async function importPeft(dir: string, basePath: string, out: string): Pr
     tensors: out_,
   });
   return { tensors: out_.length, rank, alpha, dropout };
+}
+
+const PEFT_FILES = ['adapter_config.json', 'adapter_model.safetensors'];
+
+/** A missing folder or file is named in one line with what a PEFT folder holds (fs's own "ENOENT: …" says neither). */
+function checkPeftFolder(dir: string): void {
+  const holds = `a PEFT LoRA folder holds ${PEFT_FILES.join(' and ')}`;
+  if (!existsSync(dir)) throw new ModelLabError('PEFT_BAD', `${dir}: no such folder (${holds})`);
+  if (!statSync(dir).isDirectory()) throw new ModelLabError('PEFT_BAD', `${dir} is a file, not a folder (${holds})`);
+  const missing = PEFT_FILES.filter((f) => !existsSync(path.join(dir, f)));
+  if (missing.length) throw new ModelLabError('PEFT_BAD', `${dir} has no ${missing.join(' and no ')} (${holds})`);
 }

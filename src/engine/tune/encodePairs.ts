@@ -1,5 +1,6 @@
 import type { TextTokenizer } from '../tokenizer/index.js';
 import type { PairTexts } from './pairTexts.js';
+import { TuneError } from './TuneError.js';
 
 /** A pair as token ids: both sequences start with BOS and the shared prompt; training scores tokens from `start`. */
 export interface EncodedPair {
@@ -16,6 +17,10 @@ export interface EncodeResult {
   truncated: number;
   /** Pairs left out: an empty completion, or a completion alone longer than maxLength. */
   dropped: number;
+  /** Of those dropped, the ones with an empty chosen or rejected completion (the rest were too long). */
+  empty: number;
+  /** The token limit the pairs were fitted to. */
+  maxLength: number;
   /** Indices (into the input) of the pairs kept, in order. */
   kept: number[];
 }
@@ -27,7 +32,7 @@ export interface EncodeResult {
  * Template-rendered pairs (parseSpecial) are read with the chat markers as their special tokens.
  */
 export function encodePairs(texts: PairTexts[], tok: TextTokenizer, maxLength: number): EncodeResult {
-  const out: EncodeResult = { pairs: [], truncated: 0, dropped: 0, kept: [] };
+  const out: EncodeResult = { pairs: [], truncated: 0, dropped: 0, empty: 0, maxLength, kept: [] };
   texts.forEach((t, i) => {
     const opts = { addBos: true, parseSpecial: t.parseSpecial === true };
     const prompt = tok.encode(t.prompt, opts);
@@ -39,7 +44,7 @@ export function encodePairs(texts: PairTexts[], tok: TextTokenizer, maxLength: n
       return start < ids.length ? { ids, start } : null;
     };
     const c = one(t.chosen), r = one(t.rejected);
-    if (!c || !r) { out.dropped++; return; }
+    if (!c || !r) { out.dropped++; out.empty++; return; }
     let cut = false;
     const fit = (s: { ids: number[]; start: number }): { ids: number[]; start: number } | null => {
       const over = s.ids.length - maxLength;
@@ -56,4 +61,14 @@ export function encodePairs(texts: PairTexts[], tok: TextTokenizer, maxLength: n
     out.kept.push(i);
   });
   return out;
+}
+
+/** The error when encoding left no pair to train on: how many were given, and why each kind was left out. */
+export function noPairsLeftError(r: EncodeResult): TuneError {
+  const tooLong = r.dropped - r.empty;
+  const why = [
+    r.empty ? `${r.empty} had an empty chosen or rejected answer` : '',
+    tooLong ? `${tooLong} had an answer longer than the ${r.maxLength}-token limit` : '',
+  ].filter(Boolean).join(', ');
+  return new TuneError('TUNE_NO_PAIRS', `No training pairs are left of ${r.dropped}${why ? `: ${why}` : ''}; shorten the answers or give other pairs`);
 }

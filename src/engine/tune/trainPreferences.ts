@@ -55,7 +55,7 @@ export interface TuneResult extends LoopResult {
 export const DEFAULT_TUNE: Omit<TuneConfig, 'steps'> = {
   method: 'dpo', beta: 0.1,
   lora: { r: 8, alpha: 16, targets: ALL_LORA_TARGETS },
-  batchSize: 8, microBatch: 4, lr: 2e-3, minLr: 2e-4, warmupSteps: 5, weightDecay: 0, beta1: 0.9, beta2: 0.999,
+  batchSize: 8, microBatch: 4, lr: 3e-3, minLr: 2e-4, warmupSteps: 5, weightDecay: 0, beta1: 0.9, beta2: 0.999,
   gradClip: 1, checkpointEvery: 10, evalEvery: 0, logEvery: 1, seed: 1,
 };
 
@@ -75,7 +75,7 @@ function validate(c: TuneConfig, data: TuneData): void {
   if (c.lora.dropout !== undefined && !(c.lora.dropout >= 0 && c.lora.dropout < 1)) throw new TuneError('TUNE_CONFIG', `LoRA dropout must be in [0, 1), not ${c.lora.dropout}.`);
   const mix = mixOf(c);
   if (!Object.values(mix).some((w) => (w ?? 0) > 0)) throw new TuneError('TUNE_CONFIG', 'The loss mix gives every loss weight 0.');
-  if (data.train.length === 0) throw new TuneError('TUNE_NO_PAIRS', 'No training pairs are left (all were empty or too long).');
+  if (data.train.length === 0) throw new TuneError('TUNE_NO_PAIRS', 'No training pairs were given.');
   if (c.reference !== undefined && !['base', 'init'].includes(c.reference)) throw new TuneError('TUNE_CONFIG', `Unknown reference '${String(c.reference)}' (base or init).`);
   if (c.reference === 'init' && !data.init) throw new TuneError('TUNE_CONFIG', 'The reference is the initial adapter, but the run starts from none.');
   if (data.init && (data.init.adapter.r !== c.lora.r || data.init.adapter.alpha !== c.lora.alpha)) {

@@ -13,7 +13,7 @@ import { archKey, GENERAL, TOKENIZER } from '../../engine/gguf/metadataKeys.js';
 import { createReferenceBackend, createWasmBackend, type KernelBackend } from '../../engine/kernels/index.js';
 import { loadEngineModel, loadLoraGguf, saveLoraGguf } from '../../engine/model/index.js';
 import {
-  encodePairs, pairTexts, readTrlPairs, splitHeldOut, trainPreferences, tuneConfigFor, type EncodeResult, type PairTexts, type TuneMethod, type TuneOptions,
+  encodePairs, noPairsLeftError, pairTexts, readTrlPairs, splitHeldOut, trainPreferences, tuneConfigFor, type EncodeResult, type PairTexts, type TuneMethod, type TuneOptions,
 } from '../../engine/tune/index.js';
 import { initAdapterShape, type TuneConfig } from '../../engine/tune/index.js';
 import { trainingTokenizer } from '../../runtime/core/llamaCppTokenizer.js';
@@ -144,7 +144,7 @@ export const tuneJob = defineJobKind<TuneJobParams, TuneJobResult>({
     } finally {
       await tok.dispose();
     }
-    if (train.pairs.length === 0) throw new ModelLabError('TUNE_NO_PAIRS', 'No training pairs are left (all were empty or too long).');
+    if (train.pairs.length === 0) throw noPairsLeftError(train);
     if (p.reference === 'init' && !p.initAdapter) throw new ModelLabError('TUNE_CONFIG', "reference 'init' needs an initAdapter to start from.");
     const init = p.initAdapter ? await initAdapterShape(p.initAdapter, ctx.signal) : undefined;
     const chosen: TuneOptions = { ...options, seed, ...(init ? { rank: init.rank, alpha: init.alpha, targets: init.targets } : {}) };
