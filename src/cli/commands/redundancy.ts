@@ -5,10 +5,17 @@
 // sensitivity,spanR2}]}.
 import { readGguf } from '../../engine/gguf/index.js';
 import { ffnLayout, redundancyReport } from '../../engine/prune/index.js';
+import { ModelLabError } from '../../engine/errors.js';
 import { numberOption, parseCommand } from './llamaArgs.js';
 import { loadCalibration } from './prune.js';
 
 const usage = 'redundancy MODEL [--calib FILE|GLOB] [--seed N] [--json] [--threads N]';
+/**
+ * Fewest calibration tokens whose figures mean something: the span fit takes up to T/4 regressors (32 at 128) and
+ * fits on half the rows, and cosines over a handful of rows call most neurons partners. A one-character file gave
+ * uniqueness and R² that looked like findings.
+ */
+const MIN_CALIBRATION_TOKENS = 128;
 
 export async function run(args: string[]): Promise<void> {
   const { model, values } = parseCommand('redundancy', args, { calib: { type: 'string' }, seed: { type: 'string' } }, usage);
@@ -17,6 +24,9 @@ export async function run(args: string[]): Promise<void> {
   const file = await readGguf(model);
   const { layers } = ffnLayout(file);
   const calibration = await loadCalibration(model, values.calib as string | undefined, values);
+  if (calibration.tokens < MIN_CALIBRATION_TOKENS) {
+    throw new ModelLabError('PRUNE_NO_CALIBRATION', `${calibration.source} gives ${calibration.tokens} calibration tokens; redundancy needs at least ${MIN_CALIBRATION_TOKENS} for its figures to mean anything: give more text with --calib, or leave it out for the built-in sample`);
+  }
   const r = await redundancyReport({ modelPath: model, file, layers, calibration, seed, threads: threads || undefined });
   const round = (x: number): number => Number(x.toPrecision(4));
   const out = {

@@ -84,4 +84,14 @@ describe('CLI messages on odd inputs', () => {
     assertOneLineError(r, /made no pair.*none of the 1 prompts in .*golds\.jsonl is among the 2 training prompts of .*prompts\.txt \(they must match exactly\)/);
     assert.doesNotMatch(r.stderr, /give gold answers with --pairs/);
   });
+
+  test('redundancy on a one-character calibration file is refused (its figures would mean nothing); the built-in sample runs', async () => {
+    const tiny = path.join(dir, 'one-char.txt');
+    fs.writeFileSync(tiny, 'x');
+    assertOneLineError(await harness.run(['redundancy', model, '--calib', tiny]),
+      /one-char\.txt gives \d+ calibration tokens; redundancy needs at least 128 .*give more text with --calib/);
+    const r = await harness.runFromSource(['redundancy', model, '--json'], { timeoutMs: 300_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok((JSON.parse(r.stdout) as { calibrationTokens: number }).calibrationTokens >= 128);
+  });
 });
