@@ -5,8 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readGguf } from '../../engine/gguf/index.js';
-import { TOKENIZER } from '../../engine/gguf/metadataKeys.js';
-import { pairTexts, readTrlPairs } from '../../engine/tune/index.js';
+import { chatFormatOf, pairTexts, readTrlPairs } from '../../engine/tune/index.js';
 import type { EvalReport, ReportedModel } from '../../evaluate/EvalReport.js';
 import { reportSummary } from '../../evaluate/EvalReport.js';
 import { perplexityEval } from '../../evaluate/perplexityEval.js';
@@ -71,10 +70,8 @@ export async function run(args: string[]): Promise<void> {
       return { ...base, kind: 'perplexity', inputs: texts.map((t) => t.name), contextSize, result };
     }
     if (mode === 'pairs') {
-      const md = (await readGguf(model)).metadata;
-      const chatTemplate = md[TOKENIZER.chatTemplate];
-      const template = typeof chatTemplate === 'string' ? chatTemplate : undefined;
-      const texts = readTrlPairs(values.pairs as string).map((p) => pairTexts(p, { template }));
+      const format = chatFormatOf((await readGguf(model)).metadata);
+      const texts = readTrlPairs(values.pairs as string).map((p) => pairTexts(p, format));
       if (texts.length === 0) throw new ModelLabError('NO_PAIRS', `${values.pairs as string} holds no pairs`);
       const result = await preferenceAccuracy(rt, a, texts, { contextSize });
       const withoutAdapter = lora ? await preferenceAccuracy(rt, { modelId: 'a', label: reported.label }, texts, { contextSize }) : undefined;

@@ -1,5 +1,6 @@
 import { Template } from '@huggingface/jinja';
 import type { ChatMessage, TrlPair } from './readTrlPairs.js';
+import { TOKENIZER } from '../gguf/metadataKeys.js';
 import { TuneError } from './TuneError.js';
 
 /** A pair as plain text: the prompt and the two full completions that follow it. */
@@ -19,6 +20,16 @@ export interface ChatFormat {
   template?: string;
   /** Special-token texts the template may print; BOS is left out (the tokenizer adds it). */
   eosToken?: string;
+}
+
+/** The chat format a model's GGUF metadata gives: its template and the EOS token's text (what training renders). */
+export function chatFormatOf(metadata: Record<string, unknown>): ChatFormat {
+  const template = metadata[TOKENIZER.chatTemplate];
+  if (typeof template !== 'string') return {};
+  const tokens = metadata[TOKENIZER.tokens];
+  const eosId = metadata[TOKENIZER.eosId];
+  const eosToken = Array.isArray(tokens) && typeof eosId === 'number' && typeof tokens[eosId] === 'string' ? tokens[eosId] as string : undefined;
+  return { template, ...(eosToken !== undefined ? { eosToken } : {}) };
 }
 
 /**

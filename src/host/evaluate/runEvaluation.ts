@@ -3,8 +3,7 @@
 import path from 'node:path';
 import { ModelLabError } from '../../engine/errors.js';
 import { readGguf } from '../../engine/gguf/index.js';
-import { TOKENIZER } from '../../engine/gguf/metadataKeys.js';
-import { pairTexts, readTrlPairs } from '../../engine/tune/index.js';
+import { chatFormatOf, pairTexts, readTrlPairs } from '../../engine/tune/index.js';
 import type { EvalReport, ReportedModel } from '../../evaluate/EvalReport.js';
 import type { EvalModel, EvalProgress, EvalRuntime } from '../../evaluate/EvalRuntime.js';
 import { perplexityEval } from '../../evaluate/perplexityEval.js';
@@ -101,8 +100,8 @@ export async function runEvaluation(
 
   if (spec.kind === 'preference-accuracy') {
     const pairsFile = spec.pairs.from === 'store' ? await exportStorePairs(deps.dataDirectory, opts.dir) : path.resolve(deps.cwd, spec.pairs.path);
-    const template = (await readGguf(a.path, { signal })).metadata[TOKENIZER.chatTemplate];
-    const texts = readTrlPairs(pairsFile).map((p) => pairTexts(p, { template: typeof template === 'string' ? template : undefined }));
+    const format = chatFormatOf((await readGguf(a.path, { signal })).metadata);
+    const texts = readTrlPairs(pairsFile).map((p) => pairTexts(p, format));
     if (texts.length === 0) throw new ModelLabError('NO_PAIRS', `${pairsFile} holds no pairs`);
     const withAdapter = a.model.lora !== undefined;
     const half = (offset: number): EvalProgress => (done, total, what) => onProgress(offset + done, withAdapter ? 2 * total : total, what);
