@@ -141,6 +141,9 @@ export interface GenerateResult {
   text: string;
   tokens: number[];
   promptTokens: number;
+  /** Chat: the conversation's tokens as evaluated before the reply (BOS and template markers included), so the reply
+   *  can be scored in the context it was generated in. Absent when they could not be told apart from the reply. */
+  chatContextTokens?: number[];
   stopReason: StopReason;
   /** From the request to the first generated token (includes prompt evaluation). */
   timeToFirstTokenMs: number;

@@ -10,6 +10,7 @@ import { AbortedError, ModelLabError } from '../engine/errors.js';
 import type { GenerateResult, LoraAdapterRef, StopReason } from '../protocol/runtime.js';
 import type { LlamaRuntime } from '../runtime/core/LlamaRuntime.js';
 import { RequestQueue } from './RequestQueue.js';
+import { chatLogprobs, type OpenAiChatLogprobs } from './chatLogprobs.js';
 import { completionLogprobs, type OpenAiLogprobs } from './completionLogprobs.js';
 import { OpenAiRequestError, parseChatRequest, parseCompletionRequest, type ChatRequest, type CompletionRequest, type SamplingRequest } from './openAiRequests.js';
 
@@ -207,10 +208,21 @@ export class OpenAiServer {
       if (body.includeUsage) stream({ ...chunkHead, choices: [], usage });
       this.endStream(res);
     } else {
+      const logprobs = body.topLogprobs === undefined ? null : await this.chatReplyLogprobs(result, body.topLogprobs, signal);
       const message = { role: 'assistant', content: result.text, refusal: null };
-      this.json(res, 200, { ...head, choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(result.stopReason) }], usage });
+      this.json(res, 200, { ...head, choices: [{ index: 0, message, logprobs, finish_reason: finishReason(result.stopReason) }], usage });
     }
     return `stop=${result.stopReason}`;
+  }
+
+  /** The reply's tokens scored after the conversation exactly as the chat evaluated it (template markers and all). */
+  private async chatReplyLogprobs(result: GenerateResult, top: number, signal: AbortSignal): Promise<OpenAiChatLogprobs> {
+    if (result.tokens.length === 0) return { content: [], refusal: null };
+    const context = result.chatContextTokens;
+    if (!context?.length) throw new ModelLabError('LOGPROBS_UNAVAILABLE', 'the conversation as the model read it could not be recovered to score the reply; ask without logprobs');
+    const scored = await this.opts.runtime.logprobs(
+      { modelId: this.opts.modelId, lora: this.opts.lora, text: '', tokens: [...context, ...result.tokens], top: top || undefined }, signal);
+    return chatLogprobs(scored, context.length, top);
   }
 
   private json(res: ServerResponse, status: number, body: unknown): void {

@@ -34,6 +34,8 @@ export interface CompletionRequest extends SamplingRequest {
 
 export interface ChatRequest extends SamplingRequest {
   messages: ChatMessage[];
+  /** With `logprobs: true`: alternatives per token (`top_logprobs`, 0 by default); undefined = no log-probs. */
+  topLogprobs?: number;
 }
 
 type Body = Record<string, unknown>;
@@ -132,9 +134,13 @@ export function parseChatRequest(value: unknown): ChatRequest {
     return { role: mapped, content: messageContent((m as Body).content, i) };
   });
   if (messages.at(-1)!.role !== 'user') throw new OpenAiRequestError(400, 'The last message must be from the user', 'messages');
-  if (body.logprobs === true) throw new OpenAiRequestError(400, "'logprobs' is not supported on chat completions; use /v1/completions", 'logprobs');
   if (body.tools !== undefined && body.tools !== null) throw new OpenAiRequestError(400, "'tools' is not supported", 'tools');
-  const req: ChatRequest = { ...sampling(body, 512, ['max_completion_tokens', 'max_tokens']), messages };
+  // chat's logprobs is a switch and top_logprobs the count (the legacy completions API has one number for both)
+  const logprobs = bool(body, 'logprobs');
+  const top = num(body, 'top_logprobs', { integer: true, min: 0, max: 20 });
+  if (top !== undefined && !logprobs) throw new OpenAiRequestError(400, "'top_logprobs' needs 'logprobs': true", 'top_logprobs');
+  const req: ChatRequest = { ...sampling(body, 512, ['max_completion_tokens', 'max_tokens']), messages, ...(logprobs ? { topLogprobs: top ?? 0 } : {}) };
   if (req.maxTokens === 0) throw new OpenAiRequestError(400, "'max_tokens' must be at least 1", 'max_tokens');
+  if (req.stream && logprobs) throw new OpenAiRequestError(400, "'logprobs' is not supported with 'stream': ask without streaming", 'logprobs');
   return req;
 }

@@ -64,6 +64,7 @@ export async function generateText(target: GenerateTarget, input: GenerateTextIn
   let text: string;
   let reason: string;
   let promptTokens: number;
+  let chatContextTokens: number[] | undefined;
   if (target.mode === 'completion') {
     promptTokens = target.promptTokens.length + (target.addsBos ? 1 : 0);
     // A raw completion ends where the window does, with that reason: node-llama-cpp would otherwise shift the
@@ -96,6 +97,7 @@ export async function generateText(target: GenerateTarget, input: GenerateTextIn
     reason = window.signal.aborted && !input.signal?.aborted ? 'contextFull' : r.stopReason;
     // the templated prompt is not visible here; count what was evaluated as input
     promptTokens = target.sequence.tokenMeter.usedInputTokens - inputBefore;
+    chatContextTokens = contextBeforeReply(sequence.contextTokens, tokens);
   }
   if (pending.length) input.onChunk?.({ generationId: input.generationId, text: '', tokens: pending });
   const end = performance.now();
@@ -105,9 +107,25 @@ export async function generateText(target: GenerateTarget, input: GenerateTextIn
     text,
     tokens,
     promptTokens,
+    ...(chatContextTokens ? { chatContextTokens } : {}),
     stopReason: stopReasons[reason] ?? 'other',
     timeToFirstTokenMs: tokens.length ? firstAt - started : end - started,
     tokensPerSecond: tokens.length > 1 && decodeSeconds > 0 ? (tokens.length - 1) / decodeSeconds : 0,
     totalMs: end - started,
   };
+}
+
+/**
+ * The sequence's tokens before the reply: the sequence ends with the reply's tokens, all but possibly the last (a
+ * sampled token is evaluated only when generation goes on). Undefined when it does not end so.
+ */
+function contextBeforeReply(context: readonly number[], reply: readonly number[]): number[] | undefined {
+  for (const k of [reply.length, reply.length - 1]) {
+    if (k < 0 || k > context.length) continue;
+    const at = context.length - k;
+    let same = true;
+    for (let i = 0; i < k && same; i++) same = context[at + i] === reply[i];
+    if (same) return context.slice(0, at);
+  }
+  return undefined;
 }

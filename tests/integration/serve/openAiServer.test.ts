@@ -157,6 +157,32 @@ describe('model-lab serve (OpenAI-compatible)', () => {
     assert.ok(short.usage!.prompt_tokens < r.usage!.prompt_tokens, 'a shorter conversation, fewer prompt tokens');
   });
 
+  test('chat logprobs as OpenAI gives them: each reply token with its log-prob, UTF-8 bytes and the top alternatives', async () => {
+    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Declare a point.' }];
+    const r = await client.chat.completions.create({ model: 'demo', messages, max_tokens: 8, temperature: 0, logprobs: true, top_logprobs: 3 });
+    const reply = r.choices[0]!.message.content!;
+    const content = r.choices[0]!.logprobs!.content!;
+    assert.ok(content.length > 0, 'the reply has tokens');
+    assert.equal(content.length, r.usage!.completion_tokens);
+    assert.equal(content.map((t) => t.token).join(''), reply);
+    content.forEach((t, i) => {
+      assert.ok(t.logprob <= 0, 'a log-probability');
+      assert.equal(Buffer.from(t.bytes!).toString('utf8'), t.token);
+      assert.ok(t.top_logprobs.length >= 1 && t.top_logprobs.length <= 3, `${t.top_logprobs.length} alternatives`);
+      // greedy: the chosen token is the most likely one where it was drawn, so scoring used the chat's own context
+      const best = Math.max(...t.top_logprobs.map((a) => a.logprob));
+      assert.ok(Math.abs(best - t.logprob) < 1e-4, `step ${i}: chosen ${t.logprob}, best ${best}`);
+      assert.ok(t.top_logprobs.some((a) => a.token === t.token || a.token.trim() === t.token.trim()), `step ${i}: '${t.token}' among the alternatives`);
+    });
+    const plain = await client.chat.completions.create({ model: 'demo', messages, max_tokens: 8, temperature: 0, logprobs: true });
+    assert.equal(plain.choices[0]!.message.content, reply);
+    assert.deepEqual(plain.choices[0]!.logprobs!.content!.map((t) => [t.token, t.top_logprobs.length]), content.map((t) => [t.token, 0]));
+    const without = await client.chat.completions.create({ model: 'demo', messages, max_tokens: 2, temperature: 0 });
+    assert.equal(without.choices[0]!.logprobs, null);
+    await assert.rejects(client.chat.completions.create({ model: 'demo', messages, max_tokens: 2, top_logprobs: 2 }),
+      (e: unknown) => e instanceof OpenAI.BadRequestError && /'top_logprobs' needs 'logprobs': true/.test(e.message));
+  });
+
   test('requests sent at once queue and each gets its own answer', async () => {
     const one = (max: number): Promise<OpenAI.Completion> => client.completions.create({ model: 'demo', prompt: PROMPT, max_tokens: max, temperature: 0 });
     const alone = await one(8);
