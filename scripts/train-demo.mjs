@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm run train:demo`: trains the built-in demo model from scratch with our engine and writes
 // media/models/demo.gguf + demo.manifest.json. Resumes an interrupted run from its last checkpoint.
-//   --recipe NAME   llama (default: the shipped demo) or phi3 (Phi-3's layout, chat markers and template, and a
-//                   chat-shaped slice of the corpus; src/engine/train/demo/demoRecipe.ts)
+//   --recipe NAME   phi3 (default: the shipped demo — Phi-3's layout, chat markers and template, and a chat-shaped
+//                   slice of the corpus) or llama (the first demo); src/engine/train/demo/demoRecipe.ts
 //   --steps N       fewer steps (a quick trial; the manifest records it)
 //   --threads N     kernel threads (default 2; the result is reproducible for a fixed count)
 //   --run-dir DIR   run folder (default .model-lab/runs/demo): config.json, metrics.jsonl, checkpoint.bin
@@ -29,8 +29,16 @@ if (!process.env.MODEL_LAB_TRAIN_DEMO_CHILD) {
   process.exit(r.status ?? 1);
 }
 
+/** The commit the code is at (with '+changes' when the working tree differs), for the manifest; null outside git. */
+function gitHead() {
+  const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  if (head.status !== 0) return null;
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src/engine', 'scripts/train-demo.mjs'], { cwd: root, encoding: 'utf8' });
+  return head.stdout.trim() + (dirty.stdout.trim() ? '+changes' : '');
+}
+
 const opt = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
-if (!['llama', 'phi3'].includes(opt('--recipe', 'llama'))) {
+if (!['llama', 'phi3'].includes(opt('--recipe', 'phi3'))) {
   console.error(`train:demo: --recipe is llama or phi3, not '${opt('--recipe')}'`);
   process.exit(1);
 }
@@ -48,10 +56,11 @@ try {
     outDir: path.resolve(root, opt('--out', 'media/models')),
     runDir: path.resolve(root, opt('--run-dir', '.model-lab/runs/demo')),
     threads: Number(opt('--threads', '2')),
-    recipe: opt('--recipe', 'llama'),
+    recipe: opt('--recipe', 'phi3'),
     steps: steps ? Number(steps) : undefined,
     fresh: args.includes('--fresh'),
     command: ['npm run train:demo', ...(args.length ? ['--', ...args] : [])].join(' '),
+    commit: gitHead(),
     signal: ac.signal,
     log: (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)}s] ${line}`),
   });

@@ -1,6 +1,7 @@
 // The first ten minutes of a new user, in the real VS Code (code-server + the packaged VSIX, driven through
 // Chromium): a download on a machine without network fails with the reason and cancel says so; the Playground
-// runs the demo model (no chat template) as raw completion and says why a text stopped; menus offer what applies;
+// chats with the demo model in its own (Phi-3) chat format, runs a model without a chat template as raw completion
+// and says why a text stopped; menus offer what applies;
 // Inspect's memory estimate refuses bad numbers visibly. Every wait is on state, with generous limits for a busy
 // 2-core machine; the only limit that is part of the check is the 30 s an offline download may take to fail.
 import { test, before, after } from 'node:test';
@@ -13,17 +14,23 @@ import { startSession } from '../../scripts/e2e/session.mjs';
 import * as wb from '../../scripts/e2e/workbench.mjs';
 import { openSamplingSettings } from '../../scripts/e2e/playground.mjs';
 import { e2eModel, type E2eModel } from './e2eModel.js';
+import { writeTestModel } from '../../src/engine/synth/index.js';
 import { startModelServer } from '../integration/runtime/modelServer.js';
 
 const SHOTS = path.join(repoRoot, 'test-results', 'e2e-first-touch');
 let session: Awaited<ReturnType<typeof startSession>>;
 let model: E2eModel;
+/** A model without a chat template (the demo model has one), in the models folder. */
+let plainDir: string;
+const PLAIN = 'e2e-plain-llama';
 
 before(async () => {
   const { tools, vsix } = await prepareE2e();
   model = await e2eModel();
+  plainDir = mkdtempSync(path.join(os.tmpdir(), 'ml-e2e-plain-'));
+  await writeTestModel(path.join(plainDir, `${PLAIN}.gguf`), { arch: 'llama', seed: 7 });
   session = await startSession({
-    tools, vsix, settings: { ...model.settings, 'modelLab.threads': 1 },
+    tools, vsix, settings: { ...model.settings, 'modelLab.modelsDirectory': plainDir, 'modelLab.threads': 1 },
     files: { 'src/sample.ts': 'export function add(a: number, b: number): number {\n  return a + b;\n}\n' },
   });
   await session.waitForActivation('model-lab.model-lab', 120_000);
@@ -33,6 +40,7 @@ after(async () => {
   if (session) await wb.screenshot(session.page, SHOTS, 'last').catch(() => {});
   await session?.close();
   model?.dispose();
+  if (plainDir) rmSync(plainDir, { recursive: true, force: true });
 });
 
 /** Polls `read` until `ok` holds; throws with the last value after `ms`. */
@@ -114,20 +122,45 @@ test('a download shows bytes and speed once bytes arrive, and cancelling it says
   }
 });
 
-async function openPlayground() {
+async function openPlayground(name = model.name) {
   const { page } = session;
   await wb.closeAllEditors(page);
   await wb.runCommand(page, 'Model Lab: Open Playground');
   const frame = await wb.webviewFrame(page, '#prompt', { timeoutMs: 60_000 });
   await frame.locator('body[data-ready="true"]').waitFor({ timeout: 30_000 });
-  const option = (await frame.locator('#model-select option').allTextContents()).find((o: string) => o.includes(model.name));
-  assert.ok(option, `the Playground does not offer ${model.name}`);
+  const option = (await frame.locator('#model-select option').allTextContents()).find((o: string) => o.includes(name));
+  assert.ok(option, `the Playground does not offer ${name}`);
   await frame.locator('#model-select').selectOption({ label: option });
   return frame;
 }
 
-test('the Playground runs a model without a chat template as raw completion and says so; chat mode explains itself', async () => {
+test('the Playground chats with the demo model in its own chat format: the reply ends its turn in the transcript', async (t) => {
+  if (!model.builtIn) return t.skip('the demo model is not trained in this checkout');
   const frame = await openPlayground();
+  await frame.locator('#mode-note[data-template="true"]').waitFor({ state: 'attached', timeout: 30_000 });
+  assert.equal(await frame.locator('#mode').inputValue(), 'chat', 'a model with a chat template starts in chat mode');
+  assert.equal(await frame.locator('#mode-note').isVisible(), false, 'nothing to explain: the model was trained on its chat format');
+  await openSamplingSettings(frame);
+  assert.equal(await frame.locator('#system-prompt-field').isVisible(), true);
+  await frame.locator('#max-tokens').fill('48');
+  await frame.locator('#seed').fill('1');
+  await frame.locator('#prompt').fill('Returns a string representation of an object.');
+  await frame.evaluate('delete document.body.dataset.stopReason');
+  await frame.locator('#generate').click();
+  await frame.locator('body[data-stop-reason][data-running="false"]').waitFor({ timeout: 120_000 });
+  await wb.screenshot(session.page, SHOTS, 'playground-demo-chat');
+  assert.equal(await frame.locator('#transcript .turn[data-role="user"]').count(), 1);
+  assert.equal(await frame.locator('#transcript .turn[data-role="assistant"]').count(), 1);
+  const reply = ((await frame.locator('#transcript .turn[data-role="assistant"]').textContent()) ?? '').trim();
+  console.log(`# demo chat reply: ${JSON.stringify(reply)}`);
+  assert.equal(await frame.locator('body').getAttribute('data-stop-reason'), 'eos', 'the reply ends its turn (<|end|>) before 48 tokens');
+  assert.ok(reply.length > 0 && !reply.includes('<|'), `a reply without chat markers: ${JSON.stringify(reply)}`);
+  assert.equal(await frame.locator('#output').isVisible(), false, 'the reply is not repeated under Output');
+  await frame.locator('#clear').click();
+});
+
+test('the Playground runs a model without a chat template as raw completion and says so; chat mode explains itself', async () => {
+  const frame = await openPlayground(PLAIN);
   // the template is known once the header has been read
   await frame.locator('#mode-note[data-template="false"]').waitFor({ state: 'visible', timeout: 30_000 });
   assert.equal(await frame.locator('#mode').inputValue(), 'complete');

@@ -1,5 +1,5 @@
 // Labelling in a real VS Code (code-server with the packaged VSIX, headless Chromium), keyboard only: select a
-// line of code, Ctrl+Alt+G (Generate Alternatives) with the demo model, pick the best and the worst candidate and
+// line of code, Ctrl+Alt+G (Generate Alternatives) with the demo model (in its chat format), pick the best and the worst candidate and
 // type a rationale with keys, Enter saves — then the record is in .model-lab/preferences.jsonl with its provenance,
 // and the Preferences view lists it.
 import { test, before, after } from 'node:test';
@@ -10,6 +10,7 @@ import { prepareE2e, repoRoot } from '../../scripts/e2e/setup.mjs';
 import { startSession } from '../../scripts/e2e/session.mjs';
 import * as wb from '../../scripts/e2e/workbench.mjs';
 import { e2eModel, type E2eModel } from './e2eModel.js';
+import { buildAlternativesPrompt } from '../../src/host/label/buildAlternativesPrompt.js';
 
 const SHOTS = path.join(repoRoot, 'test-results', 'e2e-label');
 const CODE = 'def add(a, b):\n    return a - b\n\n\ndef main():\n    print(add(1, 2))\n';
@@ -87,8 +88,12 @@ test('select code, Generate Alternatives, label with the keyboard only, see the 
   assert.deepEqual(r.context.range, { start: { line: 1, character: 4 }, end: { line: 1, character: 16 } });
   assert.equal(r.candidates.length, 3);
   assert.equal(new Set(r.candidates.map((c: { seed: number }) => c.seed)).size, 3, 'distinct seeds');
-  // The demo model has no chat template: a raw completion of the code before the selection.
-  assert.deepEqual(r.prompt, { text: 'def add(a, b):\n    ' });
+  // The demo model has a chat template: one user turn from the instruction around the selection (a model without
+  // one gets a raw completion of the code before the selection).
+  const selection = 'return a - b';
+  const input = { selection, before: 'def add(a, b):\n    ', after: CODE.slice(CODE.indexOf(selection) + selection.length), language: 'python', file: r.context.file };
+  assert.deepEqual(r.prompt, buildAlternativesPrompt(input, { chat: model.builtIn }).promptData);
+  if (!model.builtIn) assert.deepEqual(r.prompt, { text: 'def add(a, b):\n    ' });
   assert.deepEqual(r.candidates.map((c: { text: string }) => c.text), texts);
 
   await wb.openViewContainer(page, 'Model Lab');

@@ -1,4 +1,4 @@
-import { DEMO_TRAIN_CONFIG } from '../../engine/train/demo/demoRecipe.js';
+import { DEMO_PHI3_TRAIN_CONFIG } from '../../engine/train/demo/demoRecipe.js';
 import type { TrainJobParams } from '../../jobs/kinds/train.js';
 
 /** Steps of the quick run: a few minutes on a 2-core machine, enough to watch the loss fall and to try cancel. */
@@ -11,7 +11,7 @@ export const QUICK_TRAIN_STEPS = 30;
  */
 export function quickTrainParams(folder: string, tokenizerModel: string): TrainJobParams {
   return {
-    config: { ...DEMO_TRAIN_CONFIG, steps: QUICK_TRAIN_STEPS, warmupSteps: 5, checkpointEvery: 5, evalEvery: 10, evalWindows: 4 },
+    config: { ...DEMO_PHI3_TRAIN_CONFIG, steps: QUICK_TRAIN_STEPS, warmupSteps: 5, checkpointEvery: 5, evalEvery: 10, evalWindows: 4 },
     data: { source: 'text', folder, tokenizerModel, maxBytes: 4 << 20 },
     backend: 'wasm',
     threads: 2,

@@ -19,7 +19,11 @@ export interface CodeLikeness {
   bracketsOk: boolean;
 }
 
-export function codeLikeness(prompt: string, completion: string, words: Set<string>): CodeLikeness {
+/**
+ * `midFile`: the prompt is a window into a file, so a closing bracket with nothing open closes something opened
+ * before the window and counts as fine; a bracket that closes the wrong kind still does not.
+ */
+export function codeLikeness(prompt: string, completion: string, words: Set<string>, opts: { midFile?: boolean } = {}): CodeLikeness {
   let found = [...completion.matchAll(IDENT)];
   const last = found.at(-1);
   if (last && last.index! + last[0].length === completion.length) found = found.slice(0, -1);
@@ -30,6 +34,7 @@ export function codeLikeness(prompt: string, completion: string, words: Set<stri
   for (const ch of prompt + completion) {
     if (ch === '(' || ch === '[' || ch === '{') stack.push(ch);
     else if (ch in pairs) {
+      if (opts.midFile && stack.length === 0) continue;
       if (stack.pop() !== pairs[ch]) bracketsOk = false;
     }
   }

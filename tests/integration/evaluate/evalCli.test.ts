@@ -7,7 +7,7 @@ import path from 'node:path';
 import { judgePrompt, DEFAULT_RUBRIC } from '../../../src/evaluate/winRate.js';
 import { LlamaRuntime } from '../../../src/runtime/core/LlamaRuntime.js';
 import { bundleCli, repoRoot, type CliHarness, type CliRun } from '../cli/cliHarness.js';
-import { llamaTargets, tempDir, testModel, writeTestLora } from '../runtime/fixtures.js';
+import { tempDir, testModel, writeTestLora } from '../runtime/fixtures.js';
 
 const DEMO = path.join(repoRoot, 'media/models/demo.gguf');
 const TS_A = 'interface Point {\n  x: number;\n  y: number;\n}\n';
@@ -83,7 +83,9 @@ describe('model-lab eval', () => {
     ];
     const file = path.join(dir, 'pairs.jsonl');
     fs.writeFileSync(file, pairs.map((p) => JSON.stringify(p)).join('\n') + '\n');
-    const lora = await writeTestLora(path.join(dir, 'lora.gguf'), { targets: llamaTargets(4, 192, 512), scale: 0.05 });
+    // the demo model is phi3 (4 layers, 192 wide, FFN 512): attn_qkv holds q | k | v, ffn_up gate | up
+    const targets = Object.fromEntries(Array.from({ length: 4 }, (_, l) => [[`blk.${l}.attn_qkv.weight`, [192, 576]], [`blk.${l}.ffn_up.weight`, [192, 1024]]]).flat()) as Record<string, [number, number]>;
+    const lora = await writeTestLora(path.join(dir, 'lora.gguf'), { arch: 'phi3', targets, scale: 0.05 });
     const ev = json(await cli('eval', DEMO, '--pairs', file, '--lora', lora, '--json', '--out', path.join(dir, 'pairs-eval')));
     const result = JSON.parse(fs.readFileSync(path.join(dir, 'pairs-eval', 'result.json'), 'utf8'));
     const runs: Array<[string, Array<{ path: string }> | undefined, number[]]> = [['with', [{ path: lora }], result.result.margins], ['without', undefined, result.withoutAdapter.margins]];

@@ -7,7 +7,7 @@ export const DEMO_VOCAB_SIZE = 2048;
 export const DEMO_CHAT_FILE_SHARE = 0.05;
 
 /**
- * The shipped demo model and its training run, sized for about half an hour of `npm run train:demo` on a 2-core
+ * The first demo model (`--recipe llama`; the shipped one until the phi3 recipe replaced it) and its run, sized for about half an hour of `npm run train:demo` on a 2-core
  * machine shared with other work (the WASM kernels gave 150–900 tokens/s for this shape depending on the load):
  * 240 steps of 8 × 255 tokens ≈ 490K tokens, about 0.6 of the training split.
  */
@@ -45,7 +45,7 @@ export const DEMO_TRAIN_CONFIG: TrainConfig = {
 };
 
 /**
- * The phi3 candidate (`npm run train:demo -- --recipe phi3`): the same shape in Phi-3's layout (fused qkv and
+ * The shipped demo model (`npm run train:demo`, recipe phi3): the llama recipe's shape in Phi-3's layout (fused qkv and
  * gate|up), Phi-3's chat markers in the vocabulary, the chat template, and the chat slice mixed into the training
  * stream; 640 steps ≈ 1.31M tokens, 1.35 epochs of the stream (838K file tokens + 126K chat tokens). Measured: 2717 s
  * of training at 481 tokens/s on 2 busy cores, held-out perplexity 12.8 by `model-lab ppl`.

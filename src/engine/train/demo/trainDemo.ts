@@ -23,7 +23,7 @@ export interface TrainDemoOptions {
   runDir: string;
   /** Kernel threads (default 2: results are reproducible for a fixed thread count). */
   threads?: number;
-  /** 'llama' (default: the shipped demo) or 'phi3' (Phi-3's layout, chat markers, template and chat slice). */
+  /** 'phi3' (default: the shipped demo — Phi-3's layout, chat markers, template and chat slice) or 'llama' (the first demo). */
   recipe?: DemoRecipe;
   /** Override the step count (quick trial runs); the manifest records what was used. */
   steps?: number;
@@ -31,6 +31,8 @@ export interface TrainDemoOptions {
   fresh?: boolean;
   /** The command line that ran this, for the manifest. */
   command: string;
+  /** The git commit of the code that ran this (null when unknown), for the manifest. */
+  commit?: string | null;
   signal?: AbortSignal;
   log?: (line: string) => void;
 }
@@ -49,7 +51,7 @@ export async function trainDemo(opts: TrainDemoOptions): Promise<Record<string, 
   const corpus = loadDemoCorpus(opts.typescriptDir);
   log(`corpus: ${corpus.source}, ${corpus.train.length} train + ${corpus.heldOut.length} held-out files, sha256 ${corpus.sha256.slice(0, 16)}…`);
 
-  const recipe = DEMO_RECIPES[opts.recipe ?? 'llama'];
+  const recipe = DEMO_RECIPES[opts.recipe ?? 'phi3'];
   const vocab = demoVocab(corpus.train, recipe.chat, opts.signal);
   const tok = new SpmTokenizer(vocab);
   const special = (t: DemoChatToken): number => tok.tokenId(t)!;
@@ -177,6 +179,9 @@ export async function trainDemo(opts: TrainDemoOptions): Promise<Record<string, 
       },
       engine: { backend: 'wasm', threads, optimizer: 'AdamW', schedule: 'linear warmup + cosine', gradClip: config.gradClip },
       command: opts.command,
+      recipe: opts.recipe ?? 'phi3',
+      // the code that wrote the file; a resumed run (training.resumedFrom) trained its first steps with the code of then
+      commit: opts.commit ?? null,
       totalWallSec: Math.round((Date.now() - t0) / 1000),
       machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}` },
       createdAt: new Date().toISOString(),
