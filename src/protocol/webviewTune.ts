@@ -15,11 +15,11 @@ export interface TunePreset {
   rank: number;
 }
 
-/** quick: a first look in a minute or two; balanced: the CLI's defaults; thorough: more passes and a wider adapter. */
+/** quick: a first look in a minute or two; balanced: the CLI's defaults (4 passes); thorough: more passes and a wider adapter. */
 export const TUNE_PRESETS: Record<TunePresetName, TunePreset> = {
   quick: { label: 'Quick', epochs: 1, maxSteps: 6, rank: 4 },
-  balanced: { label: 'Balanced', epochs: 2, maxSteps: 400, rank: 8 },
-  thorough: { label: 'Thorough', epochs: 4, maxSteps: 2000, rank: 16 },
+  balanced: { label: 'Balanced', epochs: 4, maxSteps: 400, rank: 8 },
+  thorough: { label: 'Thorough', epochs: 8, maxSteps: 2000, rank: 16 },
 };
 export const TUNE_PRESET_NAMES = Object.keys(TUNE_PRESETS) as TunePresetName[];
 

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { activateModelLab } from '../../../src/host/activate/activateModelLab.js';
 import type { HostJobRunner } from '../../../src/host/jobs/activateJobs.js';
 import { ACCURACY_FILE } from '../../../src/host/tune/TunePanel.js';
+import { scoresFromDecision } from '../../../src/host/tune/labelOracle.js';
 import { estimateTune } from '../../../src/host/tune/estimateTune.js';
 import type { LoadOptions } from '../../../src/host/runtime/ModelRuntime.js';
 import type { Disposable } from '../../../src/host/vscodeApi/HostApi.js';
@@ -261,11 +262,20 @@ test('Tune panel, DNO iterations with "me" as the oracle: samples open in the La
   }
 });
 
+test('DNO oracle "me": a Label decision as scores — best tier 1, unplaced in between, worst 0; all bad or skipped 0', () => {
+  const d = (ranking: string[][], allBad = false) => ({ ranking, allBad, rationale: '', gold: null });
+  assert.deepEqual(scoresFromDecision(d([['c2'], ['c4']]), 4), [0.5, 1, 0.5, 0]);
+  assert.deepEqual(scoresFromDecision(d([['c1', 'c3']]), 3), [1, 0, 1], 'only a best tier: the rest below it');
+  assert.deepEqual(scoresFromDecision(d([['c1'], ['c2'], ['c3']]), 3), [1, 0.5, 0], 'three tiers, evenly spaced');
+  assert.deepEqual(scoresFromDecision(d([[]], true), 3), [0, 0, 0]);
+  assert.deepEqual(scoresFromDecision(null, 2), [0, 0]);
+});
+
 test('estimateTune: longer presets cost more; a measured rate replaces the assumed one', () => {
   const facts = { fileBytes: 5e6, nEmbd: 256, nLayer: 4, nFf: 768, nVocab: 8000 };
   const o = { trainPairs: 300, allPairs: 330, tokensPerPair: 60 };
   const q = estimateTune(facts, TUNE_PRESETS.quick, o), b = estimateTune(facts, TUNE_PRESETS.balanced, o);
-  assert.deepEqual([q.steps, b.steps], [6, 75]);
+  assert.deepEqual([q.steps, b.steps], [6, 150]);
   assert.ok(b.seconds > q.seconds && b.memoryBytes > q.memoryBytes);
   const measured = estimateTune(facts, TUNE_PRESETS.quick, { ...o, measuredTokensPerSec: 2 * q.tokensPerSec });
   assert.equal(measured.tokensPerSecSource, 'measured');
