@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Candidate, SourceContext } from '../../workspace/preferences/index.js';
 import type { RuntimeService } from '../runtime/RuntimeService.js';
 import type { EditorSelection } from '../vscodeApi/HostApi.js';
-import { buildAlternativesPrompt } from './buildAlternativesPrompt.js';
+import { alternativesPromptFor } from './fitAlternativesPrompt.js';
 import type { LabelModel } from './LabelPanel.js';
 import type { PreferenceDataset } from './PreferenceDataset.js';
 
@@ -45,11 +45,14 @@ export class InlineSuggestions {
     if (!this.deps.enabled()) return null;
     const model = this.deps.model();
     if (!model) return null;
-    const prompt = buildAlternativesPrompt({ selection: '', before: at.before ?? '', after: at.after ?? '', language: at.languageId, file: at.filePath }, { chat: false }).prompt;
-    if (!prompt.trim()) return null;
+    if (!(at.before ?? '').trim()) return null;
     const seed = Math.floor((this.deps.random ?? Math.random)() * 2 ** 31);
     const state = await this.deps.runtime.ensureLoaded(model.id, model.name, model.path, signal);
     const rt = await this.deps.runtime.get();
+    const input = { selection: '', before: at.before ?? '', after: at.after ?? '', language: at.languageId, file: at.filePath };
+    // the code before the cursor, cut to leave the suggestion its tokens in the context
+    const prompt = (await alternativesPromptFor(input, { chat: false }, { runtime: rt, info: state.info, contextSetting: this.deps.contextSize(), maxTokens: SAMPLING.maxTokens }, signal)).prompt;
+    if (!prompt.trim()) return null;
     let text = '';
     await rt.generate(
       { modelHandle: state.info.handle, mode: 'complete', prompt, history: [], sampling: { ...SAMPLING, seed }, contextSize: this.deps.contextSize(), ...(model.adapterPath ? { adapter: { path: model.adapterPath, scale: 1 } } : {}) },

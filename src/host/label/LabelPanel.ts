@@ -14,10 +14,9 @@ import { WebviewChannel } from '../panels/WebviewChannel.js';
 import { toErrorInfo } from '../panels/toErrorInfo.js';
 import type { RuntimeService } from '../runtime/RuntimeService.js';
 import type { LoadedModel, ModelRuntime } from '../runtime/ModelRuntime.js';
-import { chooseContextSize } from '../../protocol/contextSize.js';
 import type { Disposable, EditorSelection, PanelHandle } from '../vscodeApi/HostApi.js';
-import { buildAlternativesPrompt, type AlternativesInput, type AlternativesPrompt } from './buildAlternativesPrompt.js';
-import { fitAlternativesPrompt } from './fitAlternativesPrompt.js';
+import type { AlternativesInput, AlternativesPrompt } from './buildAlternativesPrompt.js';
+import { alternativesPromptFor } from './fitAlternativesPrompt.js';
 import type { LabelSettings } from './labelSettings.js';
 import type { PreferenceDataset } from './PreferenceDataset.js';
 
@@ -202,14 +201,9 @@ export class LabelPanel implements Disposable {
   }
 
   /** The task's prompt, its surroundings cut to fit the session's context with room for the answer. */
-  private async prompt(task: Task, info: LoadedModel, rt: ModelRuntime, signal: AbortSignal): Promise<AlternativesPrompt> {
+  private prompt(task: Task, info: LoadedModel, runtime: ModelRuntime, signal: AbortSignal): Promise<AlternativesPrompt> {
     const opts = { chat: info.chatTemplate === true, instruction: task.settings.instruction };
-    const tokenizer = rt.evalRuntime?.();
-    // (a runtime without a tokenizer, as unit tests' stubs, gets the prompt uncut)
-    if (!tokenizer) return buildAlternativesPrompt(task.input, opts);
-    const countTokens = async (text: string): Promise<number> => (await tokenizer.tokenize({ modelId: info.handle, text, addBos: true })).tokens.length;
-    const contextSize = chooseContextSize(this.deps.contextSize(), info.trainContextSize).size;
-    return fitAlternativesPrompt(task.input, opts, { contextSize, maxTokens: task.settings.maxTokens, countTokens }, signal);
+    return alternativesPromptFor(task.input, opts, { runtime, info, contextSetting: this.deps.contextSize(), maxTokens: task.settings.maxTokens }, signal);
   }
 
   /**

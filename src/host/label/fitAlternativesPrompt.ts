@@ -5,6 +5,8 @@
  * (at line starts, nearest code kept) until the prompt's tokens, counted by the model's own tokenizer, fit.
  */
 import { ModelLabError } from '../../engine/errors.js';
+import { chooseContextSize } from '../../protocol/contextSize.js';
+import type { LoadedModel, ModelRuntime } from '../runtime/ModelRuntime.js';
 import { buildAlternativesPrompt, CONTEXT_AFTER, CONTEXT_BEFORE, type AlternativesInput, type AlternativesOptions, type AlternativesPrompt } from './buildAlternativesPrompt.js';
 
 /**
@@ -50,4 +52,17 @@ export async function fitAlternativesPrompt(input: AlternativesInput, opts: Alte
     else hi = mid;
   }
   return at(lo);
+}
+
+/**
+ * The prompt for a loaded model, fitted with the runtime's tokenizer to the context a session of it gets
+ * (chooseContextSize of `modelLab.contextSize` and the model's trained context). A runtime without a tokenizer (unit
+ * tests' stubs) gets the prompt uncut.
+ */
+export async function alternativesPromptFor(input: AlternativesInput, opts: AlternativesOptions, model: { runtime: ModelRuntime; info: LoadedModel; contextSetting: number; maxTokens: number }, signal?: AbortSignal): Promise<AlternativesPrompt> {
+  const tokenizer = model.runtime.evalRuntime?.();
+  if (!tokenizer) return buildAlternativesPrompt(input, opts);
+  const countTokens = async (text: string): Promise<number> => (await tokenizer.tokenize({ modelId: model.info.handle, text, addBos: true })).tokens.length;
+  const contextSize = chooseContextSize(model.contextSetting, model.info.trainContextSize).size;
+  return fitAlternativesPrompt(input, opts, { contextSize, maxTokens: model.maxTokens, countTokens }, signal);
 }
