@@ -171,6 +171,8 @@ export interface TokenizeResult {
 export interface DetokenizeParams {
   modelId: string;
   tokens: number[];
+  /** The tokens that come before (the last few are enough), so a leading space comes out as it does in the text. */
+  before?: number[];
 }
 export interface DetokenizeResult {
   text: string;

@@ -12,6 +12,7 @@ import type { LlamaRuntime } from '../runtime/core/LlamaRuntime.js';
 import { RequestQueue } from './RequestQueue.js';
 import { chatLogprobs, type OpenAiChatLogprobs } from './chatLogprobs.js';
 import { completionLogprobs, type OpenAiLogprobs } from './completionLogprobs.js';
+import { streamedPieces } from './streamedPieces.js';
 import { OpenAiRequestError, parseChatRequest, parseCompletionRequest, type ChatRequest, type CompletionRequest, type SamplingRequest } from './openAiRequests.js';
 
 export interface OpenAiServerOptions {
@@ -183,7 +184,10 @@ export class OpenAiServer {
       // the generated tokens scored after the prompt, exactly as the model tokenized and produced them
       const promptTokens = this.opts.runtime.tokenize({ modelId: this.opts.modelId, text: body.prompt, addBos: true }).tokens;
       const scored = await this.opts.runtime.logprobs({ ...target, text: '', tokens: [...promptTokens, ...result.tokens], top: body.logprobs || undefined }, signal);
-      logprobs = completionLogprobs(scored, body.echo ? 0 : promptTokens.length, body.prompt + result.text);
+      // the generated tokens' pieces add up to the text even where a character spans tokens (byte-level BPE)
+      const detokenize = (ids: number[], before: number[]): string => this.opts.runtime.detokenize({ modelId: this.opts.modelId, tokens: ids, before }).text;
+      const pieces = [...scored.pieces.slice(0, promptTokens.length), ...streamedPieces(result.tokens, promptTokens, detokenize)];
+      logprobs = completionLogprobs({ ...scored, pieces }, body.echo ? 0 : promptTokens.length, body.prompt + result.text);
     }
     const text = body.echo ? body.prompt + result.text : result.text;
     this.json(res, 200, { ...head, choices: [{ text, index: 0, logprobs, finish_reason: finishReason(result.stopReason) }], usage });

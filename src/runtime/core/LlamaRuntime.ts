@@ -280,7 +280,8 @@ export class LlamaRuntime {
         s.completion ??= new lib.LlamaCompletion({ contextSequence: s.sequence });
         const { model, info } = this.modelEntry(s.info.modelId);
         const promptTokens = model.tokenize(params.prompt, false);
-        return await generateText({ mode, completion: s.completion, sequence: s.sequence, promptTokens, addsBos: info.addsBos }, input);
+        return await generateText({ mode, completion: s.completion, sequence: s.sequence, promptTokens, addsBos: info.addsBos, isEog: (t) => model.isEogToken(t as never),
+          detokenize: (ids, before) => detokenizeAfter(model, ids, before) }, input);
       });
     } finally {
       this.generations.delete(params.generationId);
@@ -317,7 +318,7 @@ export class LlamaRuntime {
 
   detokenize(params: DetokenizeParams): DetokenizeResult {
     const { model } = this.modelEntry(params.modelId);
-    return { text: model.detokenize(params.tokens as never[], false) };
+    return { text: params.before?.length ? detokenizeAfter(model, params.tokens, params.before) : model.detokenize(params.tokens as never[], false) };
   }
 
   /** Runs fn on a sequence: the session's own, or a fresh context (with its adapters) disposed afterwards. */
@@ -391,4 +392,12 @@ export class LlamaRuntime {
     if (this.init) await (await this.init).llama.dispose();
     this.init = undefined;
   }
+}
+
+/**
+ * The text of `ids` where they follow `before` (the last 4 are enough): an SPM token's space prefix is kept, as it
+ * is in the whole text; alone, at the start of a detokenization, llama.cpp drops it.
+ */
+function detokenizeAfter(model: LlamaModel, ids: number[], before: number[]): string {
+  return model.detokenize(ids as never[], false, before.slice(-4) as never[]);
 }

@@ -11,7 +11,8 @@ export interface GenerateTextInput extends SamplingOptions {
 
 export type GenerateTarget =
   /** promptTokens: the prompt as the model tokenizes it, without BOS (LlamaCompletion prepends it) */
-  | { mode: 'completion'; completion: LlamaCompletion; sequence: LlamaContextSequence; promptTokens: Token[]; addsBos: boolean }
+  | { mode: 'completion'; completion: LlamaCompletion; sequence: LlamaContextSequence; promptTokens: Token[]; addsBos: boolean;
+    isEog: (t: number) => boolean; detokenize: (ids: number[], before: number[]) => string }
   | { mode: 'chat'; chat: LlamaChatSession; sequence: LlamaContextSequence };
 
 const stopReasons: Record<string, StopReason> = {
@@ -43,6 +44,12 @@ export async function generateText(target: GenerateTarget, input: GenerateTextIn
     pending.push(...t);
   };
   const onTextChunk = (text: string): void => {
+    // a completion's chunks are detokenized after what came before, as its text is: node-llama-cpp drops the first
+    // chunk's SPM space prefix, so the stream would not add up to the returned text
+    if (target.mode === 'completion') {
+      const end = tokens.length - pending.length;
+      text = target.detokenize(pending, [...target.promptTokens.slice(-4), ...tokens.slice(Math.max(0, end - 4), end)]);
+    }
     input.onChunk?.({ generationId: input.generationId, text, tokens: pending });
     pending = [];
   };
@@ -77,9 +84,23 @@ export async function generateText(target: GenerateTarget, input: GenerateTextIn
     const asked = common.maxTokens;
     const maxTokens = Math.min(asked, room);
     // tokens, not text: LlamaCompletion would drop the SPM space prefix that llama.cpp (and our logprobs) keep
-    const r = await target.completion.generateCompletionWithMeta(target.promptTokens, { ...common, maxTokens, disableContextShift: true });
+    const sampled: number[] = [];
+    const r = await recordingSampled(target.sequence, sampled, () =>
+      target.completion.generateCompletionWithMeta(target.promptTokens, { ...common, maxTokens, disableContextShift: true }));
     text = r.response;
     reason = r.metadata.stopReason === 'maxTokens' && maxTokens < asked ? 'contextFull' : r.metadata.stopReason;
+    // node-llama-cpp reports a token that ends inside a UTF-8 character only once the character is complete, and
+    // never when generation stops first (byte-level BPE: Qwen, Llama 3): count and return the ids it sampled, less
+    // the end-of-generation token. A stop string's tokens stay out, as the text leaves out the stop string.
+    // It also samples past maxTokens while a character is unfinished: the ids and the text end at maxTokens.
+    if (reason !== 'customStopTrigger') {
+      const last = sampled.at(-1);
+      if (last !== undefined && target.isEog(last)) sampled.pop();
+      if (sampled.length > maxTokens) reason = maxTokens < asked ? 'contextFull' : 'maxTokens';
+      tokens.length = 0;
+      tokens.push(...sampled.slice(0, maxTokens));
+      text = target.detokenize(tokens, target.promptTokens.slice(-4));
+    }
   } else {
     // A chat reply also ends where the window does: node-llama-cpp would otherwise erase the start of the
     // conversation to make room and go on (up to max tokens, many windows long) without saying so.
@@ -128,4 +149,28 @@ function contextBeforeReply(context: readonly number[], reply: readonly number[]
     if (same) return context.slice(0, at);
   }
   return undefined;
+}
+
+/**
+ * Runs `fn` with the sequence's token evaluation observed: every token it samples is pushed to `into`, as sampled
+ * (node-llama-cpp has no other way to see the ids it holds back). The sequence is restored afterwards.
+ */
+async function recordingSampled<T>(sequence: LlamaContextSequence, into: number[], fn: () => Promise<T>): Promise<T> {
+  const own = Object.prototype.hasOwnProperty.call(sequence, 'evaluate');
+  const original = sequence.evaluate;
+  sequence.evaluate = function (this: LlamaContextSequence, ...args: Parameters<LlamaContextSequence['evaluate']>) {
+    const inner = original.apply(this, args);
+    return (async function* () {
+      for await (const t of inner) {
+        into.push(t);
+        yield t;
+      }
+    })();
+  } as LlamaContextSequence['evaluate'];
+  try {
+    return await fn();
+  } finally {
+    if (own) sequence.evaluate = original;
+    else delete (sequence as { evaluate?: unknown }).evaluate;
+  }
 }
