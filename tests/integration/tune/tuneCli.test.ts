@@ -108,16 +108,19 @@ describe('model-lab train (LoRA preference tuning) on real models', () => {
     assert.ok(m.pplTuned <= PPL_FACTOR * m.pplBase, `held-out perplexity: base ${m.pplBase}, with the adapter ${m.pplTuned}`);
   });
 
-  // IPO's β at its default (TRL's τ = 0.1) reaches held-out accuracy 1 on this set, but with the marker in few samples
-  // and held-out perplexity ×10–20 (docs/experiments/tune-defaults.md): only the accuracy is asserted here
-  test('IPO at the defaults on the demo model: the same rise in held-out accuracy', async (t) => {
+  // IPO's β at its default (TRL's τ = 0.1) reaches held-out accuracy 1 on this set; the marker shows up in fewer
+  // samples than with DPO and held-out perplexity rises more (×6.5 on the phi3 demo; docs/experiments/tune-defaults.md),
+  // so perplexity is not bounded here
+  test('IPO at the defaults on the demo model: the same rise in held-out accuracy; sampled completions carry the marker', async (t) => {
     const pairs = writePairs(path.join(dir, 'ipo.jsonl'), syntheticPairs(repoRoot, 200, 2));
     const out = path.join(dir, 'ipo.gguf');
     const r = await train(DEMO, '--pairs', pairs, '--out', out, '--method', 'ipo', '--held-out', '20', '--data', path.join(dir, 'data'));
     t.diagnostic(`train: ${JSON.stringify({ steps: r.steps, seconds: r.seconds, before: r.heldOutAccuracyBefore, after: r.heldOutAccuracyAfter })}`);
     assert.ok((r.heldOutAccuracyBefore as number) < 0.5, `before ${r.heldOutAccuracyBefore}`);
     assert.ok((r.heldOutAccuracyAfter as number) >= 0.9, `after ${r.heldOutAccuracyAfter}`);
-    t.diagnostic(`with and without the adapter: ${JSON.stringify(await withAndWithout(DEMO, out, syntheticPairs(repoRoot, 16, 99).map((p) => p.prompt)))}`);
+    const m = await withAndWithout(DEMO, out, syntheticPairs(repoRoot, 16, 99).map((p) => p.prompt));
+    t.diagnostic(`with and without the adapter: ${JSON.stringify(m)}`);
+    assert.ok(m.base <= 0.1 && m.tuned >= 0.3, `marker in sampled completions: base ${m.base}, tuned ${m.tuned}`);
   });
 
   test('phi3 with adapters only on the fused attn_qkv and ffn_up, registered as a variant of its base', async () => {
