@@ -4,44 +4,32 @@
 // end early); the official `openai` client asks.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import OpenAI from 'openai';
 import fs from 'node:fs';
 import { tempDir, testModel } from '../runtime/fixtures.js';
-import { bundleCli, repoRoot, type CliHarness } from './cliHarness.js';
+import { startServe, type Served } from '../serve/startServe.js';
+import { bundleCli, type CliHarness } from './cliHarness.js';
 
 // llama.cpp rounds a context up to a multiple of 256: ask for one it keeps
 const CONTEXT = 256;
 
 describe('model-lab serve at the edges', () => {
   let harness: CliHarness;
-  let child: ChildProcess;
+  let served: Served | undefined;
   let url: string;
   let client: OpenAI;
-  let stderr = '';
   let dir: string;
 
   before(async () => {
     dir = tempDir();
     const model = await testModel(dir, 'llama.gguf', { contextLength: 512 });
     harness = await bundleCli();
-    child = spawn(process.execPath, [harness.bundle, 'serve', model, '--port', '0', '--name', 'demo', '--context', String(CONTEXT)], {
-      cwd: repoRoot, env: { ...process.env, MODEL_LAB_THREADS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /at (http:\/\/\S+\/v1)\n/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited (${code}) before listening: ${stderr}`)));
-    });
+    served = await startServe(harness, model, ['--name', 'demo', '--context', String(CONTEXT)]);
+    url = served.url;
     client = new OpenAI({ baseURL: url, apiKey: 'unused-on-loopback', maxRetries: 0 });
   });
   after(() => {
-    child?.kill('SIGTERM');
+    served?.child.kill('SIGTERM');
     harness?.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   });

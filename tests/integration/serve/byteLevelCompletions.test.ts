@@ -3,19 +3,19 @@
 // the server counts and returns the ids it sampled, and its log-prob pieces add up to the text it returns.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { writeCatalogReplica } from '../../../src/engine/synth/index.js';
 import { LlamaRuntime } from '../../../src/runtime/core/LlamaRuntime.js';
 import { streamedPieces } from '../../../src/serve/streamedPieces.js';
-import { bundleCli, repoRoot, type CliHarness } from '../cli/cliHarness.js';
+import { bundleCli, type CliHarness } from '../cli/cliHarness.js';
 import { tempDir } from '../runtime/fixtures.js';
+import { startServe, type Served } from './startServe.js';
 
 describe('serve completions on byte-level BPE tokens', () => {
   let harness: CliHarness;
-  let child: ChildProcess;
+  let served: Served | undefined;
   let client: OpenAI;
   let dir: string;
   let model: string;
@@ -26,24 +26,11 @@ describe('serve completions on byte-level BPE tokens', () => {
     // seed 1: greedy from 'Once upon' gives one whole token, then tokens that are single bytes of no character
     await writeCatalogReplica(model, 'qwen2.5-0.5b-instruct-q4_k_m', { seed: 1 });
     harness = await bundleCli();
-    child = spawn(process.execPath, [harness.bundle, 'serve', model, '--port', '0', '--name', 'qwen'], {
-      cwd: repoRoot, env: { ...process.env, MODEL_LAB_THREADS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /at (http:\/\/\S+\/v1)\n/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited (${code}) before listening: ${stderr}`)));
-    });
-    client = new OpenAI({ baseURL: url, apiKey: 'unused-on-loopback', maxRetries: 0 });
+    served = await startServe(harness, model, ['--name', 'qwen']);
+    client = new OpenAI({ baseURL: served.url, apiKey: 'unused-on-loopback', maxRetries: 0 });
   });
   after(() => {
-    child?.kill('SIGTERM');
+    served?.child.kill('SIGTERM');
     harness?.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   });

@@ -3,41 +3,14 @@
 // the CLI's own generate and logprobs commands, which run llama.cpp in another process.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { scoreOnEndpoint, streamEndpoint } from '../../../src/host/compare/streamEndpoint.js';
 import { bundleCli, repoRoot, type CliHarness } from '../cli/cliHarness.js';
+import { startServe, type Served } from './startServe.js';
 
 const DEMO = path.join(repoRoot, 'media/models/demo.gguf');
 const PROMPT = 'interface Point {\n  x: number;';
-
-interface Served {
-  child: ChildProcess;
-  url: string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function startServer(harness: CliHarness, args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, [harness.bundle, 'serve', DEMO, '--port', '0', ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, MODEL_LAB_THREADS: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /at (http:\/\/\S+\/v1)\n/.exec(out);
-      if (m) resolve({ child, url: m[1]!, stderr: () => err, exited });
-    });
-    void exited.then((code) => reject(new Error(`serve exited (${code}) before listening: ${err}`)));
-  });
-}
 
 async function waitFor(cond: () => boolean, ms = 20_000): Promise<void> {
   const until = Date.now() + ms;
@@ -54,7 +27,7 @@ describe('model-lab serve (OpenAI-compatible)', () => {
 
   before(async () => {
     harness = await bundleCli();
-    served = await startServer(harness, []);
+    served = await startServe(harness, DEMO, []);
     client = new OpenAI({ baseURL: served.url, apiKey: 'unused-on-loopback', maxRetries: 0 });
   });
   after(async () => {
@@ -223,7 +196,7 @@ describe('model-lab serve (OpenAI-compatible)', () => {
   });
 
   test('with an API key, requests without it are refused; another host without a key is refused at start', async () => {
-    const keyed = await startServer(harness, ['--api-key', 'secret-key']);
+    const keyed = await startServe(harness, DEMO, ['--api-key', 'secret-key']);
     try {
       const anonymous = new OpenAI({ baseURL: keyed.url, apiKey: 'wrong', maxRetries: 0 });
       await assert.rejects(anonymous.models.list(), OpenAI.AuthenticationError);
