@@ -8,11 +8,10 @@ import path from 'node:path';
 import { readGguf } from '../../../src/engine/gguf/index.js';
 import { loadEngineModel, LoraAdapter, saveLoraGguf } from '../../../src/engine/model/index.js';
 import { writeTestModel } from '../../../src/engine/synth/index.js';
-import { LlamaRuntime } from '../../../src/runtime/core/LlamaRuntime.js';
 import { ALL_LORA_TARGETS } from '../../../src/engine/tune/index.js';
+import { mergedVsAdapter } from './mergedVsAdapter.js';
 import { bundleCli, type CliHarness } from '../cli/cliHarness.js';
 
-const TEXT = 'the model and the data of the world is good for the new code file and the test value';
 let harness: CliHarness;
 let dir: string;
 
@@ -49,24 +48,9 @@ describe('adapter merge', () => {
       const file = await readGguf(merged);
       assert.equal(file.tensors.length, (await readGguf(base)).tensors.length);
 
-      const rt = new LlamaRuntime();
-      await rt.initialize({ gpu: 'off', threads: 2, logLevel: 'error' });
-      try {
-        await rt.loadModel({ id: 'base', path: base });
-        await rt.loadModel({ id: 'merged', path: merged });
-        const plain = await rt.logprobs({ modelId: 'base', text: TEXT });
-        const withAdapter = await rt.logprobs({ modelId: 'base', text: TEXT, lora: [{ path: adapter, scale: 1 }] });
-        const folded = await rt.logprobs({ modelId: 'merged', text: TEXT });
-        let moved = 0, worst = 0;
-        for (let i = 1; i < plain.logprobs.length; i++) {
-          moved = Math.max(moved, Math.abs(withAdapter.logprobs[i]! - plain.logprobs[i]!));
-          worst = Math.max(worst, Math.abs(folded.logprobs[i]! - withAdapter.logprobs[i]!));
-        }
-        assert.ok(moved > 1e-2, `the adapter changes the model (${moved})`);
-        assert.ok(worst <= 1e-3, `merged vs base + adapter: worst |Δ log p| ${worst}`);
-      } finally {
-        await rt.dispose();
-      }
+      const { moved, worst } = await mergedVsAdapter(base, merged, adapter);
+      assert.ok(moved > 1e-2, `the adapter changes the model (${moved})`);
+      assert.ok(worst <= 1e-3, `merged vs base + adapter: worst |Δ log p| ${worst}`);
       // a file that is not an adapter, or an adapter of another architecture, is refused in one line
       const bad = await harness.run(['adapter', 'merge', base, base, '--out', path.join(dir, 'x.gguf')]);
       assert.equal(bad.code, 1);

@@ -11,10 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { metadataEntries, readGguf, readTensorBytes, writeGguf, type GgufTensorToWrite } from '../../../src/engine/gguf/index.js';
 import { writeTestModel } from '../../../src/engine/synth/index.js';
-import { LlamaRuntime } from '../../../src/runtime/core/LlamaRuntime.js';
+import { mergedVsAdapter } from './mergedVsAdapter.js';
 import { bundleCli, type CliHarness } from '../cli/cliHarness.js';
 
-const TEXT = 'the model and the data of the world is good for the new code file and the test value';
 const R = 4, ALPHA = 12, DROPOUT = 0.05;
 
 /** Hugging Face module → the GGUF tensor it adapts, per architecture (what PEFT users target). */
@@ -132,24 +131,9 @@ describe('PEFT import against an adapter written without our writer', () => {
       await writeGguf(merged, { metadata: metadataEntries(file), tensors: out });
       await readGguf(merged); // our reader passes it before llama.cpp sees it
 
-      const rt = new LlamaRuntime();
-      await rt.initialize({ gpu: 'off', threads: 2, logLevel: 'error' });
-      try {
-        await rt.loadModel({ id: 'base', path: base });
-        await rt.loadModel({ id: 'merged', path: merged });
-        const plain = await rt.logprobs({ modelId: 'base', text: TEXT });
-        const withAdapter = await rt.logprobs({ modelId: 'base', text: TEXT, lora: [{ path: adapter, scale: 1 }] });
-        const folded = await rt.logprobs({ modelId: 'merged', text: TEXT });
-        let moved = 0, worst = 0;
-        for (let i = 1; i < plain.logprobs.length; i++) {
-          moved = Math.max(moved, Math.abs(withAdapter.logprobs[i]! - plain.logprobs[i]!));
-          worst = Math.max(worst, Math.abs(folded.logprobs[i]! - withAdapter.logprobs[i]!));
-        }
-        assert.ok(moved > 5e-2, `the adapter changes the model (largest |Δ log p| ${moved})`);
-        assert.ok(worst <= 1e-3, `test's merge vs base + imported adapter: worst |Δ log p| ${worst}`);
-      } finally {
-        await rt.dispose();
-      }
+      const { moved, worst } = await mergedVsAdapter(base, merged, adapter);
+      assert.ok(moved > 5e-2, `the adapter changes the model (largest |Δ log p| ${moved})`);
+      assert.ok(worst <= 1e-3, `test's merge vs base + imported adapter: worst |Δ log p| ${worst}`);
     });
   }
 });
