@@ -34,6 +34,7 @@ export async function generateText(target: GenerateTarget, input: GenerateTextIn
   let lastAt = 0;
   const tokens: number[] = [];
   let pending: number[] = [];
+  let streamed = '';
   const inputBefore = target.sequence.tokenMeter.usedInputTokens;
 
   const onToken = (t: Token[]): void => {
@@ -50,6 +51,7 @@ export async function generateText(target: GenerateTarget, input: GenerateTextIn
       const end = tokens.length - pending.length;
       text = target.detokenize(pending, [...target.promptTokens.slice(-4), ...tokens.slice(Math.max(0, end - 4), end)]);
     }
+    streamed += text;
     input.onChunk?.({ generationId: input.generationId, text, tokens: pending });
     pending = [];
   };
@@ -120,7 +122,10 @@ export async function generateText(target: GenerateTarget, input: GenerateTextIn
     promptTokens = target.sequence.tokenMeter.usedInputTokens - inputBefore;
     chatContextTokens = contextBeforeReply(sequence.contextTokens, tokens);
   }
-  if (pending.length) input.onChunk?.({ generationId: input.generationId, text: '', tokens: pending });
+  // what the stream has not said yet: held-back tokens, and the end of a character cut by the end of generation
+  // (the returned text decodes it as U+FFFD); the stream adds up to the text whenever it is a prefix of it
+  const rest = text.startsWith(streamed) ? text.slice(streamed.length) : '';
+  if (pending.length || rest) input.onChunk?.({ generationId: input.generationId, text: rest, tokens: pending });
   const end = performance.now();
   const decodeSeconds = (lastAt - firstAt) / 1000;
   return {
