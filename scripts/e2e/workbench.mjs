@@ -127,6 +127,27 @@ export async function treeItems(page, viewTitle) {
     (r.querySelector('.label-name')?.textContent ?? r.getAttribute('aria-label') ?? '').trim()));
 }
 
+/**
+ * Polls a tree view (expanding its pane if collapsed) until a row's label satisfies `pred`; returns that label.
+ * @param {(label: string) => boolean} pred
+ * @returns {Promise<string>}
+ */
+export async function waitForTreeItem(page, viewTitle, pred, timeoutMs) {
+  const until = Date.now() + timeoutMs;
+  let seen = [];
+  while (Date.now() < until) {
+    const pane = viewPane(page, viewTitle);
+    await pane.waitFor({ timeout: 30_000 });
+    const header = pane.locator('.pane-header');
+    if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+    seen = await treeItems(page, viewTitle);
+    const hit = seen.find(pred);
+    if (hit) return hit;
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`${viewTitle} view never showed the row; rows: ${JSON.stringify(seen)}`);
+}
+
 export function viewPane(page, viewTitle) {
   return page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: viewTitle }) }).first();
 }

@@ -31,26 +31,6 @@ after(async () => {
   await session?.close();
 });
 
-async function rows(view: string): Promise<string[]> {
-  const pane = wb.viewPane(session.page, view);
-  await pane.waitFor({ timeout: 30_000 });
-  const header = pane.locator('.pane-header');
-  if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
-  return wb.treeItems(session.page, view);
-}
-
-async function waitForRow(view: string, pred: (label: string) => boolean, timeoutMs: number): Promise<string> {
-  const until = Date.now() + timeoutMs;
-  let seen: string[] = [];
-  while (Date.now() < until) {
-    seen = await rows(view);
-    const hit = seen.find(pred);
-    if (hit) return hit;
-    await session.page.waitForTimeout(500);
-  }
-  throw new Error(`${view} view never showed the row; rows: ${JSON.stringify(seen)}`);
-}
-
 test('Prune: magnitude 50 % uniform on the demo model from the panel → the variant under the model, Compare opens on both', async () => {
   const { page } = session;
   await wb.openViewContainer(page, 'Model Lab');
@@ -81,7 +61,7 @@ test('Prune: magnitude 50 % uniform on the demo model from the panel → the var
   await frame.locator('[data-testid="method"]').selectOption('magnitude');
 
   await frame.locator('[data-testid="prune"]').click();
-  await waitForRow('Jobs', (l) => /^Prune .*\(magnitude, 50 %, uniform\)$/.test(l), 60_000);
+  await wb.waitForTreeItem(session.page, 'Jobs', (l) => /^Prune .*\(magnitude, 50 %, uniform\)$/.test(l), 60_000);
   await frame.locator('[data-testid="result"]').waitFor({ state: 'visible', timeout: 300_000 });
   const summary = (await frame.locator('[data-testid="summary"]').textContent()) ?? '';
   const variantId = /^Variant (\S+) written/.exec(summary)?.[1];
@@ -97,7 +77,7 @@ test('Prune: magnitude 50 % uniform on the demo model from the panel → the var
   const modelRow = wb.viewPane(page, 'Models').locator('.monaco-list-row[aria-expanded="false"]', { hasText: 'Demo' });
   await modelRow.first().waitFor({ timeout: 60_000 });
   await modelRow.first().locator('.monaco-tl-twistie').click();
-  await waitForRow('Models', (l) => l.startsWith(variantId), 60_000);
+  await wb.waitForTreeItem(session.page, 'Models', (l) => l.startsWith(variantId), 60_000);
   const variantDir = path.join(session.workspace, '.model-lab', 'variants', variantId);
   const manifest = JSON.parse(readFileSync(path.join(variantDir, 'manifest.json'), 'utf8'));
   assert.equal(manifest.kind, 'pruned');

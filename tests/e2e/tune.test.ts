@@ -43,26 +43,6 @@ after(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-async function rows(view: string): Promise<string[]> {
-  const pane = wb.viewPane(session.page, view);
-  await pane.waitFor({ timeout: 30_000 });
-  const header = pane.locator('.pane-header');
-  if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
-  return wb.treeItems(session.page, view);
-}
-
-async function waitForRow(view: string, pred: (label: string) => boolean, timeoutMs: number): Promise<string> {
-  const until = Date.now() + timeoutMs;
-  let seen: string[] = [];
-  while (Date.now() < until) {
-    seen = await rows(view);
-    const hit = seen.find(pred);
-    if (hit) return hit;
-    await session.page.waitForTimeout(500);
-  }
-  throw new Error(`${view} view never showed the row; rows: ${JSON.stringify(seen)}`);
-}
-
 test('Tune: store pairs → quick DPO from the panel → the adapter under the model, accuracy before/after, Compare opens', async () => {
   const { page } = session;
   await wb.openViewContainer(page, 'Model Lab');
@@ -80,7 +60,7 @@ test('Tune: store pairs → quick DPO from the panel → the adapter under the m
   await wb.screenshot(page, SHOTS, 'tune-ready');
 
   await frame.locator('[data-testid="start"]').click();
-  await waitForRow('Jobs', (l) => /^Tune .*\(DPO, quick\)$/.test(l), 60_000);
+  await wb.waitForTreeItem(session.page, 'Jobs', (l) => /^Tune .*\(DPO, quick\)$/.test(l), 60_000);
   await frame.locator('[data-testid="result"]').waitFor({ state: 'visible', timeout: 600_000 });
   await frame.locator('[data-testid="accuracy"]', { hasText: 'with it' }).waitFor({ timeout: 300_000 });
   assert.match((await frame.locator('[data-testid="accuracy"]').textContent()) ?? '', /Held-out preference accuracy \(llama\.cpp, 2 pairs\): \d+% without the adapter → \d+% with it/);
@@ -91,7 +71,7 @@ test('Tune: store pairs → quick DPO from the panel → the adapter under the m
   const modelRow = wb.viewPane(page, 'Models').locator('.monaco-list-row[aria-expanded="false"]', { hasText: 'Demo' });
   await modelRow.first().waitFor({ timeout: 60_000 });
   await modelRow.first().locator('.monaco-tl-twistie').click();
-  const adapterRow = await waitForRow('Models', (l) => l.startsWith('dpo-'), 60_000);
+  const adapterRow = await wb.waitForTreeItem(session.page, 'Models', (l) => l.startsWith('dpo-'), 60_000);
   const variants = path.join(session.workspace, '.model-lab', 'variants');
   const manifest = JSON.parse(readFileSync(path.join(variants, adapterRow, 'manifest.json'), 'utf8'));
   assert.equal(manifest.kind, 'adapter');
